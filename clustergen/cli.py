@@ -1,0 +1,63 @@
+"""The ``clustergen`` command. Each feature module registers its own sub-command.
+
+A module listed in ``COMMAND_MODULES`` defines ``register_cli(subparsers)`` which adds a
+parser whose ``func(args)`` does the work.  Input problems raise
+:class:`~clustergen.errors.ClusterGenError`; they are printed as one line and exit 2.
+"""
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+from .errors import ClusterGenError
+
+COMMAND_MODULES = (
+    "clustergen.generate",    # families, build, grow
+    "clustergen.analyse",     # analyse
+    "clustergen.relax",       # relax
+    "clustergen.store",       # results
+    "clustergen.dft",         # dft
+    "clustergen.viz",         # render
+)
+
+
+def build_parser():
+    """The argument parser with every available sub-command.
+
+    >>> "build" in build_parser().format_help()
+    True
+    """
+    parser = argparse.ArgumentParser(
+        prog="clustergen",
+        description="Design ligand-protected metal nanoclusters from growth templates.",
+    )
+    parser.add_argument("--version", action="version", version="clustergen 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:
+            continue  # feature not built yet
+        importlib.import_module(name).register_cli(sub)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status.
+
+    >>> main(["--help"])  # doctest: +SKIP
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        result = args.func(args)
+    except ClusterGenError as exc:
+        print(f"clustergen {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

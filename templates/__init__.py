@@ -1,0 +1,1 @@
+"""Template data (YAML) shipped with clustergen; see README.md in this folder."""
