@@ -1,0 +1,113 @@
+"""CP2K input (``cp2k.inp``): GPW with MOLOPT-SR basis and GTH-PBE pseudopotentials.
+
+The cluster sits in a cubic non-periodic cell (``PERIODIC NONE`` for cell and Poisson
+solver, Martyna-Tuckerman solver, box >= 2x the cluster and >= 10 A vacuum); UKS with the
+multiplicity for open shells; DFT-D3(BJ) from CP2K's ``dftd3.dat``.  Basis and potential
+names carry the valence count (``-q11``) so a basis can never pair with the wrong core.
+"""
+
+from ..data import load
+from .geometry import cluster_box
+
+RUN_TYPE = {"sp": "ENERGY", "opt": "GEO_OPT", "freq": "VIBRATIONAL_ANALYSIS"}
+
+
+def _indent(text, n):
+    return "\n".join(" " * n + line if line.strip() else line for line in text.splitlines())
+
+
+def write(atoms, settings, directory, header):
+    """Write ``cp2k.inp`` in ``directory``; returns its path."""
+    tab = load("dft.yaml")
+    box = cluster_box(atoms, settings["vacuum"], tab["box"]["mt_factor"])
+    edge = box.cell[0, 0]
+    spin = ["UKS .TRUE."] if settings["unrestricted"] else []
+    vdw = ""
+    if settings["dispersion_keyword"]:
+        vdw = f"""
+&VDW_POTENTIAL
+  POTENTIAL_TYPE PAIR_POTENTIAL
+  &PAIR_POTENTIAL
+    TYPE {settings['dispersion_keyword']}
+    PARAMETER_FILE_NAME dftd3.dat
+    REFERENCE_FUNCTIONAL {settings['xc']}
+  &END PAIR_POTENTIAL
+&END VDW_POTENTIAL"""
+    coords = "\n".join(f"{s:<3s}{x:16.8f}{y:16.8f}{z:16.8f}"
+                       for s, (x, y, z) in zip(box.get_chemical_symbols(), box.positions))
+    kinds = "\n".join(f"&KIND {el}\n  BASIS_SET {e['basis']}\n  POTENTIAL {e['core']}\n&END KIND"
+                      for el, e in settings["elements"].items())
+    motion = ""
+    if settings["task"] == "opt":
+        motion = """
+&MOTION
+  &GEO_OPT
+    OPTIMIZER LBFGS
+    MAX_ITER 1000
+  &END GEO_OPT
+&END MOTION"""
+    if settings["task"] == "freq":
+        motion = """
+&VIBRATIONAL_ANALYSIS
+  DX 0.01
+  NPROC_REP 1
+  INTENSITIES .FALSE.
+&END VIBRATIONAL_ANALYSIS"""
+    text = f"""{''.join(f'# {line}{chr(10)}' for line in header)}&GLOBAL
+  PROJECT cluster
+  RUN_TYPE {RUN_TYPE[settings['task']]}
+  PRINT_LEVEL LOW
+&END GLOBAL
+&FORCE_EVAL
+  METHOD QUICKSTEP
+  &DFT
+    BASIS_SET_FILE_NAME BASIS_MOLOPT
+    POTENTIAL_FILE_NAME GTH_POTENTIALS
+    CHARGE {settings['charge']}
+    MULTIPLICITY {settings['multiplicity']}
+{_indent(chr(10).join(spin), 4)}
+    &MGRID
+      CUTOFF {tab['cp2k']['cutoff']}
+      REL_CUTOFF {tab['cp2k']['rel_cutoff']}
+    &END MGRID
+    &POISSON
+      PERIODIC NONE
+      POISSON_SOLVER MT
+    &END POISSON
+    &QS
+      EPS_DEFAULT 1.0E-12
+    &END QS
+    &SCF
+      SCF_GUESS ATOMIC
+      EPS_SCF 1.0E-6
+      MAX_SCF 50
+      &OT
+        MINIMIZER DIIS
+        PRECONDITIONER FULL_SINGLE_INVERSE
+      &END OT
+      &OUTER_SCF
+        EPS_SCF 1.0E-6
+        MAX_SCF 20
+      &END OUTER_SCF
+    &END SCF
+    &XC
+      &XC_FUNCTIONAL {settings['xc']}
+      &END XC_FUNCTIONAL{_indent(vdw, 6)}
+    &END XC
+  &END DFT
+  &SUBSYS
+    &CELL
+      ABC {edge:.4f} {edge:.4f} {edge:.4f}
+      PERIODIC NONE
+    &END CELL
+    &COORD
+{_indent(coords, 6)}
+    &END COORD
+{_indent(kinds, 4)}
+  &END SUBSYS
+&END FORCE_EVAL{motion}
+{settings['extra']}
+"""
+    path = directory / settings["deck"]
+    path.write_text(text)
+    return path

@@ -1,0 +1,208 @@
+"""Resolve the level of theory for one candidate: task defaults, code limits, overrides.
+
+Everything is checked here, before any file is written: the code/task/functional/basis
+combination, the charge and spin of the candidate, and that every element has a basis set,
+ECP or pseudopotential in the chosen set.  The result is a plain dict the writers read.
+"""
+
+from ase.data import atomic_numbers
+
+from ..data import load
+from ..errors import ClusterGenError
+
+TASKS = ("sp", "opt", "freq", "tddft")
+
+
+def table():
+    """The parsed ``templates/dft.yaml``.
+
+    >>> table()["tasks"]["opt"]["functional"]
+    'PBE'
+    """
+    return load("dft.yaml")
+
+
+def codes():
+    """Names of the codes a deck can be written for.
+
+    >>> "orca" in codes() and "cp2k" in codes()
+    True
+    """
+    return tuple(table()["codes"])
+
+
+def _lookup(kind, name):
+    """Case-insensitive lookup of a functional/basis/solvent/dispersion entry."""
+    entries = table()[kind]
+    for key in entries:
+        if key.lower() == str(name).lower():
+            return key, entries[key]
+    raise ClusterGenError(f"unknown {kind[:-1].replace('_', ' ')} '{name}' "
+                          f"(known: {', '.join(entries)})")
+
+
+def charge_and_multiplicity(atoms, charge=None, multiplicity=None):
+    """Charge and spin multiplicity of a candidate, checked against its electron count.
+
+    The charge must be given (``atoms.info["charge"]`` or the argument): a wrong charge
+    silently changes the chemistry, so it is never assumed.  A missing multiplicity is the
+    lowest spin the electron count allows (singlet for even, doublet for odd); a given one
+    must have the right parity.
+
+    >>> from ase import Atoms
+    >>> au2 = Atoms("Au2", positions=[[0, 0, 0], [2.5, 0, 0]], info={"charge": -1})
+    >>> charge_and_multiplicity(au2)
+    (-1, 2)
+    """
+    if charge is None:
+        charge = atoms.info.get("charge")
+    if charge is None:
+        name = atoms.info.get("formula", atoms.get_chemical_formula())
+        raise ClusterGenError(f"candidate {name} has no charge (set atoms.info['charge'] "
+                              "or pass charge=); it is never assumed")
+    if int(charge) != charge:
+        raise ClusterGenError(f"charge {charge} is not an integer")
+    charge = int(charge)
+    electrons = int(atoms.get_atomic_numbers().sum()) - charge
+    if electrons < 0:
+        raise ClusterGenError(f"charge {charge:+d} leaves {electrons} electrons")
+    if multiplicity is None:
+        multiplicity = atoms.info.get("multiplicity")
+    if multiplicity is None:
+        multiplicity = 1 + electrons % 2
+    multiplicity = int(multiplicity)
+    if multiplicity < 1 or (multiplicity - 1) % 2 != electrons % 2:
+        raise ClusterGenError(f"multiplicity {multiplicity} impossible with {electrons} "
+                              f"electrons (charge {charge:+d})")
+    return charge, multiplicity
+
+
+def _def2_ecp(element):
+    info = table()["def2"]
+    return info["ecp_name"] if atomic_numbers[element] >= info["ecp_from"] else None
+
+
+def _check_def2(elements, basis):
+    lo1, hi1, lo2, hi2 = table()["def2"]["elements"]
+    missing = [el for el in elements
+               if not (lo1 <= atomic_numbers[el] <= hi1 or lo2 <= atomic_numbers[el] <= hi2)]
+    if missing:
+        raise ClusterGenError(f"no {basis} basis for {', '.join(missing)}")
+
+
+def _element_basis(code, elements, basis):
+    """Per-element (basis, core) names in the code's own set; errors for gaps."""
+    tab = table()
+    if code == "cp2k":
+        if basis not in tab["cp2k"]["basis_sets"]:
+            raise ClusterGenError(f"basis '{basis}' not offered for cp2k "
+                                  f"(choose {', '.join(tab['cp2k']['basis_sets'])})")
+        q = tab["cp2k"]["valence"]
+        missing = [el for el in elements if el not in q]
+        if missing:
+            raise ClusterGenError(f"no {basis}/GTH-PBE for {', '.join(missing)} in cp2k data")
+        return {el: {"basis": f"{basis}-q{q[el]}", "core": f"GTH-PBE-q{q[el]}"}
+                for el in elements}
+    if code == "vasp":
+        pot = tab["vasp"]["potcars"]
+        missing = [el for el in elements if el not in pot]
+        if missing:
+            raise ClusterGenError(f"no PAW_PBE POTCAR chosen for {', '.join(missing)}")
+        return {el: {"basis": None, "core": f"PAW_PBE {pot[el][0]}", "zval": pot[el][1]}
+                for el in elements}
+    if code == "gpaw":
+        missing = [el for el in elements if el not in tab["gpaw"]["elements"]]
+        if missing:
+            raise ClusterGenError(f"no GPAW PAW setup for {', '.join(missing)}")
+        return {el: {"basis": None, "core": tab["gpaw"]["setups"]} for el in elements}
+    if code == "espresso":
+        pseudo = tab["espresso"]["pseudopotentials"]
+        missing = [el for el in elements if el not in pseudo]
+        if missing:
+            raise ClusterGenError(f"no SSSP pseudopotential chosen for {', '.join(missing)}")
+        return {el: {"basis": None, "core": pseudo[el]} for el in elements}
+    # molecular codes: def2 basis, def2-ECP from Rb on
+    key, names = _lookup("basis_sets", basis)
+    if names.get(code) is None:
+        raise ClusterGenError(f"basis {key} not available for {code}")
+    _check_def2(elements, key)
+    return {el: {"basis": key, "core": _def2_ecp(el)} for el in elements}
+
+
+def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispersion=None,
+            solvent=None, nstates=None, extra="", charge=None, multiplicity=None,
+            vacuum=None):
+    """Settings dict for one deck: level of theory, physics of the candidate, per-element sets.
+
+    >>> from ase import Atoms
+    >>> a = Atoms("AuH", positions=[[0, 0, 0], [0, 0, 1.52]], info={"charge": 0})
+    >>> s = resolve(a, code="orca", task="opt")
+    >>> s["functional"], s["basis"], s["elements"]["Au"]["core"], s["multiplicity"]
+    ('PBE', 'def2-SVP', 'def2-ECP', 1)
+    """
+    tab = table()
+    if code not in tab["codes"]:
+        raise ClusterGenError(f"unknown code '{code}' (known: {', '.join(tab['codes'])})")
+    spec = tab["codes"][code]
+    if task not in TASKS:
+        raise ClusterGenError(f"unknown task '{task}' (known: {', '.join(TASKS)})")
+    if task not in spec["tasks"]:
+        raise ClusterGenError(f"task '{task}' not supported for {code} "
+                              f"(supported: {', '.join(spec['tasks'])})")
+    defaults = tab["tasks"][task]
+    reason = spec.get("reason", defaults["reason"])
+    functional = functional or spec.get("functional") or defaults["functional"]
+    functional, names = _lookup("functionals", functional)
+    if names.get(code) is None:
+        offered = [f for f, n in tab["functionals"].items() if n.get(code)]
+        raise ClusterGenError(f"functional {functional} not offered for {code} "
+                              f"(choose {', '.join(offered)})")
+    if spec["kind"] == "molecular":
+        basis = basis or defaults["basis"]
+    else:
+        basis = basis or spec.get("basis")
+        if basis and code != "cp2k":
+            raise ClusterGenError(f"{code} uses plane waves: no basis set can be chosen")
+    dispersion = (dispersion or defaults["dispersion"]).lower().replace("(", "").replace(")", "")
+    dispersion, dnames = _lookup("dispersion", dispersion)
+    if dnames.get(code) is None:
+        raise ClusterGenError(f"dispersion {dispersion} not available in {code}")
+    if solvent:
+        solvent, _ = _lookup("solvents", solvent.lower())
+        if not spec["solvent"]:
+            raise ClusterGenError(f"implicit solvent is not set up for {code}; use a molecular "
+                                  "code (orca, gaussian, qchem, nwchem, pyscf) or --extra")
+    charge, multiplicity = charge_and_multiplicity(atoms, charge, multiplicity)
+    elements = sorted(set(atoms.get_chemical_symbols()), key=lambda el: atomic_numbers[el])
+    if nstates is not None and task != "tddft":
+        raise ClusterGenError("nstates only applies to task tddft")
+    nstates = int(nstates or defaults.get("nstates", 0)) or None
+    return {
+        "code": code, "task": task, "kind": spec["kind"],
+        "functional": functional, "xc": names[code],
+        "basis": basis, "dispersion": dispersion, "dispersion_keyword": dnames[code],
+        "solvent": solvent or None, "nstates": nstates,
+        "charge": charge, "multiplicity": multiplicity, "unrestricted": multiplicity > 1,
+        "elements": _element_basis(code, elements, basis),
+        "vacuum": float(vacuum if vacuum is not None else tab["box"]["vacuum"]),
+        "extra": extra or "", "reason": " ".join(str(reason).split()),
+        "deck": spec["deck"],
+    }
+
+
+def solvent_data(name):
+    """Dielectric constant and per-code names of a solvent.
+
+    >>> solvent_data("water")["eps"]
+    78.36
+    """
+    return _lookup("solvents", name)[1]
+
+
+def basis_keyword(settings):
+    """The code's own spelling of the settings' basis set.
+
+    >>> basis_keyword({"code": "gaussian", "basis": "def2-SVP"})
+    'Def2SVP'
+    """
+    return _lookup("basis_sets", settings["basis"])[1][settings["code"]]
