@@ -27,10 +27,6 @@ from .errors import ClusterGenError
 
 FRAMEWORK = ("S", "P", "Cl", "Br", "I")  # non-metal framework elements; metals always count
 MAX_SUBSETS = 5_000_000  # enumeration bound: C(n, k) subsets are held in memory
-# Relative tolerance for degenerate principal moments.  pymatgen's default (0.01) loses
-# the icosahedral group of an Au13 with 0.04 A noise; 0.05 keeps it, and every operation
-# found is still checked atom by atom against ``tolerance``.
-EIGEN_TOLERANCE = 0.05
 
 
 def framework_elements(atoms):
@@ -54,28 +50,189 @@ def framework_indices(atoms, elements=None):
     return np.flatnonzero(np.isin(symbols, elements))
 
 
-def _molecule(atoms, index):
-    from pymatgen.core import Molecule
+def symmetry_operations(atoms, elements=None, tolerance=0.3):
+    """Orthogonal 3x3 matrices (about the framework centroid) that map every framework
+    atom to within ``tolerance`` Angstrom of an atom of the same element, with the atom
+    permutation each induces (positions into :func:`framework_indices`).
+
+    Found exhaustively: an operation is fixed by the images of two non-collinear atoms
+    a, b (and the sign of its determinant), so every pair a', b' with matching radii and
+    separation is tried.  pymatgen's PointGroupAnalyzer reports only the C3 subgroup of
+    the Th framework of [Au25(SR)18] and loses Ih for an Au13 with 0.04 A noise, so the
+    group is not taken from it.
+
+    >>> from ase.cluster import Icosahedron
+    >>> ops, perms = symmetry_operations(Icosahedron("Au", 2))
+    >>> len(ops), perms.shape
+    (120, (120, 13))
+    """
+    index = framework_indices(atoms, elements)
     if len(index) == 0:
         raise ClusterGenError("no framework atoms to take the symmetry of")
-    return Molecule([atoms[i].symbol for i in index], atoms.positions[index])
+    pos = atoms.positions[index] - atoms.positions[index].mean(axis=0)
+    symbols = np.array([atoms[i].symbol for i in index])
+    radius = np.linalg.norm(pos, axis=1)
+    trees = {e: (np.flatnonzero(symbols == e), cKDTree(pos[symbols == e]))
+             for e in set(symbols)}
+
+    def match(op):
+        image = pos @ op.T
+        perm = np.full(len(pos), -1)
+        for mine, tree in trees.values():
+            dist, near = tree.query(image[mine])
+            if np.any(dist > tolerance):
+                return None
+            perm[mine] = mine[near]
+        return perm if len(set(perm.tolist())) == len(perm) else None
+
+    def twins(i):  # atoms that an operation may send atom i to
+        return np.flatnonzero((symbols == symbols[i]) &
+                              (np.abs(radius - radius[i]) <= 2 * tolerance))
+
+    a, b = _reference_pair(pos, symbols, radius, tolerance)
+    found = {}
+    if b is None:  # collinear (or single-atom) framework: identity and the reversal
+        for op in (np.eye(3), -np.eye(3)):
+            perm = match(op)
+            if perm is not None:
+                found[(tuple(perm), 1)] = (op, perm)
+    else:
+        frame = np.array([pos[a], pos[b], np.cross(pos[a], pos[b])]).T
+        inverse = np.linalg.inv(frame)
+        sep = np.linalg.norm(pos[a] - pos[b])
+        for a2 in twins(a):
+            for b2 in twins(b):
+                if a2 == b2 or abs(np.linalg.norm(pos[a2] - pos[b2]) - sep) > 2 * tolerance:
+                    continue
+                for det in (1, -1):
+                    target = np.array([pos[a2], pos[b2],
+                                       det * np.cross(pos[a2], pos[b2])]).T
+                    op = _nearest_orthogonal(target @ inverse, det)
+                    perm = match(op)
+                    # a planar framework's mirror plane permutes nothing: key on det too
+                    key = (tuple(perm), det) if perm is not None else None
+                    if key is not None and key not in found:
+                        # refit on every atom: the pair alone carries its noise
+                        found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+    ops = [found[k][0] for k in sorted(found)]
+    perms = np.unique(np.array([found[k][1] for k in sorted(found)], dtype=int), axis=0)
+    return ops, perms
+
+
+def _reference_pair(pos, symbols, radius, tolerance):
+    """Two atoms away from the centre and far from collinear with it, chosen from the
+    rarest (element, radius) shells so few images need trying."""
+    shell = {}
+    for i in range(len(pos)):
+        key = (symbols[i], round(radius[i] / (2 * tolerance + 1e-9)))
+        shell.setdefault(key, []).append(i)
+    order = sorted(range(len(pos)), key=lambda i: (
+        len(shell[(symbols[i], round(radius[i] / (2 * tolerance + 1e-9)))]), -radius[i]))
+    order = [i for i in order if radius[i] > 2 * tolerance]
+    if not order:
+        return (0, None)
+    a = order[0]
+    best, best_sin = None, 0.2  # need a clear angle so the frame is well conditioned
+    for i in order[1:]:
+        sin = np.linalg.norm(np.cross(pos[a], pos[i])) / (radius[a] * radius[i])
+        if sin > best_sin + 0.3 or (best is None and sin > best_sin):
+            best, best_sin = i, sin
+            if sin > 0.7:
+                break
+    return (a, best)
+
+
+def _nearest_orthogonal(matrix, det):
+    """Closest orthogonal matrix with the given determinant (polar decomposition)."""
+    u, _, vt = np.linalg.svd(matrix)
+    op = u @ vt
+    if np.sign(np.linalg.det(op)) != det:
+        u[:, -1] *= -1
+        op = u @ vt
+    return op
+
+
+def schoenflies(ops, tol=0.05):
+    """Schoenflies symbol of a finite point group given as 3x3 orthogonal matrices.
+
+    >>> schoenflies([np.eye(3), -np.eye(3)])
+    'Ci'
+    >>> schoenflies([np.eye(3), np.diag([1.0, 1.0, -1.0])])
+    'Cs'
+    """
+    ops = [np.asarray(m, dtype=float) for m in ops]
+    proper = [m for m in ops if np.linalg.det(m) > 0]
+    improper = [m for m in ops if np.linalg.det(m) < 0]
+    inversion = any(np.allclose(m, -np.eye(3), atol=tol) for m in improper)
+    mirrors = [_axis(-m) for m in improper if abs(np.trace(m) - 1) < tol]  # normals
+    axes = {}  # rotation order -> list of axes
+    for m in proper:
+        angle = np.arccos(np.clip((np.trace(m) - 1) / 2, -1, 1))
+        if angle < tol:
+            continue
+        order = int(round(2 * np.pi / angle))
+        axes.setdefault(order, []).append(_axis(m))
+    if not axes:
+        return "Ci" if inversion else "Cs" if improper else "C1"
+    distinct_c3 = _distinct(axes.get(3, []), tol)
+    if 5 in axes:
+        return "Ih" if inversion else "I"
+    if len(distinct_c3) > 1:
+        if 4 in axes:
+            return "Oh" if inversion else "O"
+        return "Th" if inversion else "Td" if improper else "T"
+    n = max(axes)
+    principal = axes[n][0]
+    parallel = lambda v: abs(abs(v @ principal) - 1) < tol
+    if len(proper) == 2 * n:  # dihedral: n C2 axes perpendicular to the principal one
+        if n == 2:  # D2: any of the three C2 axes may be the principal
+            c2 = _distinct(axes[2], tol)
+            horizontal = any(abs(abs(v @ c) - 1) < tol for v in mirrors for c in c2)
+        else:
+            horizontal = any(parallel(v) for v in mirrors)
+        return f"D{n}h" if horizontal else f"D{n}d" if improper else f"D{n}"
+    if len(proper) == n:
+        if not improper:
+            return f"C{n}"
+        if any(parallel(v) for v in mirrors):
+            return f"C{n}h"
+        return f"C{n}v" if mirrors else f"S{2 * n}"
+    raise ValueError(f"operations do not form a point group ({len(ops)} given)")
+
+
+def _axis(rotation):
+    """Unit axis of a proper rotation (eigenvector of eigenvalue 1), sign fixed."""
+    w, v = np.linalg.eig(rotation)
+    axis = np.real(v[:, np.argmin(np.abs(w - 1))])
+    axis /= np.linalg.norm(axis)
+    k = np.argmax(np.abs(axis))
+    return axis if axis[k] > 0 else -axis
+
+
+def _distinct(vectors, tol):
+    out = []
+    for v in vectors:
+        if not any(abs(abs(v @ u) - 1) < tol for u in out):
+            out.append(v)
+    return out
 
 
 def point_group(atoms, elements=None, tolerance=0.3):
-    """Schoenflies symbol of the framework point group (pymatgen's PointGroupAnalyzer).
-
-    ``tolerance`` (Angstrom) is how far an image may lie from an atom of the same element.
+    """Schoenflies symbol of the framework point group; ``tolerance`` (Angstrom) is how
+    far an operation's image may lie from an atom of the same element.
 
     >>> from ase.cluster import Octahedron
     >>> point_group(Octahedron("Au", 3, 1))
     'Oh'
     """
-    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
+    ops, perms = symmetry_operations(atoms, elements, tolerance)
     index = framework_indices(atoms, elements)
     if len(index) == 1:
-        return "Kh"  # a lone atom: full rotation-reflection group
-    return PointGroupAnalyzer(_molecule(atoms, index), tolerance=tolerance,
-                              eigen_tolerance=EIGEN_TOLERANCE).sch_symbol
+        return "Kh"  # a lone atom
+    pos = atoms.positions[index] - atoms.positions[index].mean(axis=0)
+    if np.linalg.matrix_rank(pos, tol=2 * tolerance) <= 1:  # linear framework
+        return "D*h" if len(perms) == 2 else "C*v"
+    return schoenflies(ops)
 
 
 def close_group(perms):
@@ -105,29 +262,6 @@ def close_group(perms):
                     new.append(q)
         frontier = new
     return np.array(sorted(seen), dtype=int)
-
-
-def _geometric_images(atoms, index, tolerance):
-    """Permutations of ``index`` positions from the point-group operations."""
-    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
-    mol = _molecule(atoms, index)
-    if len(index) == 1:
-        return [np.zeros(1, dtype=int)]
-    pga = PointGroupAnalyzer(mol, tolerance=tolerance, eigen_tolerance=EIGEN_TOLERANCE)
-    centred = pga.centered_mol.cart_coords
-    symbols = np.array([atoms[i].symbol for i in index])
-    perms = []
-    for op in pga.get_symmetry_operations():
-        image = centred @ op.rotation_matrix.T
-        perm = np.full(len(index), -1)
-        for element in set(symbols):
-            mine = np.flatnonzero(symbols == element)
-            dist, near = cKDTree(centred[mine]).query(image[mine])
-            if np.all(dist <= tolerance):
-                perm[mine] = mine[near]
-        if np.all(perm >= 0) and len(set(perm)) == len(perm):
-            perms.append(perm)
-    return perms
 
 
 def _graph_images(atoms, index, bond_scale=1.2, limit=100_000):
@@ -169,7 +303,7 @@ def framework_permutations(atoms, elements=None, tolerance=0.3, method="geometry
     """
     index = framework_indices(atoms, elements)
     if method == "geometry":
-        perms = _geometric_images(atoms, index, tolerance)
+        perms = list(symmetry_operations(atoms, elements, tolerance)[1])
     elif method == "graph":
         perms = _graph_images(atoms, index)
     else:

@@ -10,9 +10,11 @@ from ase import Atoms
 from ase.cluster import Icosahedron, Octahedron
 
 from clustergen.errors import ClusterGenError
+from dopant_structures import au25_framework
 from clustergen.symmetry import (burnside_count, distinct_substitutions,
                                  framework_permutations, point_group, site_orbits,
-                                 site_permutations, subset_orbits)
+                                 site_permutations, subset_orbits,
+                                 symmetry_operations)
 
 
 def au13():
@@ -157,3 +159,66 @@ def test_bad_input_is_a_clustergen_error():
         distinct_substitutions(atoms, [0, 99], 1)
     with pytest.raises(ClusterGenError, match="unknown symmetry method"):
         framework_permutations(atoms, method="magic")
+
+
+def _atoms(symbols, pos):
+    return Atoms(symbols, positions=np.array(pos, dtype=float))
+
+
+SMALL = [  # (structure, Schoenflies symbol known by construction)
+    (_atoms("Au3", [[0, 0, 0], [2.8, 0, 0], [1.4, 2.425, 0]]), "D3h"),
+    (_atoms("Au4", [[0, 0, 0], [2.8, 0, 0], [2.8, 2.8, 0], [0, 2.8, 0]]), "D4h"),
+    (_atoms("Au2S", [[-1.5, 0, 0], [1.5, 0, 0], [0, 1.8, 0]]), "C2v"),
+    (_atoms("Au4", [[0, 0, 0], [2.8, 0, 0], [1.4, 2.425, 0], [1.4, 0.81, 3.5]]), "C3v"),
+    (_atoms("Au4S4", [[1.9, 0.7, 1.0], [-1.9, -0.7, 1.0], [-0.7, 1.9, -1.0],
+                      [0.7, -1.9, -1.0], [3.0, -1.5, 2.5], [-3.0, 1.5, 2.5],
+                      [1.5, 3.0, -2.5], [-1.5, -3.0, -2.5]]), "S4"),  # two S4 orbits
+    (_atoms("Au2S2", [[1.4, 0, 0], [-1.4, 0, 0], [2.5, 1.8, 0], [-2.5, -1.8, 0]]), "C2h"),
+    (_atoms("Au3", [[0, 0, 0], [2.8, 0, 0], [0.5, 3.5, 0]]), "Cs"),
+    (_atoms("AuS2", [[0.3, 0.1, 0.2], [2.6, 0.5, 0.1], [-0.8, 3.0, 1.5]]), "Cs"),
+    (_atoms("Au4", [[0, 0, 0], [2.8, 0, 0], [0.6, 3.4, 0], [0.9, 1.0, 2.9]]), "C1"),
+    (_atoms("Au2S2Cl2", [[1.1, 0.2, 0.3], [-1.1, -0.2, -0.3], [0.3, 1.9, 0.6],
+                         [-0.3, -1.9, -0.6], [0.5, 0.4, 2.1], [-0.5, -0.4, -2.1]]), "Ci"),
+]
+
+
+@pytest.mark.parametrize("atoms, group", SMALL)
+def test_schoenflies_of_small_frameworks(atoms, group):
+    assert point_group(atoms) == group
+    n_ops = {"D3h": 12, "D4h": 16, "C2v": 4, "C3v": 6, "S4": 4, "C2h": 4, "Cs": 2,
+             "C1": 1, "Ci": 2}[group]
+    ops, perms = symmetry_operations(atoms)
+    assert len(ops) == n_ops
+    for op in ops:
+        assert np.allclose(op @ op.T, np.eye(3), atol=1e-8)
+    # the plane of a planar framework is a mirror that moves no atom
+    centred = atoms.positions - atoms.positions.mean(axis=0)
+    planar = np.linalg.matrix_rank(centred, tol=0.1) == 2
+    assert len(framework_permutations(atoms)) == n_ops // (2 if planar else 1)
+
+
+@pytest.mark.parametrize("build, group, order", CASES)
+def test_agrees_with_pymatgen_on_ideal_clusters(build, group, order):
+    from pymatgen.core import Molecule
+    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
+    atoms = build()
+    mol = Molecule(atoms.get_chemical_symbols(), atoms.positions)
+    assert PointGroupAnalyzer(mol, tolerance=0.3).sch_symbol == point_group(atoms)
+
+
+def test_au25_framework_is_th_with_three_single_dopant_sites():
+    """The six dimeric staples of [Au25(SR)18] keep Th of the framework: one centre, the
+    12 shell atoms and the 12 staple Au each form one orbit."""
+    atoms = au25_framework()
+    assert point_group(atoms) == "Th"
+    gold = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "Au"]
+    found = distinct_substitutions(atoms, gold, 1)
+    roles = atoms.arrays["role"]
+    assert sorted((roles[s[0]], m) for s, m in found) == [
+        ("kernel", 1), ("kernel", 12), ("staple", 12)]
+    # two dopants: Burnside on Th for 25 sites; brute force agrees
+    images = framework_permutations(atoms)
+    perms = site_permutations(images, gold)
+    two = distinct_substitutions(atoms, gold, 2, group=images)
+    assert len(two) == burnside_count(perms, 25, 2) == len(brute_force(perms, 25, 2))
+    assert sum(m for _, m in two) == 300
