@@ -7,11 +7,21 @@ crystal structures, relaxed candidates and bare metal+S frameworks alike.
    to 1.15 x (Au-S 2.77 A), other pairs 1.2 x.  Pairs closer than 0.7 x are overlapping atoms.
 2. Staple metals are linear M(I): two S at an S-M-S angle above 150 deg and at most five metal
    contacts (aurophilic contacts to the kernel do not count against them).  A kernel Au holding two
-   bridging SR has its S pair at ~90-110 deg and stays kernel.
+   bridging SR at ~90-110 deg stays kernel.
 3. The remaining metals form the kernel by connectivity; a lone metal that only touches S is a
    (bent) staple metal too.
 4. Staple metals and their S form chains (n M, n+1 SR: monomer, dimer, ...) or rings (n M, n SR);
    S on kernel metals only is bridging (two or more) or terminal (one).
+
+Two conventions, because the literature uses two.  In published Au28(TBBT)20, Au36, Au44, Au52
+and [Au23(SR)16]- structures the Au atoms counted as kernel under "bridging SR" hold their two S
+at 165-175 deg, with aurophilic contacts no different from the staple Au of Au102 or Au38: no
+local rule can give both inventories.  ``convention="staple"`` (divide and protect) calls every
+linear Au(I) a staple atom.  ``convention="bridging"`` then moves back into the kernel every
+linear metal with at least four kernel contacts within 1.33 x the kernel's nearest-neighbour
+distance (it sits on a lattice site of the kernel), repeated until nothing changes.  The default
+(None) picks "bridging" when ``atoms.info["family"]`` names a template family whose motif rule
+has bridging SR, else "staple".
 
 >>> from ase import Atoms
 >>> complex_ = Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]])
@@ -28,11 +38,13 @@ import numpy as np
 from ase.data import covalent_radii
 from ase.neighborlist import neighbor_list
 from scipy.sparse import coo_matrix
+from scipy.spatial import cKDTree
 from scipy.sparse.csgraph import connected_components
 
 from . import model
 from .errors import ClusterGenError
-from .formula import Formula, chemistry
+from .data import load, template_files
+from .formula import Formula, chemistry, parse
 
 # Bond tolerances, as multiples of the sum of covalent radii (ase.data.covalent_radii).
 METAL_METAL = 1.22    # Au-Au 3.32 A: kernel bonds and aurophilic contacts
@@ -41,6 +53,9 @@ COVALENT = 1.20       # C-C, C-H, S-C ... inside ligands (ASE natural_cutoffs st
 OVERLAP = 0.70        # closer than this = two atoms on top of each other
 LINEAR = 150.0        # S-M-S angle (deg) above which a metal is a linear M(I) staple atom
 STAPLE_MAX_METALS = 5  # a linear metal with more metal contacts than this is kernel
+LATTICE_SITE = 1.33   # "bridging" convention: kernel contacts within this x kernel NN distance...
+LATTICE_CONTACTS = 4  # ...at least this many of them put a linear metal on a kernel site
+CONVENTIONS = ("staple", "bridging")
 
 NONMETALS = frozenset("H He B C N O F Ne Si P S Cl Ar As Se Br Kr Te I Xe".split())
 HALIDES = frozenset(("Cl", "Br", "I"))
@@ -68,6 +83,7 @@ class Analysis:
     nstar: int
     formula: Formula
     kernel_formula: str = ""
+    convention: str = "staple"
     fragments: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
@@ -79,6 +95,7 @@ class Analysis:
             "nstar": self.nstar,
             "kernel_size": len(self.kernel),
             "kernel_formula": self.kernel_formula,
+            "convention": self.convention,
             "kernel": self.kernel.tolist(),
             "staple": self.staple.tolist(),
             "inventory": dict(self.inventory),
@@ -116,13 +133,25 @@ def _check_elements(symbols):
     return is_metal
 
 
+def _pairs(atoms, cutoff):
+    """All pairs i < j closer than ``cutoff``: distances and vectors i -> j."""
+    if atoms.pbc.any():
+        i, j, d, vec = neighbor_list("ijdD", atoms, float(cutoff))
+        keep = i < j
+        return i[keep], j[keep], d[keep], vec[keep]
+    pos = atoms.get_positions()
+    ij = cKDTree(pos).query_pairs(cutoff, output_type="ndarray")
+    i, j = ij[:, 0], ij[:, 1]
+    vec = pos[j] - pos[i]
+    return i, j, np.linalg.norm(vec, axis=1), vec
+
+
 def _bonds(atoms, is_metal):
-    """Bonded pairs (i < j) and their distances, with element-pair tolerances."""
+    """Bonded pairs (i < j) and their vectors, with element-pair tolerances."""
     numbers = atoms.numbers
     radii = covalent_radii[numbers]
-    i, j, d, vec = neighbor_list("ijdD", atoms, radii * max(METAL_METAL, METAL_DONOR, COVALENT))
-    keep = i < j
-    i, j, d, vec = i[keep], j[keep], d[keep], vec[keep]
+    factor = max(METAL_METAL, METAL_DONOR, COVALENT)
+    i, j, d, vec = _pairs(atoms, 2 * factor * radii.max())
     rsum = radii[i] + radii[j]
     close = d < OVERLAP * rsum
     if close.any():
@@ -208,6 +237,43 @@ def _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings):
             warnings.append(f"kernel is in pieces: metal atom(s) {members.tolist()} are not "
                             "bonded to the main kernel")
     return staple, kernel
+
+
+def _promote_lattice_sites(positions, staple, kernel):
+    """"bridging" convention: linear metals sitting on kernel lattice sites join the kernel."""
+    staple, kernel = staple.copy(), kernel.copy()
+    core = np.flatnonzero(kernel)
+    if len(core) < 2:
+        return staple, kernel, []
+    d = np.linalg.norm(positions[core][:, None] - positions[core][None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    site = LATTICE_SITE * np.median(d.min(axis=1))
+    moved = []
+    while True:
+        cand = np.flatnonzero(staple)
+        if not len(cand):
+            break
+        core = np.flatnonzero(kernel)
+        d = np.linalg.norm(positions[cand][:, None] - positions[core][None], axis=-1)
+        hit = cand[(d <= site).sum(axis=1) >= LATTICE_CONTACTS]
+        if not len(hit):
+            break
+        staple[hit], kernel[hit] = False, True
+        moved.extend(int(h) for h in hit)
+    return staple, kernel, sorted(moved)
+
+
+def _family_convention(atoms):
+    """"bridging" if ``info["family"]`` names a template family with bridging SR in its motifs."""
+    name = atoms.info.get("family")
+    if not name:
+        return "staple"
+    for fname in template_files():
+        data = load(fname)
+        if isinstance(data, dict) and data.get("family") == name:
+            motifs = (data.get("series") or {}).get("motifs") or {}
+            return "bridging" if "bridging" in motifs else "staple"
+    return "staple"
 
 
 def _order_chain(members, adj, in_motif):
@@ -320,6 +386,16 @@ def _ligands(symbols, i, j, is_metal, warnings):
     return roles, counts, free
 
 
+def _info_charge(info):
+    """Charge from ``info["charge"]``, else from a formula such as ``[Au25(SR)18]-``, else 0."""
+    if "charge" in info:
+        return int(info["charge"])
+    try:
+        return parse(str(info["formula"])).charge
+    except (KeyError, ClusterGenError):
+        return 0
+
+
 def _composition(symbols):
     el, c = np.unique(symbols, return_counts=True)
     return "".join(e + (str(k) if k > 1 else "") for e, k in zip(el, c))
@@ -335,11 +411,13 @@ def _metal_order(counts, host):
     return out
 
 
-def analyse(atoms, charge=None):
+def analyse(atoms, charge=None, convention=None):
     """Kernel / motif / ligand analysis of a metal-thiolate cluster.
 
-    ``charge`` defaults to ``atoms.info["charge"]``, else 0.  Raises ClusterGenError for
-    overlapping atoms or a structure without metal atoms.
+    ``charge`` defaults to ``atoms.info["charge"]``, else the charge of ``info["formula"]``,
+    else 0.  ``convention`` is "staple",
+    "bridging" or None (from ``atoms.info["family"]``; see the module docstring).  Raises
+    ClusterGenError for overlapping atoms or a structure without metal atoms.
 
     >>> from ase import Atoms
     >>> a = analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]))
@@ -358,6 +436,15 @@ def analyse(atoms, charge=None):
     roles, counts, free = _ligands(symbols, i, j, is_metal, warnings)
     is_sulfur = roles == "S"
     staple, kernel = _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings)
+    if convention is None:
+        convention = _family_convention(atoms)
+    if convention not in CONVENTIONS:
+        raise ClusterGenError(f"unknown convention '{convention}' (known: "
+                              f"{', '.join(CONVENTIONS)})")
+    if convention == "bridging":
+        # positions made whole through the bond vectors would matter only for periodic
+        # input; clusters are molecules, so plain positions are used
+        staple, kernel, _ = _promote_lattice_sites(atoms.get_positions(), staple, kernel)
     roles[staple] = "staple"
     roles[kernel] = "kernel"
     motifs = _motifs(i, j, adj, staple, kernel, is_sulfur)
@@ -381,7 +468,7 @@ def analyse(atoms, charge=None):
                         f"{'...' if len(f) > 6 else ''}) is not bonded to the main cluster{tail}")
 
     if charge is None:
-        charge = atoms.info.get("charge", 0)
+        charge = _info_charge(atoms.info)
     host = atoms.info.get("host")
     metals = _metal_order(dict(zip(*np.unique(symbols[is_metal], return_counts=True))), host)
     kmetals = _metal_order(dict(zip(*np.unique(symbols[kernel], return_counts=True))),
@@ -392,10 +479,11 @@ def analyse(atoms, charge=None):
         sulfur=np.flatnonzero(is_sulfur), ligand=np.flatnonzero(roles == "ligand"),
         roles=roles, motifs=motifs, inventory=inventory,
         inventory_string=format_inventory(inventory), nstar=formula.nstar, formula=formula,
-        kernel_formula=_metal_text(kmetals), fragments=fragments, warnings=warnings)
+        kernel_formula=_metal_text(kmetals), convention=convention, fragments=fragments,
+        warnings=warnings)
 
 
-def assign_roles(atoms, charge=None):
+def assign_roles(atoms, charge=None, convention=None):
     """Set ``atoms.arrays["role"]`` (and info motifs, nstar, formula, charge, multiplicity)
     from :func:`analyse`; returns the same atoms.
 
@@ -404,7 +492,7 @@ def assign_roles(atoms, charge=None):
     >>> a.arrays["role"].tolist(), a.info["motifs"]
     (['S', 'staple', 'S'], 'monomer:1')
     """
-    result = analyse(atoms, charge)
+    result = analyse(atoms, charge, convention)
     model.set_roles(atoms, result.roles)
     atoms.info.update(formula=str(result.formula), charge=result.formula.charge,
                       multiplicity=result.formula.multiplicity, nstar=result.nstar,
@@ -433,7 +521,8 @@ def report(result, title=""):
     lines = [title] if title else []
     lines.append(f"formula   {s['formula']}   N* = {s['nstar']}"
                  f"   (charge {s['charge']:+d})")
-    lines.append(f"kernel    {s['kernel_formula'] or '-'} ({s['kernel_size']} atoms)")
+    lines.append(f"kernel    {s['kernel_formula'] or '-'} ({s['kernel_size']} atoms)"
+                 f"   convention {s['convention']}")
     lines.append(f"motifs    {s['motifs_string'] or '-'}")
     for m in result.motifs:
         atoms = []
@@ -449,7 +538,7 @@ def report(result, title=""):
 
 def _cli(args):
     frames = _read(args.file)
-    results = [analyse(a, args.charge) for a in frames]
+    results = [analyse(a, args.charge, args.convention) for a in frames]
     if args.format == "json":
         out = []
         for k, r in enumerate(results):
@@ -461,7 +550,7 @@ def _cli(args):
             print(report(r, f"{title} ({len(frames[k])} atoms)"))
     if args.output:
         for a in frames:
-            assign_roles(a, args.charge)
+            assign_roles(a, args.charge, args.convention)
         model.write_candidates(args.output, frames)
     return 0
 
@@ -479,6 +568,11 @@ def register_cli(subparsers):
     p.add_argument("file", help="structure file (xyz, extxyz, cif, pdb, ...)")
     p.add_argument("--charge", type=int, default=None,
                    help="total charge q (default: the file's charge, else 0)")
+    p.add_argument("--convention", choices=CONVENTIONS, default=None,
+                   help="staple: every linear Au(I) is a staple atom (divide and protect); "
+                        "bridging: linear Au on kernel lattice sites stay kernel and carry "
+                        "bridging SR (Au28(TBBT)20, Au36, Au44, Au52 literature counts). "
+                        "Default: from the file's family, else staple")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", help="write the frames with roles assigned (extxyz)")
     p.set_defaults(func=_cli)
