@@ -28,7 +28,7 @@ import numpy as np
 
 from . import store
 from .errors import ClusterGenError
-from .model import METAL_ROLES, read_candidates, write_candidates
+from .model import METAL_ROLES, format_motifs, read_candidates, write_candidates
 
 DEFAULT_METHOD = "GFN1-xTB"
 METHODS = ("GFN1-xTB", "GFN2-xTB", "IPEA1-xTB")
@@ -206,11 +206,18 @@ def check_topology(before, after):
     if isinstance(inv0, dict):
         inv1 = _inventory(after)
         if inv1 != inv0:
-            from .model import format_motifs
-
-            new = format_motifs(inv1) if isinstance(inv1, dict) else inv1
-            problems.append(f"motif inventory {format_motifs(inv0)} -> {new}")
+            problems.append(f"motif inventory {_format_inventory(inv0)} -> "
+                            f"{_format_inventory(inv1)}")
     return problems
+
+
+def _format_inventory(inventory):
+    if not isinstance(inventory, dict):
+        return str(inventory)
+    try:
+        return format_motifs(inventory)
+    except ValueError:  # analyser types beyond the model's grammar (rings, networks)
+        return ",".join(f"{k}:{v}" for k, v in sorted(inventory.items()) if v)
 
 
 def _ladder_for(method, ladder):

@@ -1,0 +1,182 @@
+"""GFN-xTB relaxation: SCF ladder, topology check, trajectories, CLI (small tblite systems)."""
+
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tblite")
+
+from clustergen import relax as rx  # noqa: E402
+from clustergen import store  # noqa: E402
+from clustergen.cli import main  # noqa: E402
+from clustergen.errors import ClusterGenError  # noqa: E402
+from clustergen.model import read_candidates, write_candidates  # noqa: E402
+from relax_toys import au2_sh2, au4_sh4, au_sch3_2, hs_pair  # noqa: E402
+
+
+def _angle(atoms, i, j, k):
+    return atoms.get_angle(i, j, k)
+
+
+def test_relaxed_complex_is_linear_goldI_with_a_gap():
+    out, rec = rx.relax_one(au_sch3_2())
+    assert rec["status"] == "converged" and rec["converged"]
+    assert 0 < rec["steps"] < rx.STEPS
+    assert rec["fmax"] < rx.FMAX
+    d = out.get_distance(0, 1), out.get_distance(0, 2)
+    assert all(2.2 < x < 2.45 for x in d)            # Au(I)-S
+    assert _angle(out, 1, 0, 2) > 170                # linear S-Au-S
+    assert rec["homo"] < rec["lumo"] and rec["gap"] == pytest.approx(rec["lumo"] - rec["homo"])
+    assert 1.0 < rec["gap"] < 8.0                    # closed-shell Au(I) complex
+    assert out.get_charges().sum() == pytest.approx(-1, abs=1e-6)
+    assert out.get_potential_energy() == pytest.approx(rec["energy"])
+    assert rec["ladder"] == [{"rung": "as asked", "settings": {}, "method": "GFN1-xTB",
+                              "result": "ok", "at_step": rec["steps"]}]
+
+
+def test_ladder_climbs_when_scf_is_starved():
+    """One SCF cycle cannot converge: the first rung fails, damping 0.2 (500 cycles) works."""
+    ref, ref_rec = rx.relax_one(au4_sh4())
+    out, rec = rx.relax_one(au4_sh4(), settings={"max_iterations": 1})
+    first, second = rec["ladder"]
+    assert first["rung"] == "as asked" and "SCF not converged in 1 cycles" in first["result"]
+    assert first["at_step"] == 0
+    assert second["rung"] == "damping 0.2" and second["result"] == "ok"
+    assert rec["status"] == "converged" and rec["rung"] == "damping 0.2"
+    # same minimum, whatever mixing got there
+    assert rec["energy"] == pytest.approx(ref_rec["energy"], abs=2e-3)
+
+
+def test_ladder_ends_with_gfn1_when_gfn2_fails(monkeypatch):
+    _, gfn1 = rx.relax_one(au2_sh2())
+    starved = tuple((name, {**s, "max_iterations": 1}) for name, s in rx.LADDER)
+    monkeypatch.setattr(rx, "LADDER", starved)
+    out, rec = rx.relax_one(au2_sh2(), method="GFN2-xTB", settings={"max_iterations": 1})
+    names = [r["rung"] for r in rec["ladder"]]
+    assert names == [n for n, _ in starved] + ["GFN1-xTB"]
+    assert all("SCF not converged" in r["result"] for r in rec["ladder"][:-1])
+    assert rec["ladder"][-1]["result"] == "ok"
+    assert rec["method"] == "GFN1-xTB" and rec["status"] == "converged"
+    assert rec["energy"] == pytest.approx(gfn1["energy"], abs=2e-3)
+
+
+def test_every_rung_failing_is_a_recorded_failure(monkeypatch, tmp_path):
+    starved = tuple((name, {**s, "max_iterations": 1}) for name, s in rx.LADDER)
+    monkeypatch.setattr(rx, "LADDER", starved)
+    db = tmp_path / "r.db"
+    [out] = rx.relax(au2_sh2(), db=db, workers=0, progress=False,
+                     settings={"max_iterations": 1})
+    assert out.info["status"] == f"failed:SCF not converged on {len(starved)} rungs"
+    [row] = store.rows(db)
+    assert row["status"] == out.info["status"] and row["energy"] is None
+
+
+def test_topology_change_is_flagged_and_stored(tmp_path):
+    """Two SH radicals 2.7 A apart bond into HS-SH: a disulfide must not pass silently."""
+    db = tmp_path / "r.db"
+    [out] = rx.relax(hs_pair(), db=db, workers=0, progress=False)
+    assert out.get_distance(0, 1) < 2.2
+    assert out.info["status"] == "topology-changed"
+    assert "S-S bond" in out.info["topology"]
+    [row] = store.rows(db)
+    assert row["status"] == "topology-changed" and "S-S bond" in row["topology"]
+
+
+def test_check_topology_sees_broken_bonds_and_lost_fragments():
+    start = au_sch3_2()
+    assert rx.check_topology(start, start.copy()) == []
+    broken = start.copy()
+    broken.positions[[1, 3, 4, 5, 6]] += [2.0, 0, 0]   # one SCH3 leaves the gold
+    problems = rx.check_topology(start, broken)
+    assert any("Au0-S1 bond broken" in p for p in problems)
+    assert any(p.startswith("fragment lost: 2") for p in problems)
+    assert any(p.startswith("motif inventory monomer:1 ->") for p in problems)
+
+
+def test_inventory_change_is_reported(monkeypatch):
+    """The motif inventory comes from clustergen.analyse; a different one is a problem."""
+    import types
+
+    calls = iter([{"dimer": 6}, {"dimer": 5, "monomer": 1}])
+    fake = types.SimpleNamespace(analyse=lambda atoms: types.SimpleNamespace(
+        inventory=next(calls)))
+    monkeypatch.setitem(__import__("sys").modules, "clustergen.analyse", fake)
+    a = au_sch3_2()
+    assert rx.check_topology(a, a.copy()) == ["motif inventory dimer:6 -> monomer:1,dimer:5"]
+
+
+def test_trajectory_is_kept_and_restarted_from_its_last_frame(tmp_path):
+    traj = str(tmp_path / "t" / "c.traj")
+    _, cut = rx.relax_one(au2_sh2(), steps=4, traj=traj)
+    assert cut["status"] == "not-converged" and cut["steps"] == 4
+    from ase.io import read
+
+    frames = read(traj, index=":")
+    assert len(frames) == 5                      # start + 4 steps
+    out, rec = rx.relax_one(au2_sh2(), traj=traj)
+    assert rec["restarted_from_frame"] == 4
+    assert rec["status"] == "converged" and rec["steps"] > 4
+    assert len(read(traj, index=":")) == rec["steps"] + 1   # no duplicated restart frame
+    _, fresh = rx.relax_one(au2_sh2())
+    assert rec["energy"] == pytest.approx(fresh["energy"], abs=2e-3)
+
+
+def test_charge_and_multiplicity_come_from_the_candidate():
+    a = au_sch3_2()
+    assert rx.charge_multiplicity(a) == (-1, 1)
+    a.info["multiplicity"] = 2                   # 2 unpaired with an even count: impossible
+    with pytest.raises(ClusterGenError, match="multiplicity 2 impossible"):
+        rx.charge_multiplicity(a)
+    radical = au_sch3_2()
+    radical.info.update(charge=0, multiplicity=2)
+    _, rec = rx.relax_one(radical, steps=0)
+    assert (rec["charge"], rec["multiplicity"]) == (0, 2)
+    # the neutral radical lost the electron from the anion's HOMO: levels move down
+    _, anion = rx.relax_one(au_sch3_2(), steps=0)
+    assert rec["homo"] < anion["homo"]
+
+
+def test_cli_relax_then_results(tmp_path, capsys):
+    src, db, out = tmp_path / "c.extxyz", tmp_path / "r.db", tmp_path / "relaxed.extxyz"
+    write_candidates(src, [au_sch3_2(), au2_sh2()])
+    assert main(["relax", str(src), "--db", str(db), "--workers", "0", "-o", str(out),
+                 "--no-progress"]) == 0
+    relaxed = read_candidates(out)
+    assert [a.info["status"] for a in relaxed] == ["converged", "converged"]
+    assert list(relaxed[0].arrays["role"][:3]) == ["staple", "S", "S"]
+    assert relaxed[0].info["formula"] == "[Au(SCH3)2]-"
+    capsys.readouterr()
+    assert main(["results", "--db", str(db), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    header = lines[0].split(",")
+    assert header[0] == "cid" and "status" in header and len(lines) == 3
+    ids = {line.split(",")[0] for line in lines[1:]}
+    assert ids == {a.info["cid"] for a in relaxed}
+    # a rerun finds both done and leaves their rows alone
+    before = {r.id: r.mtime for r in store.connect(db).select()}
+    assert main(["relax", str(src), "--db", str(db), "--workers", "0", "--no-progress"]) == 0
+    assert {r.id: r.mtime for r in store.connect(db).select()} == before
+
+
+def test_cli_bad_input_is_one_line(tmp_path, capsys):
+    assert main(["relax", str(tmp_path / "missing.extxyz"), "--db",
+                 str(tmp_path / "r.db")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    src = tmp_path / "c.extxyz"
+    write_candidates(src, [au2_sh2()])
+    assert main(["relax", str(src), "--db", str(tmp_path / "r.db"), "--fmax", "0"]) == 2
+    assert "fmax must be positive" in capsys.readouterr().err
+    assert main(["results", "--db", str(tmp_path / "none.db")]) == 2
+    assert "no results database" in capsys.readouterr().err
+
+
+def test_default_trajectory_directory_sits_beside_the_db(tmp_path):
+    db = tmp_path / "r.db"
+    [out] = rx.relax(au_sch3_2(), db=db, workers=0, progress=False)
+    traj = f"{db}.traj/{out.info['cid']}.traj"
+    assert os.path.exists(traj)
+    from ase.io import read
+
+    last = read(traj, index=-1)
+    assert np.allclose(last.positions, out.positions, atol=1e-6)
