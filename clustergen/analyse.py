@@ -383,6 +383,9 @@ def _ligands(symbols, i, j, is_metal, warnings):
                             " donor) is not counted in N*")
             continue
         counts[name] = counts.get(name, 0) + k
+    # written as in the literature: [Au25(PPh3)10(SR)5Cl2]2+
+    order = ("PPh3", "dppe", "SR", "C2R", "Cl", "Br", "I")
+    counts = {name: counts[name] for name in order if name in counts}
     return roles, counts, free
 
 

@@ -231,9 +231,8 @@ def test_rings(n):
     assert a.nstar == 0 and a.kernel.size == 0
 
 
-def test_ring_around_a_kernel_with_a_bent_bridge():
-    """A kernel Au bonded to two S at ~90 deg is kernel; an Au8(SR)8 ring beside it stays a
-    ring (as the octamer ring of Au20(SR)16)."""
+def test_ring_beside_a_kernel():
+    """An Au8(SR)8 ring next to an Au13 kernel stays a ring; not touching it, it is reported."""
     atoms = au25()[:13] + ring(8, centre=(0, 0, 9.0))
     a = analyse(atoms)
     assert a.inventory == {"octamer-ring": 1}
@@ -246,13 +245,37 @@ def test_dopants_and_other_metals():
     atoms = au25()
     atoms[0].symbol = "Pt"
     a = analyse(atoms, charge=0)
-    assert str(a.formula) == "[PtAu24(SR)18]0" or a.formula == parse("[PtAu24(SR)18]0")
+    assert a.formula == parse("[PtAu24(SR)18]0")
     assert a.nstar == 6 and a.roles[0] == "kernel" and a.kernel_formula == "PtAu12"
     atoms.symbols[atoms.symbols == "Au"] = "Ag"
     atoms[0].symbol = "Ag"
     a = analyse(atoms, charge=-1)
     assert a.inventory == {"dimer": 6} and str(a.formula) == "[Ag25(SR)18]-"
     assert a.nstar == 8
+
+
+def test_phosphine_and_halide_ligands():
+    """[Au13(PH3)10Cl2]3+ toy: P and Cl on the icosahedron vertices; N* = 13 - 2 - 3 = 8."""
+    kernel = icosahedron()
+    sym, pos = ["Au"] * 13, list(kernel)
+    for v in range(1, 11):
+        out = unit(kernel[v])
+        p = kernel[v] + 2.30 * out
+        side = unit(np.cross(out, [0.2, 0.3, 0.9]))
+        sym.append("P")
+        pos.append(p)
+        for k in range(3):
+            rot = side * np.cos(2 * np.pi * k / 3) + np.cross(out, side) * np.sin(
+                2 * np.pi * k / 3)
+            sym.append("H")
+            pos.append(p + 1.42 * (0.33 * out + 0.94 * rot))
+    for v in (11, 12):
+        sym.append("Cl")
+        pos.append(kernel[v] + 2.35 * unit(kernel[v]))
+    a = analyse(Atoms(sym, positions=pos), charge=3)
+    assert a.inventory == {} and len(a.kernel) == 13
+    assert a.formula == parse("[Au13(PPh3)10Cl2]3+") and a.nstar == 8
+    assert (a.roles == "P").sum() == 10 and (a.roles == "halide").sum() == 2
 
 
 def test_unbonded_fragment_is_reported_and_left_out():
