@@ -330,10 +330,12 @@ def _as_structures(atoms):
 
 
 def db_structures(db, query=None, limit=24):
-    """Rows of an ASE database (path or URL) matching ``query`` as Atoms with info.
+    """Rows of a results database (:mod:`clustergen.store`: path or URL) as candidates.
 
-    Key-value pairs go to ``atoms.info``; a per-atom role list stored in the row's data
-    (``data["role"]``) is restored, otherwise roles come from the analyser when viewed.
+    ``query`` is an ase.db selection such as ``"status=converged"`` or ``"gap>1.5"``.
+    Info, roles and results are restored as :func:`clustergen.store.read_relaxed` does
+    (``data["info"]``, ``data["role"]``, key-value pairs; ``cluster`` is the formula);
+    rows without roles get them from the analyser when viewed.
 
     >>> import tempfile, os, ase.db
     >>> path = os.path.join(tempfile.mkdtemp(), "r.db")
@@ -341,20 +343,23 @@ def db_structures(db, query=None, limit=24):
     >>> [a.info["status"] for a in db_structures(path, "status=converged")]
     ['converged']
     """
-    import ase.db
+    from .store import connect
 
-    if "://" not in str(db) and not os.path.exists(db):
-        raise ClusterGenError(f"no such database: {db}")
+    conn = connect(db, create=False)
     try:
-        rows = list(ase.db.connect(str(db)).select(query or "", limit=limit))
-    except (ValueError, KeyError, SyntaxError) as exc:
+        rows = list(conn.select(query or None, limit=limit, sort="id"))
+    except (ValueError, KeyError, SyntaxError, AttributeError) as exc:
         raise ClusterGenError(f"bad database query {query!r}: {exc}") from None
     structures = []
     for row in rows:
         atoms = row.toatoms()
+        data = row.data or {}
+        atoms.info.update(data.get("info", {}))
         atoms.info.update(row.key_value_pairs)
+        if "cluster" in atoms.info:
+            atoms.info.setdefault("formula", atoms.info["cluster"])
         atoms.info["db_id"] = row.id
-        role = (row.data or {}).get("role")
+        role = data.get("role")
         if role is not None and len(role) == len(atoms):
             atoms.set_array("role", np.asarray(role).astype("U8"))
         structures.append(atoms)
