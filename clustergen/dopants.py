@@ -14,7 +14,7 @@ work only with ``use_priors``.
 >>> au13 = Icosahedron("Au", 2)
 >>> [(c.info["dopant_sites"], c.info["site_class"], c.info["site_multiplicity"])
 ...  for c in enumerate_dopings(au13, "Pt")]
-[('0', 'centre', 1), ('1', 'kernel-surface', 12)]
+[('[0]', 'centre', 1), ('[1]', 'kernel-surface', 12)]
 """
 
 import math
@@ -142,8 +142,8 @@ def enumerate_dopings(atoms, dopant, count=1, classes=None, charge=None, toleran
     """Every symmetry-distinct way to put ``count`` ``dopant`` atoms on host metal sites.
 
     ``classes`` limits the sites to those site classes (e.g. ``["centre", "staple"]``).
-    Returns doped candidates; each ``info`` has ``dopant``, ``dopant_sites`` (comma
-    separated atom indices), ``site_class``, ``site_multiplicity`` (configurations the
+    Returns doped candidates; each ``info`` has ``dopant``, ``dopant_sites`` (atom
+    indices as ``"[3,17]"``: brackets keep ase.db from reading "3" as a number), ``site_class``, ``site_multiplicity`` (configurations the
     symmetry makes equivalent; they sum to C(sites, count)), ``point_group`` of the
     undoped framework, plus the updated formula, nstar and multiplicity.
 
@@ -171,7 +171,7 @@ def enumerate_dopings(atoms, dopant, count=1, classes=None, charge=None, toleran
     out = []
     for chosen, mult in distinct_substitutions(atoms, sites, count, group=images):
         doped = substitute(atoms, chosen, dopant, charge=charge)
-        label = ",".join(str(s) for s in chosen)
+        label = "[" + ",".join(str(s) for s in chosen) + "]"
         doped.info.update(dopant=dopant, dopant_sites=label,
                           site_class=configuration_class(cls, chosen),
                           site_multiplicity=int(mult), point_group=group,

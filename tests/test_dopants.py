@@ -54,7 +54,7 @@ def test_single_dopant_in_au25_gives_three_classes():
     assert got == [("centre", 1), ("kernel-surface", 12), ("staple", 12)]
     assert {c.info["point_group"] for c in configs} == {"Th"}
     for c in configs:  # the labelled site really holds the dopant
-        site = int(c.info["dopant_sites"])
+        site = int(c.info["dopant_sites"].strip("[]"))
         assert c[site].symbol == "Pt"
         assert c.get_chemical_symbols().count("Pt") == 1
 
