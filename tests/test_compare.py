@@ -110,3 +110,29 @@ def test_chiral_au38_mirror_image_only_matches_with_mirror():
     b.positions[:, 0] *= -1
     assert framework_rmsd(a, b, mirror=True) < 1e-6
     assert framework_rmsd(a, b, mirror=False) > 0.3
+
+
+def test_cli_compare_prints_rmsd_per_frame(tmp_path, capsys):
+    import argparse
+
+    from ase.io import write
+
+    from clustergen.compare import register_cli
+
+    a = random_cluster(seed=11)
+    b, _ = scrambled(a, seed=12)
+    c = b.copy()
+    c.positions[0] += [0.5, 0, 0]
+    write(tmp_path / "a.xyz", a)
+    write(tmp_path / "b.xyz", [b, c])
+    parser = argparse.ArgumentParser()
+    register_cli(parser.add_subparsers())
+    args = parser.parse_args(["compare", str(tmp_path / "a.xyz"), str(tmp_path / "b.xyz")])
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert "0.000 Å (mirror image)" in lines[0]
+    assert float(lines[1].split("\t")[2].split()[0]) > 0.05
+    args = parser.parse_args(["compare", str(tmp_path / "missing.xyz"), str(tmp_path / "b.xyz")])
+    with pytest.raises(ClusterGenError, match="cannot read structure"):
+        args.func(args)
