@@ -88,3 +88,19 @@ def test_no_roles_and_no_analyser_is_a_clear_error(monkeypatch):
 def test_bare_au13_without_roles():
     assert Counter(site_classes(au13(roles=False)).values()) == {"centre": 1,
                                                                   "kernel-surface": 12}
+
+
+def test_without_roles_the_analyser_finds_the_kernel():
+    pytest.importorskip("clustergen.analyse")
+    atoms = au25_framework()
+    with_roles = site_classes(atoms)
+    del atoms.arrays["role"]
+    assert site_classes(atoms) == with_roles
+
+
+def test_classes_survive_a_small_distortion():
+    atoms = au25_framework()
+    rng = np.random.default_rng(3)
+    atoms.positions += rng.normal(scale=0.08, size=atoms.positions.shape)
+    assert class_counts(site_classes(atoms)) == {"centre": 1, "kernel-surface": 12,
+                                                 "staple": 12}
