@@ -1,0 +1,25 @@
+"""Shared bits of the relaxation benchmarks: the Au25 model and the machine load."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def au25_model():
+    """A built [Au25(SCH3)18]- (clustergen.generate.build), or the structure in
+    ``$CLUSTERGEN_BENCH_XYZ`` when given (extxyz with charge/multiplicity info)."""
+    from clustergen.model import read_candidates
+
+    path = os.environ.get("CLUSTERGEN_BENCH_XYZ")
+    if path:
+        return read_candidates(path)[0]
+    from clustergen.generate import build
+
+    return build("[Au25(SR)18]-", ligand="SCH3", isomers=1)[0]
+
+
+def load_line():
+    """Cores and load averages, to read timings on a shared machine."""
+    one, five, fifteen = os.getloadavg()
+    return f"machine: {os.cpu_count()} cores, load average {one:.1f} {five:.1f} {fifteen:.1f}"
