@@ -180,3 +180,37 @@ def test_default_trajectory_directory_sits_beside_the_db(tmp_path):
 
     last = read(traj, index=-1)
     assert np.allclose(last.positions, out.positions, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_built_au25_relaxes_with_staples_intact(tmp_path):
+    """The built [Au25(SCH3)18]- relaxes (GFN1, FIRE, OpenBLAS worker) to fmax 0.05 with
+    its six dimeric staples, and ends closer to the public DFT framework than it started."""
+    import time
+
+    from ase.io import read
+
+    generate = pytest.importorskip("clustergen.generate")
+    from clustergen.analyse import analyse
+    from clustergen.compare import framework_rmsd
+
+    [au25] = generate.build("[Au25(SR)18]-", ligand="SCH3", isomers=1)
+    t = time.perf_counter()
+    [out] = rx.relax(au25, db=tmp_path / "r.db", workers=1, progress=False)
+    wall = time.perf_counter() - t
+    assert out.info["status"] == "converged", out.info.get("topology")
+    assert out.info["fmax"] < rx.FMAX
+    assert analyse(out).inventory == {"dimer": 6}
+    staple = np.flatnonzero(out.arrays["role"] == "staple")
+    sulfur = np.flatnonzero(out.get_chemical_symbols() == np.array("S"))
+    d = out.get_all_distances()[np.ix_(staple, sulfur)]
+    assert np.all(np.sort(d, axis=1)[:, :2] < 2.5)        # two S on each staple Au(I)
+    assert 0.3 < out.info["gap"] < 2.0                     # superatom 1P-1D gap, eV
+    path = os.path.join(os.path.dirname(__file__), "..", "structures", "reference",
+                        "au25_sr18_dft.xyz")
+    if os.path.exists(path):
+        ref = read(path)
+        before, after = framework_rmsd(au25, ref), framework_rmsd(out, ref)
+        print(f"\nAu25: {out.info['steps']} steps, {wall:.0f} s, blas {out.info['blas']}, "
+              f"Au+S RMSD to DFT {before:.3f} -> {after:.3f} A")
+        assert after < before and after < 0.35
