@@ -42,8 +42,8 @@ from scipy.spatial import cKDTree
 from scipy.sparse.csgraph import connected_components
 
 from . import model
-from .errors import ClusterGenError
 from .data import load, template_files
+from .errors import ClusterGenError
 from .formula import Formula, chemistry, parse
 
 # Bond tolerances, as multiples of the sum of covalent radii (ase.data.covalent_radii).
@@ -88,7 +88,14 @@ class Analysis:
     warnings: list = field(default_factory=list)
 
     def summary(self):
-        """Plain dict (JSON-ready) of the analysis."""
+        """Plain dict (JSON-ready) of the analysis.
+
+        >>> from ase import Atoms
+        >>> s = analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]),
+        ...             charge=-1).summary()
+        >>> s["formula"], s["nstar"], s["inventory"], s["motifs"][0]["metal"]
+        ('[Au(SR)2]-', 0, {'monomer': 1}, [1])
+        """
         return {
             "formula": str(self.formula),
             "charge": self.formula.charge,
@@ -350,13 +357,13 @@ def format_inventory(inventory):
 
 
 def _ligands(symbols, i, j, is_metal, warnings):
-    """Roles of non-metal atoms, ligand counts for the formula, metal-free fragments."""
+    """Roles of non-metal atoms and ligand counts for the formula (metal-free pieces: none)."""
     n = len(symbols)
     nonmetal = ~is_metal
     labels = _components(n, i, j, nonmetal)
     donor = nonmetal & _touches(n, i, j, is_metal)
     roles = np.where(is_metal, "kernel", "ligand").astype("U8")
-    counts, free = {}, []
+    counts = {}
     order = np.argsort(labels, kind="stable")
     cuts = np.searchsorted(labels[order], np.arange(labels.max() + 2))
     for unit in np.unique(labels[nonmetal]):
@@ -364,8 +371,7 @@ def _ligands(symbols, i, j, is_metal, warnings):
         donors = members[donor[members]]
         dsym = symbols[donors]
         if not len(donors):
-            free.append(members)
-            continue
+            continue  # solvent, counter-ion, free thiol: reported as a fragment
         if (dsym == "S").any():
             name, k = "SR", int((dsym == "S").sum())
             roles[donors[dsym == "S"]] = "S"
@@ -386,7 +392,7 @@ def _ligands(symbols, i, j, is_metal, warnings):
     # written as in the literature: [Au25(PPh3)10(SR)5Cl2]2+
     order = ("PPh3", "dppe", "SR", "C2R", "Cl", "Br", "I")
     counts = {name: counts[name] for name in order if name in counts}
-    return roles, counts, free
+    return roles, counts
 
 
 def _info_charge(info):
@@ -418,9 +424,9 @@ def analyse(atoms, charge=None, convention=None):
     """Kernel / motif / ligand analysis of a metal-thiolate cluster.
 
     ``charge`` defaults to ``atoms.info["charge"]``, else the charge of ``info["formula"]``,
-    else 0.  ``convention`` is "staple",
-    "bridging" or None (from ``atoms.info["family"]``; see the module docstring).  Raises
-    ClusterGenError for overlapping atoms or a structure without metal atoms.
+    else 0.  ``convention`` is "staple", "bridging" or None (from ``atoms.info["family"]``;
+    see the module docstring).  Raises ClusterGenError for overlapping atoms, unsupported
+    elements or a structure without metal atoms.
 
     >>> from ase import Atoms
     >>> a = analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]))
@@ -436,7 +442,7 @@ def analyse(atoms, charge=None, convention=None):
     adj, vecs = _neighbours(n, i, j, vec)
     warnings = []
 
-    roles, counts, free = _ligands(symbols, i, j, is_metal, warnings)
+    roles, counts = _ligands(symbols, i, j, is_metal, warnings)
     is_sulfur = roles == "S"
     staple, kernel = _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings)
     if convention is None:
@@ -445,8 +451,7 @@ def analyse(atoms, charge=None, convention=None):
         raise ClusterGenError(f"unknown convention '{convention}' (known: "
                               f"{', '.join(CONVENTIONS)})")
     if convention == "bridging":
-        # positions made whole through the bond vectors would matter only for periodic
-        # input; clusters are molecules, so plain positions are used
+        # plain Cartesian distances: a cluster in a periodic cell must not cross its faces
         staple, kernel, _ = _promote_lattice_sites(atoms.get_positions(), staple, kernel)
     roles[staple] = "staple"
     roles[kernel] = "kernel"
@@ -519,7 +524,16 @@ def _read(path):
 
 
 def report(result, title=""):
-    """Human-readable text of an :class:`Analysis` (what ``clustergen analyse`` prints)."""
+    """Human-readable text of an :class:`Analysis` (what ``clustergen analyse`` prints).
+
+    >>> from ase import Atoms
+    >>> print(report(analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]),
+    ...                      charge=-1)))
+    formula   [Au(SR)2]-   N* = 0   (charge -1)
+    kernel    - (0 atoms)   convention staple
+    motifs    monomer:1
+      monomer        M 1  S 0,2  anchors -
+    """
     s = result.summary()
     lines = [title] if title else []
     lines.append(f"formula   {s['formula']}   N* = {s['nstar']}"
@@ -559,7 +573,14 @@ def _cli(args):
 
 
 def register_cli(subparsers):
-    """Add ``clustergen analyse FILE [--charge Q] [--format text|json] [-o OUT]``."""
+    """Add ``clustergen analyse FILE [--charge Q] [--convention C] [--format text|json]
+    [-o OUT]``.
+
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> register_cli(sub).parse_args(["au25.xyz", "--charge", "-1"]).charge
+    -1
+    """
     p = subparsers.add_parser(
         "analyse", aliases=["analyze"],
         help="split a structure into kernel, staple motifs and ligands; print inventory and N*",
