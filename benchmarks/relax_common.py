@@ -23,3 +23,13 @@ def load_line():
     """Cores and load averages, to read timings on a shared machine."""
     one, five, fifteen = os.getloadavg()
     return f"machine: {os.cpu_count()} cores, load average {one:.1f} {five:.1f} {fifteen:.1f}"
+
+
+def rattled_copies(atoms, n, first_seed=0, stdev=0.02):
+    """``n`` copies displaced by Gaussian noise: distinct candidates, same physics."""
+    out = []
+    for seed in range(first_seed, first_seed + n):
+        a = atoms.copy()
+        a.rattle(stdev, seed=seed)
+        out.append(a)
+    return out

@@ -267,12 +267,11 @@ def relax_one(atoms, method=DEFAULT_METHOD, fmax=FMAX, steps=STEPS,
     spinning on a loaded machine made a 12-atom relaxation 12x slower here).
 
     >>> from clustergen.model import make_cluster
-    >>> import numpy as np
-    >>> h2 = make_cluster(["H", "H"], [[0, 0, 0], [0.8, 0, 0]], ["ligand"] * 2,
+    >>> h2 = make_cluster(["H", "H"], [[0, 0, 0], [0.9, 0, 0]], ["ligand"] * 2,
     ...                   charge=0, multiplicity=1)
     >>> out, rec = relax_one(h2)
-    >>> rec["status"], round(float(np.ptp(out.positions[:, 0])), 1)
-    ('converged', 0.7)
+    >>> rec["status"], 0.7 < out.get_distance(0, 1) < 0.8   # GFN1 H-H 0.77 A
+    ('converged', True)
     """
     import tblite.ase  # noqa: F401  load libgomp first so the thread limit reaches it
 

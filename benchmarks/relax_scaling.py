@@ -1,0 +1,48 @@
+"""Speed-up of 2 local Dask workers over 1 on a batch of built [Au25(SCH3)18]- copies
+(GFN1-xTB, FIRE, fixed step count).  Goal >= 1.7x on an idle 2-core machine: the load
+average printed says how idle it was.
+
+    python benchmarks/relax_scaling.py [--candidates 4] [--steps 10]
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+from relax_common import au25_model, load_line, rattled_copies
+
+
+def timed(cands, workers, steps):
+    from clustergen.relax import relax
+
+    db = os.path.join(tempfile.mkdtemp(prefix="clustergen-scaling-"), "r.db")
+    t = time.perf_counter()
+    out = relax(cands, db=db, workers=workers, steps=steps, progress=False)
+    wall = time.perf_counter() - t
+    assert len({a.info["cid"] for a in out}) == len(cands)
+    return wall, len({a.info["worker"] for a in out})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--candidates", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=10)
+    args = ap.parse_args()
+    base = au25_model()
+    cands = rattled_copies(base, args.candidates, first_seed=100)
+    print(f"{args.candidates} x [Au25(SCH3)18]-, GFN1-xTB, FIRE, {args.steps} steps each")
+    print(load_line())
+    t1, n1 = timed(cands, 1, args.steps)
+    print(f"1 worker:  {t1:6.1f} s ({n1} process)")
+    print(load_line())
+    t2, n2 = timed(cands, 2, args.steps)
+    print(f"2 workers: {t2:6.1f} s ({n2} processes)")
+    print(load_line())
+    print(f"speed-up {t1 / t2:.2f}x (goal >= 1.7x)")
+
+
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    main()
+    print(f"benchmark wall time {time.perf_counter() - t0:.0f} s")
