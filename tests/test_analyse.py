@@ -430,3 +430,18 @@ def test_reference_structures_analyse_fast():
     start = time.perf_counter()
     analyse(atoms)
     assert time.perf_counter() - start < 0.5
+
+
+def test_convention_follows_the_family_label():
+    from clustergen.data import load, template_files
+
+    families = {load(f).get("family"): load(f) for f in template_files()
+                if isinstance(load(f), dict)}
+    if "double-helix" not in families:
+        pytest.skip("templates/double-helix.yaml not present")
+    atoms = _reference("au36_sr24_dft.xyz")
+    assert analyse(atoms).inventory == {"dimer": 8}  # no family: divide and protect
+    atoms.info["family"] = "double-helix"  # its motif rule has bridging SR
+    a = analyse(atoms)
+    assert a.convention == "bridging" and a.inventory == {"dimer": 4, "bridging": 12}
+    assert analyse(atoms, convention="staple").inventory == {"dimer": 8}
