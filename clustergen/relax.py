@@ -270,8 +270,8 @@ def relax_one(atoms, method=DEFAULT_METHOD, fmax=FMAX, steps=STEPS,
     >>> h2 = make_cluster(["H", "H"], [[0, 0, 0], [0.9, 0, 0]], ["ligand"] * 2,
     ...                   charge=0, multiplicity=1)
     >>> out, rec = relax_one(h2)
-    >>> rec["status"], 0.7 < out.get_distance(0, 1) < 0.8   # GFN1 H-H 0.77 A
-    ('converged', True)
+    >>> rec["status"], round(float(out.get_distance(0, 1)), 2)   # GFN1 H-H
+    ('converged', 0.77)
     """
     import tblite.ase  # noqa: F401  load libgomp first so the thread limit reaches it
 
