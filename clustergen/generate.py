@@ -1,0 +1,219 @@
+"""Build candidates from template rules: ``build`` a formula, ``grow`` a family.
+
+Pipeline for one member: kernel from its growth operation -> every symmetry-distinct
+motif arrangement the shell rule allows -> restraint-FF embedding of the Au-S framework
+-> R groups -> candidates ordered by strain score (best guess first).
+"""
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from . import families as fam_mod
+from . import kernels, shell
+from .errors import ClusterGenError
+from .families import evaluate, family, match, member, members
+from .formula import ligand_info, parse
+from .ligands import add_ligands
+from .model import format_motifs, make_cluster, write_candidates
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MAX_EMBED = 16          # arrangements embedded per member (most symmetric first)
+
+
+def kernel_of(fam, k):
+    """Kernel positions and site labels of member ``k`` from the family's growth operation."""
+    spec = fam["kernel"]
+    op = getattr(kernels, spec["operation"], None)
+    if op is None:
+        raise ClusterGenError(f"family {fam['family']}: unknown growth operation "
+                              f"'{spec['operation']}'")
+    args = {a: evaluate(e, k=k) for a, e in spec.get("args", {}).items()}
+    return op(**args)
+
+
+def frameworks(fam, k, limit=None):
+    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct."""
+    fam = family(fam) if isinstance(fam, str) else fam
+    m = member(fam, k)
+    kernel, labels = kernel_of(fam, k)
+    if len(kernel) != m["kernel_atoms"]:
+        raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)} "
+                           f"kernel atoms, series says {m['kernel_atoms']}")
+    options, orders = shell.arrangements(kernel, labels, m["motifs"], fam["shell"])
+    if not options:
+        raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
+                              f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
+    # score every arrangement on the ideal (fixed) kernel, so that the kernel's own
+    # springs do not blur the comparison; then shape the best ones for real
+    scored = []
+    for arrangement, order in list(zip(options, orders))[:max(limit or 0, MAX_EMBED)]:
+        embedded = shell.embed(kernel, arrangement)
+        scored.append((round(embedded[-1], 2), -order, len(scored), arrangement, embedded))
+    scored.sort(key=lambda item: item[:3])
+    flexible = fam["shell"].get("flexible_kernel", False)
+    out = []
+    for strain, neg_order, _, arrangement, embedded in scored[:limit or len(scored)]:
+        if flexible:
+            embedded = shell.embed(kernel, arrangement, flexible_kernel=True)
+        symbols, pos, roles, records, _ = embedded
+        atoms = make_cluster(symbols, pos, roles)
+        atoms.info["strain"] = strain
+        atoms.info["symmetry_order"] = -neg_order
+        atoms.info["motif_records"] = records
+        out.append(atoms)
+    return out
+
+
+def _label(atoms, m, formula, isomer, ligand, multiplicity):
+    total = int(sum(atoms.numbers)) - formula.charge
+    parity = 1 if total % 2 == 0 else 2
+    if multiplicity is None:
+        multiplicity = parity
+    elif (multiplicity % 2 == 1) != (total % 2 == 0):
+        raise ClusterGenError(f"multiplicity {multiplicity} is impossible for "
+                              f"{total} electrons ({formula})")
+    atoms.info.update(
+        formula=str(formula.with_ligand(ligand)), charge=formula.charge,
+        multiplicity=int(multiplicity), nstar=formula.nstar, family=m["family"],
+        member=f"{m['family']}:k={m['k']}", isomer=isomer, motifs=format_motifs(m["motifs"]),
+        host="Au", status=m["status"], score=round(float(atoms.info.pop("strain")), 6))
+    atoms.info.pop("motif_records", None)
+    return atoms
+
+
+def _resolve_ligand(formula, ligand):
+    names = [n for n in formula.ligands if ligand_info(n)[1]["class"] == "thiolate"]
+    if ligand is None:
+        ligand = next((n for n in names if n != "SR"), "SCH3")
+    return ligand_info(ligand)[0]
+
+
+def build(formula, ligand=None, isomers=8, multiplicity=None):
+    """Candidates for a formula from every family that can build it, best guess first.
+
+    ``ligand`` picks R (SH or SCH3; default: the formula's own thiolate, else SCH3).
+    The charge comes from the formula; the multiplicity defaults to the lowest the
+    electron count allows.
+
+    >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
+    >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
+    (8, 'dimer:6', 61)
+    """
+    f = parse(formula)
+    ligand = _resolve_ligand(f, ligand)
+    if isomers < 1:
+        raise ClusterGenError("--isomers must be at least 1")
+    per_family = []
+    for m in match(f):
+        fam = family(m["family"])
+        frames = frameworks(fam, m["k"], limit=isomers)
+        cands = []
+        for i, frame in enumerate(frames):
+            atoms = add_ligands(frame, ligand)
+            cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
+                                multiplicity))
+        per_family.append(cands)
+    # best of each family first, then the next best of each ...
+    ordered = [c for tier in _interleave(per_family) for c in tier]
+    return ordered[:isomers] if len(per_family) == 1 else ordered
+
+
+def _interleave(lists):
+    for i in range(max(len(x) for x in lists)):
+        yield [x[i] for x in lists if i < len(x)]
+
+
+def grow(family_name, upto=None, ligand="SCH3", progress=None):
+    """Best candidate of every member of a family up to ``upto`` metal atoms.
+
+    Without ``upto`` the listed (known + predicted) members are built.
+
+    >>> [a.info["formula"] for a in grow("double-helix", upto=36, ligand="SH")]
+    ['Au28(SH)20', 'Au36(SH)24']
+    """
+    fam = family(family_name)
+    out = []
+    todo = members(fam, upto)
+    for i, m in enumerate(todo):
+        if progress:
+            progress(i, len(todo), str(m["formula"]))
+        frames = frameworks(fam, m["k"], limit=1)
+        atoms = add_ligands(frames[0], ligand)
+        out.append(_label(atoms, m, m["formula"], "a", ligand, None))
+    return out
+
+
+# ---------------------------------------------------------------- command line
+
+def _cmd_families(args):
+    for name, fam in fam_mod.families().items():
+        print(f"{name}: {fam['title']}")
+        print(f"  step: {fam['step']}")
+        for m in members(fam):
+            print(f"  k={m['k']:<3} {str(m['formula']):<18} N*={m['nstar']:<3} "
+                  f"{format_motifs(m['motifs']):<26} {m['status']}")
+    return 0
+
+
+def _progress(i, n, text):
+    print(f"[{i + 1}/{n}] building {text}", file=sys.stderr, flush=True)
+
+
+def _cmd_build(args):
+    t = time.perf_counter()
+    cands = build(args.formula, ligand=args.ligand, isomers=args.isomers,
+                  multiplicity=args.multiplicity)
+    write_candidates(args.output, cands)
+    for a in cands:
+        print(f"{a.info['formula']:<20} {a.info['family']:<26} isomer {a.info['isomer']:<3}"
+              f" score {a.info['score']:.4f}  N*={a.info['nstar']} "
+              f"2S+1={a.info['multiplicity']}  {a.info['motifs']}")
+    print(f"wrote {len(cands)} candidate(s) to {args.output} "
+          f"in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _cmd_grow(args):
+    from pathlib import Path
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    for atoms in grow(args.family, upto=args.upto, ligand=args.ligand, progress=_progress):
+        name = atoms.info["formula"].strip("[]+-").replace("(", "_").replace(")", "_")
+        path = out / f"{name.strip('_')}.extxyz"
+        write_candidates(path, [atoms])
+        print(f"{atoms.info['formula']:<20} N*={atoms.info['nstar']:<3} "
+              f"{atoms.info['status']:<9} -> {path}")
+    return 0
+
+
+def register_cli(sub):
+    """Add ``families``, ``build`` and ``grow`` to the ``clustergen`` command."""
+    p = sub.add_parser("families", help="list growth families with known and predicted members",
+                       description="List growth families. Example: clustergen families")
+    p.set_defaults(func=_cmd_families)
+
+    p = sub.add_parser(
+        "build", help="build candidates for a formula",
+        description="Build candidate structures for a formula from every family that fits. "
+                    "Example: clustergen build \"[Au25(SR)18]-\" --ligand SCH3 --isomers 8 "
+                    "-o au25.extxyz")
+    p.add_argument("formula", help='e.g. "[Au25(SR)18]-" or Au38(SR)24')
+    p.add_argument("--ligand", default=None, help="R group to build: SH or SCH3")
+    p.add_argument("--isomers", type=int, default=8, help="at most this many per family")
+    p.add_argument("--multiplicity", type=int, default=None,
+                   help="spin multiplicity 2S+1 (default: lowest allowed by electron count)")
+    p.add_argument("-o", "--output", default="candidates.extxyz", help="extended XYZ output")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "grow", help="build a family's members up to a size",
+        description="Build the best candidate of each member of a family. "
+                    "Example: clustergen grow double-helix --upto 84 --ligand SCH3 -o series/")
+    p.add_argument("family", help="family name (see `clustergen families`)")
+    p.add_argument("--upto", type=int, default=None, help="largest metal count to build")
+    p.add_argument("--ligand", default="SCH3", help="R group to build: SH or SCH3")
+    p.add_argument("-o", "--output", default="series", help="output directory")
+    p.set_defaults(func=_cmd_grow)

@@ -1,0 +1,123 @@
+"""Kernel (metal core) geometries from building blocks and lattice rules.
+
+Every builder returns ``(positions, labels)``: an ``(n, 3)`` array in Angstrom and a
+list of per-atom site labels (``centre``, ``shell``, ``waist`` ...) that templates use to
+choose where staple motifs may anchor.  Geometry follows seed 000 section 2.1: Au13
+icosahedra (8e), fused by sharing faces; fcc fragments grown from Au4 tetrahedra (2e).
+"""
+
+import itertools
+
+import numpy as np
+
+PHI = (1 + 5 ** 0.5) / 2
+
+
+def icosahedron(radius=2.79):
+    """Centred icosahedron (13 atoms), one C3 axis along z, centre first.
+
+    ``radius`` is the centre-vertex distance (2.79 A in [Au25(SR)18]-); the
+    vertex-vertex edge is 1.0515 x radius.
+
+    >>> pos, labels = icosahedron()
+    >>> len(pos), labels[0], round(float(np.linalg.norm(pos[1] - pos[0])), 2)
+    (13, 'centre', 2.79)
+    """
+    verts = []
+    for s1, s2 in itertools.product((-1, 1), repeat=2):
+        verts += [(0, s1, s2 * PHI), (s1, s2 * PHI, 0), (s2 * PHI, 0, s1)]
+    verts = np.array(verts, float)
+    verts *= radius / np.linalg.norm(verts[0])
+    verts = verts @ _rotation_to_z(_face_normal(verts)).T
+    return np.vstack([[0.0, 0.0, 0.0], verts]), ["centre"] + ["shell"] * 12
+
+
+def _face_normal(verts):
+    """Unit normal of one icosahedron face (three mutually adjacent vertices)."""
+    d = np.linalg.norm(verts[:, None] - verts[None], axis=-1)
+    edge = d[d > 1e-6].min()
+    for i, j, k in itertools.combinations(range(len(verts)), 3):
+        if np.allclose([d[i, j], d[j, k], d[i, k]], edge, rtol=1e-3):
+            n = verts[i] + verts[j] + verts[k]
+            return n / np.linalg.norm(n)
+    raise RuntimeError("no face found")
+
+
+def _rotation_to_z(v):
+    """Rotation matrix taking unit vector ``v`` onto +z (Rodrigues)."""
+    z = np.array([0.0, 0.0, 1.0])
+    axis = np.cross(v, z)
+    s, c = np.linalg.norm(axis), float(v @ z)
+    if s < 1e-12:
+        return np.eye(3) if c > 0 else np.diag([1.0, -1.0, -1.0])
+    k = axis / s
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + s * kx + (1 - c) * kx @ kx
+
+
+def fused_icosahedra(count, radius=2.79):
+    """Linear chain of ``count`` centred icosahedra sharing faces along z.
+
+    Sharing a face fixes the next icosahedron: it is the mirror image of the previous one
+    through the shared face (any other operation that keeps the face differs from the
+    mirror by a symmetry of the icosahedron), so the bi-icosahedron is D3h. Atoms of a
+    shared face are labelled ``waist``; the Au23 kernel of Au38(SR)24 is ``count=2``.
+
+    >>> pos, labels = fused_icosahedra(2)
+    >>> len(pos), labels.count("centre"), labels.count("waist")
+    (23, 2, 3)
+    """
+    pos, labels = icosahedron(radius)
+    blocks = [pos]
+    for _ in range(1, count):
+        new = blocks[-1].copy()
+        plane = np.sort(new[:, 2])[-3:].mean()   # the face on +z
+        new[:, 2] = 2 * plane - new[:, 2]
+        blocks.append(new)
+    return _merge(blocks, [labels] * count)
+
+
+def _merge(blocks, labels, tol=0.5):
+    """Union of atom blocks; coincident atoms (shared vertices/faces) become ``waist``."""
+    pos, lab = [], []
+    for block, blab in zip(blocks, labels):
+        for p, l in zip(block, blab):
+            hit = [i for i, q in enumerate(pos) if np.linalg.norm(p - q) < tol]
+            if hit:
+                if lab[hit[0]] != "centre":
+                    lab[hit[0]] = "waist"
+                continue
+            pos.append(p)
+            lab.append(l)
+    pos = np.array(pos)
+    return pos - pos.mean(axis=0), lab
+
+
+FCC_NEIGHBOURS = np.array(sorted({p for v in itertools.product((-1, 0, 1), repeat=3)
+                                  for p in [v] if sum(map(abs, v)) == 2}))
+
+
+def cuboctahedra_rod(pairs, a=4.08):
+    """Union of interpenetrating fcc cuboctahedra centred on a twisted rod along [001].
+
+    The rod holds two nearest-neighbour centres per (001) layer, turned by 90 degrees from
+    one layer to the next (the double helix of Au4 tetrahedra seen along the axis).
+    ``pairs`` layers give a kernel of 8*pairs + 12 atoms: 1 -> Au20 (Au28(SR)20),
+    2 -> Au28 (Au36(SR)24), 3 -> Au36 (Au44(SR)28) ...  Cuboctahedron centres are
+    labelled ``centre``, the rest ``shell``.
+
+    >>> pos, labels = cuboctahedra_rod(2)
+    >>> len(pos), labels.count("centre")
+    (28, 4)
+    """
+    centres = []
+    for z in range(pairs):
+        centres += [(0, 0, z), (1, 1, z)] if z % 2 == 0 else [(1, 0, z), (0, 1, z)]
+    sites = {tuple(c) for c in centres}
+    for c in centres:
+        sites.update(tuple(np.add(c, v)) for v in FCC_NEIGHBOURS)
+    sites = sorted(sites)
+    centre_set = set(centres)
+    labels = ["centre" if s in centre_set else "shell" for s in sites]
+    pos = np.array(sites, float) * a / 2
+    return pos - pos.mean(axis=0), labels

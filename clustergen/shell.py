@@ -1,0 +1,368 @@
+"""Staple motifs placed on kernel surface sites: enumeration and embedding.
+
+A shell rule (from ``templates/``) says which kernel atoms may carry sulfur, how many S
+each carries, and for each motif type which pairs of kernel atoms its two terminal S may
+bind (a window of anchor distances in units of the kernel nearest-neighbour distance).
+:func:`arrangements` enumerates every way to satisfy a motif inventory under that rule,
+symmetry-distinct only; :func:`embed` turns one arrangement into coordinates with the
+restraint force field of :mod:`clustergen.forcefield`.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import forcefield
+from .model import motif_size
+
+# Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
+# (DESIGN.md: Au-S 2.34-2.48, staple S-Au-S 165-180 deg, Au-S-Au about 100 deg).
+BOND_STAPLE = 2.33      # staple Au(I)-S
+BOND_KERNEL = 2.42      # kernel Au-S
+ANGLE_SAUS = 172.0      # S-Au-S at a staple Au
+ANGLE_AUSAU = 100.0     # staple Au-S-staple Au at a middle S (94-105)
+ANGLE_KSAU = 90.0       # kernel Au-S-staple Au at a terminal S (88-92)
+ANGLE_KSK = 95.0        # kernel Au-S-kernel Au at a bridging SR (91-100)
+# Closest non-bonded approach (A). K kernel metal, M staple metal, S sulfur. S keeps
+# clear of the kernel (R groups push it out: middle S sit 3-4.5 A above the kernel).
+MIN_DIST = {("S", "S"): 3.3, ("M", "S"): 3.1, ("M", "M"): 3.0, ("K", "S"): 3.5,
+            ("K", "M"): 3.1}
+SOFT_DIST = {("K", "S"): 5.0, ("K", "M"): 4.0}
+SOFT_K = 0.2
+
+
+def _law_of_cosines(a, b, angle):
+    return float(np.sqrt(a * a + b * b - 2 * a * b * np.cos(np.radians(angle))))
+
+
+@dataclass
+class Placement:
+    """One motif on the kernel: its type, the kernel atoms its S bind, a path guess."""
+
+    kind: str
+    anchors: tuple
+    guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S)
+
+
+def kernel_bonds(kernel, factor=1.2):
+    """Nearest-neighbour distance and boolean bond matrix of a kernel."""
+    d = np.linalg.norm(kernel[:, None] - kernel[None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    dnn = d.min()
+    return dnn, d < factor * dnn, d
+
+
+def surface_normals(kernel, bonded):
+    """Outward unit normal of every kernel atom (away from its neighbours' centroid).
+
+    Fully surrounded atoms get a zero vector.
+    """
+    normals = np.zeros_like(kernel)
+    for i in range(len(kernel)):
+        nb = np.flatnonzero(bonded[i])
+        v = kernel[i] - kernel[nb].mean(axis=0) if len(nb) else kernel[i] - kernel.mean(0)
+        if np.linalg.norm(v) > 0.3:
+            normals[i] = v / np.linalg.norm(v)
+    return normals
+
+
+def _chain_guess(a, b, na, nb, n_metal, lift=1.2):
+    """Rough positions S, M, S, ... of a chain motif from anchor a to anchor b."""
+    s0 = a + BOND_KERNEL * na
+    s1 = b + BOND_KERNEL * nb
+    n_atoms = 2 * n_metal + 1
+    up = na + nb
+    up = up / np.linalg.norm(up) if np.linalg.norm(up) > 1e-6 else na
+    t = np.linspace(0.0, 1.0, n_atoms)
+    return ((1 - t)[:, None] * s0 + t[:, None] * s1
+            + (lift * np.sin(np.pi * t))[:, None] * up)
+
+
+def candidate_placements(kernel, eligible, motifs, rule):
+    """Every placement the rule allows for the motif types in ``motifs``."""
+    dnn, bonded, dist = kernel_bonds(kernel)
+    normals = surface_normals(kernel, bonded)
+    out = []
+    for kind in motifs:
+        n_metal = motif_size(kind)
+        spec = rule["motifs"].get(kind)
+        if spec is None:
+            raise KeyError(f"shell rule has no anchor rule for motif '{kind}'")
+        lo, hi = spec["anchor_distance"]
+        for i in eligible:
+            for j in eligible:
+                if j <= i or not lo * dnn <= dist[i, j] <= hi * dnn:
+                    continue
+                if n_metal == 0:
+                    mid = (kernel[i] + kernel[j]) / 2
+                    up = normals[i] + normals[j]
+                    up /= np.linalg.norm(up)
+                    h = np.sqrt(max(BOND_KERNEL ** 2 - (dist[i, j] / 2) ** 2, 0.5))
+                    guess = (mid + h * up)[None]
+                else:
+                    guess = _chain_guess(kernel[i], kernel[j], normals[i], normals[j],
+                                         n_metal, lift=spec.get("lift", 1.2))
+                out.append(Placement(kind, (i, j), guess))
+    return out
+
+
+def _conflicts(placements, clash=2.2):
+    """Boolean matrix: True where two placements' path guesses overlap."""
+    n = len(placements)
+    pts = np.vstack([p.guess for p in placements])
+    owner = np.concatenate([[k] * len(p.guess) for k, p in enumerate(placements)])
+    d = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+    close = d < clash
+    c = np.zeros((n, n), bool)
+    ii, jj = np.nonzero(close)
+    c[owner[ii], owner[jj]] = True
+    np.fill_diagonal(c, False)
+    return c
+
+
+def _search(placements, groups, conflict, eligible, motifs, cover, limit, seconds,
+            caps=None):
+    """Depth-first exact-cover search (Knuth's Algorithm X with capacities).
+
+    ``groups`` are the options: lists of placement indices taken all or nothing (one
+    placement each, or a screw orbit of bridging SR). Every eligible atom ends with
+    between ``cover[0]`` and its cap of S atoms (``caps[i]``, default ``cover[1]``).
+    """
+    lo = cover[0]
+    cap = {i: (caps or {}).get(i, cover[1]) for i in eligible}
+    cov = {i: 0 for i in eligible}
+    remaining = dict(motifs)
+    kind = [placements[g[0]].kind for g in groups]
+    anchors = [[a for k in g for a in placements[k].anchors] for g in groups]
+    by_atom = {i: [g for g in range(len(groups)) if i in anchors[g]] for i in eligible}
+    member = np.zeros((len(groups), len(placements)), bool)
+    for g, ks in enumerate(groups):
+        member[g, ks] = True
+    gconf = (member.astype(int) @ conflict.astype(int) @ member.T.astype(int)) > 0
+    chosen, found, seen = [], [], set()
+    blocked = np.zeros(len(groups), int)
+    t_end = time.monotonic() + seconds
+
+    def feasible(g):
+        if blocked[g] or gconf[g, g] or remaining.get(kind[g], 0) < len(groups[g]):
+            return False
+        extra = {}
+        for a in anchors[g]:
+            extra[a] = extra.get(a, 0) + 1
+        return all(cov[a] + n <= cap[a] for a, n in extra.items())
+
+    def recurse(start):
+        if len(found) >= limit or time.monotonic() > t_end:
+            return
+        if not any(remaining.values()):
+            if all(c >= lo for c in cov.values()):
+                key = frozenset(chosen)
+                if key not in seen:
+                    seen.add(key)
+                    found.append([k for g in chosen for k in groups[g]])
+            return
+        need = sum(max(0, lo - c) for c in cov.values())
+        if need > 2 * sum(remaining.values()):
+            return
+        short = [i for i, c in cov.items() if c < lo]
+        if short:
+            options = {i: [g for g in by_atom[i] if feasible(g)] for i in short}
+            atom = min(short, key=lambda i: len(options[i]))
+            branch, nxt = options[atom], start
+        else:
+            branch = [g for g in range(start, len(groups)) if feasible(g)]
+            nxt = None
+        for g in branch:
+            chosen.append(g)
+            remaining[kind[g]] -= len(groups[g])
+            for a in anchors[g]:
+                cov[a] += 1
+            blocked[:] += gconf[g]
+            recurse(g + 1 if nxt is None else nxt)
+            blocked[:] -= gconf[g]
+            for a in anchors[g]:
+                cov[a] -= 1
+            remaining[kind[g]] += len(groups[g])
+            chosen.pop()
+
+    recurse(0)
+    return found
+
+
+def screw_map(kernel, angle, tol=0.3):
+    """Partial permutation of kernel atoms under a screw along z through the centroid.
+
+    Rotation by ``angle`` degrees plus a shift of one atomic layer (the smallest z
+    spacing). Returns ``{i: j}`` for the atoms whose image is a kernel atom.
+    """
+    z = np.unique(np.round(kernel[:, 2], 2))
+    shift = np.diff(z).min()
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    centre = kernel.mean(axis=0)
+    x = kernel - centre
+    image = x @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]).T + [0, 0, shift]
+    d = np.linalg.norm(image[:, None] - x[None], axis=-1)
+    return {i: int(d[i].argmin()) for i in range(len(x)) if d[i].min() < tol}
+
+
+def _screw_groups(placements, kernel, rule):
+    """Options for the search: bridging SR joined into orbits of the rod's screw."""
+    spec = rule.get("screw")
+    if not spec:
+        return [[k] for k in range(len(placements))]
+    kinds = set(spec["kinds"])
+    fwd = screw_map(kernel, spec["angle"])
+    index = {(p.kind, tuple(sorted(p.anchors))): k for k, p in enumerate(placements)}
+    parent = list(range(len(placements)))
+
+    def root(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for k, p in enumerate(placements):
+        if p.kind not in kinds or not all(a in fwd for a in p.anchors):
+            continue
+        img = index.get((p.kind, tuple(sorted(fwd[a] for a in p.anchors))))
+        if img is not None:
+            parent[root(k)] = root(img)
+    groups = {}
+    for k in range(len(placements)):
+        groups.setdefault(root(k), []).append(k)
+    return list(groups.values())
+
+
+def kernel_permutations(kernel, tolerance=0.1):
+    """Permutations of kernel atoms under its point-group operations (identity first)."""
+    from pymatgen.core import Molecule
+    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
+
+    mol = Molecule(["Au"] * len(kernel), kernel - kernel.mean(axis=0))
+    ops = PointGroupAnalyzer(mol, tolerance=tolerance).get_symmetry_operations()
+    x = mol.cart_coords
+    perms = [np.arange(len(kernel))]
+    for op in ops:
+        y = op.operate_multi(x)
+        d = np.linalg.norm(y[:, None] - x[None], axis=-1)
+        p = d.argmin(axis=1)
+        if d[np.arange(len(x)), p].max() < 0.3 and len(set(p)) == len(p):
+            perms.append(p)
+    return np.unique(np.array(perms), axis=0)
+
+
+def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
+    """Symmetry-distinct motif arrangements on a kernel that satisfy ``motifs``.
+
+    Returns the arrangements (each a list of :class:`Placement`) and the order of each
+    one's symmetry group, most symmetric first.
+    ``rule``: ``{"anchor_labels": [...], "cover": [min, max], "motifs": {kind:
+    {"anchor_distance": [lo, hi]}}}`` with distances in nearest-neighbour units.
+    """
+    eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
+    placements = candidate_placements(kernel, eligible, motifs, rule)
+    conflict = _conflicts(placements) if placements else np.zeros((0, 0), bool)
+    caps = None
+    if "max_s_by_coordination" in rule:
+        # low-coordinated kernel atoms (e.g. fcc rod edges) may hold two bridging SR
+        _, bonded, _ = kernel_bonds(kernel)
+        cn = bonded.sum(axis=1)
+        caps = {}
+        for i in eligible:
+            for cn_max, n_s in rule["max_s_by_coordination"]:
+                if cn[i] <= cn_max:
+                    caps[i] = n_s
+                    break
+    groups = _screw_groups(placements, kernel, rule)
+    found = _search(placements, groups, conflict, eligible, motifs, tuple(rule["cover"]),
+                    limit, seconds, caps)
+    perms = kernel_permutations(kernel)
+    unique = {}
+    for sol in found:
+        keys = [tuple(sorted((placements[k].kind,
+                              tuple(sorted(perm[list(placements[k].anchors)])))
+                             for k in sol)) for perm in perms]
+        canon = min(keys)
+        if canon not in unique:
+            # order of the arrangement's own symmetry group (its stabiliser)
+            order = sum(key == keys[0] for key in keys)
+            unique[canon] = ([placements[k] for k in sol], order)
+    # most symmetric first: nature's clusters are, and it is a cheap tie-breaker
+    ranked = sorted(unique.values(), key=lambda item: -item[1])
+    return [arr for arr, _ in ranked], [order for _, order in ranked]
+
+
+def embed(kernel, arrangement, host="Au", flexible_kernel=False):
+    """Coordinates of kernel + motifs for one arrangement, shaped by the restraint FF.
+
+    With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
+    Au-Au pair it spans (to ~3.5 A, as in every fcc reference); otherwise the kernel is
+    fixed. Returns ``(symbols, positions, roles, motif_records, strain)``; motif records
+    hold the kind, anchors and the indices of the motif's atoms; strain is the residual of
+    the bond, angle and clash restraints (the isomer score).
+    """
+    n_k = len(kernel)
+    pos = [p for p in kernel]
+    kind = ["K"] * n_k            # K kernel metal, M staple metal, S sulfur
+    bonds, angles, records = [], [], []
+    r_ms, r_ks = BOND_STAPLE, BOND_KERNEL
+    d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
+    d_msm = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU)
+    d_ksm = _law_of_cosines(r_ks, r_ms, ANGLE_KSAU)
+    d_ksk = _law_of_cosines(r_ks, r_ks, ANGLE_KSK)
+    for pl in arrangement:
+        start = len(pos)
+        idx = list(range(start, start + len(pl.guess)))
+        pos.extend(pl.guess)
+        kind.extend("S" if k % 2 == 0 else "M" for k in range(len(pl.guess)))
+        a, b = pl.anchors
+        bonds += [(a, idx[0], r_ks), (b, idx[-1], r_ks)]
+        for u, v in zip(idx, idx[1:]):
+            bonds.append((u, v, r_ms))
+        for k in range(1, len(idx) - 1):
+            u, w = idx[k - 1], idx[k + 1]
+            angles.append((u, w, d_sms if kind[idx[k]] == "M" else d_msm))
+        if len(idx) > 1:
+            angles += [(a, idx[1], d_ksm), (b, idx[-2], d_ksm)]
+        elif flexible_kernel:
+            angles.append((a, b, d_ksk))
+        records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
+    x = np.array(pos)
+    kind = np.array(kind)
+    n = len(x)
+    fixed = np.arange(n) < n_k
+    kernel_springs = []
+    if flexible_kernel:
+        fixed[:] = False
+        dnn, bonded, dist = kernel_bonds(kernel)
+        bridged = {tuple(sorted(t[:2])) for t in angles if t[0] < n_k and t[1] < n_k}
+        kernel_springs = [(i, j, dist[i, j]) for i, j in zip(*np.nonzero(np.triu(bonded)))
+                          if (i, j) not in bridged]
+    excluded = {tuple(sorted(t[:2])) for t in bonds + angles + kernel_springs}
+    ii, jj = np.triu_indices(n, 1)
+    keep = ~((ii < n_k) & (jj < n_k))
+    keep &= np.array([(i, j) not in excluded for i, j in zip(ii, jj)])
+    ii, jj = ii[keep], jj[keep]
+    pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
+
+    def restraint(items, k):
+        return (np.array([t[:2] for t in items], int).reshape(-1, 2),
+                np.array([t[2] for t in items], float), np.full(len(items), k))
+
+    terms = {
+        "bonds": restraint(bonds + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
+        "angles": restraint(angles, 5.0),
+        "repulsion": (np.stack([ii, jj], 1), np.array([MIN_DIST[p] for p in pair]),
+                      np.full(len(ii), 20.0)),
+    }
+    # a weak long-range push of shell atoms away from the kernel: R groups crowd the
+    # surface and hold staples upright (middle S 3-4.5 A above the kernel hull)
+    soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
+    terms["soft"] = (np.stack([ii, jj], 1)[soft > 0], soft[soft > 0],
+                     np.full(int((soft > 0).sum()), SOFT_K))
+    x, _ = forcefield.relax(x, fixed, terms)
+    score = forcefield.strain(x, {k: v for k, v in terms.items() if k != "soft"})[0]
+    symbols = [host if k in "KM" else "S" for k in kind]
+    roles = np.where(kind == "K", "kernel", np.where(kind == "M", "staple", "S"))
+    return symbols, x, roles, records, score
