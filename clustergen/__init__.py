@@ -3,10 +3,32 @@
 >>> import clustergen
 >>> clustergen.parse_formula("[Au25(SR)18]-").nstar
 8
+>>> cands = clustergen.build("[Au25(SR)18]-", ligand="SH", isomers=1)
+>>> clustergen.analyse(cands[0]).inventory
+{'dimer': 6}
 """
+
+from importlib import import_module
 
 from .errors import ClusterGenError
 from .formula import parse as parse_formula
 
 __version__ = "0.1.0"
-__all__ = ["ClusterGenError", "parse_formula", "__version__"]
+
+# public name -> module; loaded on first use so `import clustergen` stays light
+_LAZY = {
+    "build": "generate", "grow": "generate",
+    "analyse": "analyse", "assign_roles": "analyse",
+    "relax": "relax",
+    "write_deck": "dft",
+    "view": "viz",
+    "framework_rmsd": "compare",
+    "read_candidates": "model", "write_candidates": "model",
+}
+__all__ = ["ClusterGenError", "parse_formula", "__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'clustergen' has no attribute {name!r}")

@@ -19,6 +19,9 @@ COMMAND_MODULES = (
     "clustergen.store",       # results
     "clustergen.dft",         # dft
     "clustergen.viz",         # render
+    "clustergen.compare",     # compare
+    "clustergen.dopants",     # dopants
+    "clustergen.adsorption",  # adsorb
 )
 
 

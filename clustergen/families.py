@@ -12,7 +12,7 @@ import operator
 from .data import load, template_files
 from .errors import ClusterGenError
 from .formula import Formula, parse
-from .model import motif_size
+from .model import motif_size, motif_thiolates
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.FloorDiv: operator.floordiv, ast.Div: operator.truediv, ast.USub: operator.neg}
@@ -78,7 +78,7 @@ def member(fam, k):
     kernel = evaluate(series["kernel_atoms"], k=k)
     nstar = evaluate(series["nstar"], k=k)
     metals = kernel + sum(motif_size(t) * n for t, n in motifs.items())
-    thiolates = sum((motif_size(t) + 1) * n for t, n in motifs.items())
+    thiolates = sum(motif_thiolates(t) * n for t, n in motifs.items())
     charge = metals - thiolates - nstar
     known = {m["k"]: m for m in fam.get("members", [])}.get(k, {})
     formula = Formula({"Au": metals}, {"SR": thiolates}, charge)

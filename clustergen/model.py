@@ -33,14 +33,27 @@ def motif_name(n_metal):
 
 
 def motif_size(name):
-    """Inverse of :func:`motif_name`: metal atoms in a motif.
+    """Inverse of :func:`motif_name`: metal atoms in a motif (rings: ``"octamer-ring"``).
 
-    >>> motif_size("trimer")
-    3
+    >>> motif_size("trimer"), motif_size("octamer-ring"), motif_size("terminal")
+    (3, 8, 0)
     """
+    if name == "terminal":
+        return 0
+    name = name.removesuffix("-ring")
     if name in MOTIF_ORDER:
         return MOTIF_ORDER.index(name)
     return int(name.split("-")[0])
+
+
+def motif_thiolates(name):
+    """SR groups in a motif: n + 1 for a chain of n metals, n for a ring, 1 for bridging.
+
+    >>> motif_thiolates("dimer"), motif_thiolates("octamer-ring"), motif_thiolates("bridging")
+    (3, 8, 1)
+    """
+    n = motif_size(name)
+    return n if name.endswith("-ring") else n + 1
 
 
 def format_motifs(inventory):
