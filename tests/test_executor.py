@@ -114,3 +114,19 @@ def test_run_killed_with_sigkill_resumes_and_finishes_each_once(tmp_path):
     for r in rows:                                             # finished rows untouched
         if r.cid in first:
             assert (r.id, r.mtime) == first[r.cid]
+
+
+def test_existing_scheduler_by_address(tmp_path):
+    """--scheduler: the tasks go to a cluster someone else started."""
+    from dask.distributed import LocalCluster
+
+    from clustergen.relax import relax
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        out = relax([au2_sh2()], db=tmp_path / "r.db", scheduler=cluster.scheduler_address,
+                    progress=False)
+        worker_pids = {w.pid for w in cluster.workers.values() if hasattr(w, "pid")}
+    assert out[0].info["status"] == "converged"
+    if worker_pids:
+        assert int(out[0].info["worker"].split(":")[1]) in worker_pids
