@@ -141,7 +141,7 @@ def _circumcentre(a, b, c):
     return a + (np.cross(w, ab) * (ac @ ac) + np.cross(ac, w) * (ab @ ab)) / (2 * (w @ w))
 
 
-def adsorption_sites(atoms, kinds=KINDS, tolerance=0.3, probe=PROBE):
+def adsorption_sites(atoms, kinds=KINDS, tolerance=0.3, probe=PROBE, method="geometry"):
     """Symmetry-distinct open adsorption sites.
 
     Returns dicts (top sites first, then bridge, hollow): ``kind``, ``atoms`` (metal
@@ -174,7 +174,7 @@ def adsorption_sites(atoms, kinds=KINDS, tolerance=0.3, probe=PROBE):
     host = atoms.info.get("host", "Au")
     symbols = np.array(atoms.get_chemical_symbols())
     dopants = [i for i in metals if symbols[i] != host]
-    images = framework_permutations(atoms, tolerance=tolerance)
+    images = framework_permutations(atoms, tolerance=tolerance, method=method)
     normals = {}  # exposed atom -> most open direction, filled as needed
 
     def normal(i):
@@ -358,7 +358,7 @@ def final_site(atoms, anchor, metals=None):
 # ------------------------------------------------------------------------ screening
 
 def screen(atoms, adsorbate="CO", kinds=KINDS, relax=None, anchor=0, tolerance=0.3,
-           **relax_options):
+           method="geometry", **relax_options):
     """Place ``adsorbate`` on every distinct site of ``atoms``; with ``relax`` (a
     callable like :func:`clustergen.dopants.relax_configurations`, or True for it)
     relax cluster, free adsorbate and every complex and report E_ads.
@@ -369,7 +369,7 @@ def screen(atoms, adsorbate="CO", kinds=KINDS, relax=None, anchor=0, tolerance=0
     """
     spec = adsorbate_spec(adsorbate, anchor)
     name = spec.get("name", adsorbate)
-    sites = adsorption_sites(atoms, kinds, tolerance=tolerance)
+    sites = adsorption_sites(atoms, kinds, tolerance=tolerance, method=method)
     placed = [place(atoms, s, spec, name) for s in sites]
     rows = []
     results = [None] * len(placed)
@@ -441,6 +441,8 @@ def register_cli(subparsers):
     p.add_argument("--ligand", default=None, help="thiolate for a formula input")
     p.add_argument("--tolerance", type=float, default=0.3,
                    help="symmetry tolerance in Angstrom (default 0.3)")
+    p.add_argument("--symmetry", choices=("geometry", "graph"), default="geometry",
+                   help="point group within --tolerance, or bond-graph automorphisms")
     add_screen_arguments(p)
     p.set_defaults(func=_cli)
 
@@ -452,7 +454,7 @@ def _cli(args):
     kinds = tuple(k.strip() for k in args.sites.split(",") if k.strip())
     rows, structures = screen(atoms, args.adsorbate, kinds,
                               relax=True if args.relax else None, anchor=args.anchor,
-                              tolerance=args.tolerance,
+                              tolerance=args.tolerance, method=args.symmetry,
                               **(relax_options(args) if args.relax else {}))
     text = format_table(rows, args.format, COLUMNS)
     if args.output:

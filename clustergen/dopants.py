@@ -27,7 +27,8 @@ from .data import load
 from .errors import ClusterGenError
 from .formula import Formula, chemistry, parse
 from .sites import CLASSES, site_classes
-from .symmetry import distinct_substitutions, framework_permutations, point_group
+from .symmetry import (distinct_substitutions, framework_permutations, group_name,
+                       point_group)
 
 KB = 8.617333262e-5  # Boltzmann constant, eV/K
 TEMPERATURE = 298.15  # K
@@ -166,7 +167,8 @@ def enumerate_dopings(atoms, dopant, count=1, classes=None, charge=None, toleran
         raise ClusterGenError(f"only {len(sites)} {host} site(s) in classes "
                               f"{', '.join(sorted(wanted))} for {count} dopant(s)")
     images = framework_permutations(atoms, tolerance=tolerance, method=method)
-    group = point_group(atoms, tolerance=tolerance) if method == "geometry" else "graph"
+    group = point_group(atoms, tolerance=tolerance) if method == "geometry" \
+        else group_name(atoms, images) + " (bond graph)"
     base = str(atoms.info.get("isomer", "")) or "x"
     out = []
     for chosen, mult in distinct_substitutions(atoms, sites, count, group=images):
@@ -390,6 +392,22 @@ def load_input(text, ligand=None, frame=0):
     return build(text, ligand=ligand, isomers=1)[0]
 
 
+def graph_hint(atoms, tolerance):
+    """A note when the bond graph is more symmetric than the geometry at ``tolerance``
+    (typical of relaxed or crystal structures), else None."""
+    try:
+        graph = len(framework_permutations(atoms, method="graph"))
+    except ClusterGenError:
+        return None
+    geometric = len(framework_permutations(atoms, tolerance=tolerance))
+    if graph > geometric:
+        return (f"note: the framework bond graph has {graph} automorphisms, the geometry "
+                f"{geometric} operations within {tolerance} A; --symmetry graph (or a "
+                "larger --tolerance) treats it as the ideal framework and relaxes fewer "
+                "configurations")
+    return None
+
+
 def add_screen_arguments(p):
     """Options shared by ``dopants`` and ``adsorb``: relaxation engine and output."""
     p.add_argument("--relax", action="store_true",
@@ -464,6 +482,10 @@ def _cli(args):
     total = sum(c.info["site_multiplicity"] for c in configs)
     print(f"{configs[0].info['formula']}: {len(configs)} symmetry-distinct configuration(s) "
           f"of {total} ({configs[0].info['point_group']} framework)", file=sys.stderr)
+    if args.symmetry == "geometry":
+        hint = graph_hint(atoms, args.tolerance)
+        if hint:
+            print(hint, file=sys.stderr)
     relaxed = {}
 
     def engine(chosen):

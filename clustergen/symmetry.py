@@ -20,7 +20,6 @@ from math import comb
 
 import networkx as nx
 import numpy as np
-from ase.neighborlist import natural_cutoffs, neighbor_list
 from scipy.spatial import cKDTree
 
 from .errors import ClusterGenError
@@ -114,9 +113,38 @@ def symmetry_operations(atoms, elements=None, tolerance=0.3):
                     if key is not None and key not in found:
                         # refit on every atom: the pair alone carries its noise
                         found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+    found = _close_operations(found, pos, tolerance)
     ops = [found[k][0] for k in sorted(found)]
     perms = np.unique(np.array([found[k][1] for k in sorted(found)], dtype=int), axis=0)
     return ops, perms
+
+
+MAX_ORDER = 240  # no finite point group of a cluster is larger (Ih has 120)
+
+
+def _close_operations(found, pos, tolerance):
+    """Close the operations under composition.  With a loose tolerance the matched set
+    may miss products (each within tolerance, the product not); their permutations
+    still compose, and each product is refitted on all atoms."""
+    frontier = list(found)
+    gens = list(found)
+    while frontier:
+        new = []
+        for k1 in frontier:
+            for k2 in gens:
+                perm = found[k2][1][found[k1][1]]
+                det = k1[1] * k2[1]
+                key = (tuple(perm), det)
+                if key not in found:
+                    found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+                    new.append(key)
+        if len(found) > MAX_ORDER:
+            raise ClusterGenError(
+                f"symmetry tolerance {tolerance} A is too loose: the matched operations "
+                f"generate more than {MAX_ORDER}, which no point group has; use a "
+                "smaller --tolerance")
+        frontier = new
+    return found
 
 
 def _reference_pair(pos, symbols, radius, tolerance):
@@ -152,7 +180,7 @@ def _nearest_orthogonal(matrix, det):
     return op
 
 
-def schoenflies(ops, tol=0.05):
+def schoenflies(ops, tol=0.15):
     """Schoenflies symbol of a finite point group given as 3x3 orthogonal matrices.
 
     >>> schoenflies([np.eye(3), -np.eye(3)])
@@ -197,7 +225,8 @@ def schoenflies(ops, tol=0.05):
         if any(parallel(v) for v in mirrors):
             return f"C{n}h"
         return f"C{n}v" if mirrors else f"S{2 * n}"
-    raise ValueError(f"operations do not form a point group ({len(ops)} given)")
+    raise ClusterGenError(f"{len(ops)} approximate operations do not form a point group; "
+                          "use a smaller symmetry tolerance")
 
 
 def _axis(rotation):
@@ -235,6 +264,32 @@ def point_group(atoms, elements=None, tolerance=0.3):
     return schoenflies(ops)
 
 
+def group_name(atoms, images):
+    """Schoenflies symbol of the point group closest to a permutation group (e.g. the
+    bond-graph automorphisms of a distorted structure): each permutation is fitted with
+    the orthogonal matrix that best maps the framework onto itself; ``"?"`` when the
+    fitted matrices are not a point group.
+
+    >>> from ase.cluster import Icosahedron
+    >>> au13 = Icosahedron("Au", 2)
+    >>> group_name(au13, framework_permutations(au13, method="graph"))
+    'Ih'
+    """
+    frame = np.flatnonzero(np.asarray(images)[0] >= 0)
+    pos = atoms.positions[frame] - atoms.positions[frame].mean(axis=0)
+    position = {int(a): k for k, a in enumerate(frame)}
+    ops = []
+    for image in images:
+        perm = np.array([position[int(a)] for a in image[frame]])
+        fits = [_nearest_orthogonal(pos[perm].T @ pos, det) for det in (1, -1)]
+        residual = [np.linalg.norm(pos @ op.T - pos[perm]) for op in fits]
+        ops.append(fits[int(np.argmin(residual))])
+    try:
+        return schoenflies(ops)
+    except ClusterGenError:
+        return "?"
+
+
 def close_group(perms):
     """Smallest set of permutations closed under composition that contains ``perms``.
 
@@ -264,27 +319,73 @@ def close_group(perms):
     return np.array(sorted(seen), dtype=int)
 
 
-def _graph_images(atoms, index, bond_scale=1.2, limit=100_000):
-    """Permutations of ``index`` positions that are automorphisms of the bond graph.
+METAL_DONOR = 1.15  # metal-S/P/halide bond within 1.15 x covalent radii (Au-S 2.77 A)
+KERNEL_BOND = 1.25  # kernel metal-metal bond within 1.25 x the median nearest-neighbour
 
-    The bond graph (element-labelled, bonds within ``bond_scale`` x covalent radii) keeps
-    its symmetry when a relaxation distorts the geometry slightly.
+
+def bond_graph(atoms, index):
+    """Framework bond graph on positions 0..len(index)-1, nodes labelled (element,
+    kernel?): kernel metal-metal bonds and metal-donor bonds only.  Aurophilic
+    kernel-staple contacts, whose lengths scatter most, are left out, so relaxed and
+    crystal structures keep the graph of the ideal framework.
+
+    >>> from ase.cluster import Icosahedron
+    >>> g = bond_graph(Icosahedron("Au", 2), np.arange(13))
+    >>> g.number_of_edges()  # 12 centre-shell + 30 shell-shell bonds
+    42
     """
-    sub = atoms[index]
-    cutoffs = natural_cutoffs(sub, mult=bond_scale)
-    i, j = neighbor_list("ij", sub, cutoffs, self_interaction=False)
+    from ase.data import covalent_radii
+    from .sites import kernel_indices
+
+    index = np.asarray(index)
+    kernel = set(int(i) for i in kernel_indices(atoms)) & set(index.tolist())
+    metals = set(int(i) for i in framework_indices(atoms, _metal_elements(atoms)))
+    pos = atoms.positions[index]
+    dist = np.linalg.norm(pos[:, None] - pos[None], axis=2)
+    radii = covalent_radii[atoms.numbers[index]]
+    is_kernel = np.array([int(i) in kernel for i in index])
+    is_metal = np.array([int(i) in metals for i in index])
     graph = nx.Graph()
-    for k, symbol in enumerate(sub.get_chemical_symbols()):
-        graph.add_node(k, element=symbol)
-    graph.add_edges_from(zip(i.tolist(), j.tolist()))
+    for k, i in enumerate(index):
+        graph.add_node(k, label=(atoms[int(i)].symbol, bool(is_kernel[k])))
+    if is_kernel.sum() > 1:
+        kk = dist[np.ix_(is_kernel, is_kernel)] + np.diag([np.inf] * int(is_kernel.sum()))
+        cutoff = KERNEL_BOND * np.median(kk.min(axis=1))
+    else:
+        cutoff = 0.0
+    for k in range(len(index)):
+        for m in range(k + 1, len(index)):
+            if is_kernel[k] and is_kernel[m]:
+                bonded = dist[k, m] <= cutoff
+            elif is_metal[k] != is_metal[m]:
+                bonded = dist[k, m] <= METAL_DONOR * (radii[k] + radii[m])
+            else:
+                bonded = False
+            if bonded:
+                graph.add_edge(k, m)
+    return graph
+
+
+def _metal_elements(atoms):
+    from .formula import chemistry
+    metals = chemistry()["metals"]
+    return tuple(e for e in dict.fromkeys(atoms.get_chemical_symbols()) if e in metals)
+
+
+def _graph_images(atoms, index, limit=MAX_ORDER):
+    """Permutations of ``index`` positions that are automorphisms of :func:`bond_graph`:
+    the symmetry of the ideal framework, whatever distortion relaxation or a crystal
+    packing added."""
+    graph = bond_graph(atoms, index)
     matcher = nx.algorithms.isomorphism.GraphMatcher(
-        graph, graph, node_match=lambda a, b: a["element"] == b["element"])
+        graph, graph, node_match=lambda a, b: a["label"] == b["label"])
     perms = []
     for mapping in matcher.isomorphisms_iter():
         perms.append(np.array([mapping[k] for k in range(len(index))]))
         if len(perms) > limit:
-            raise ClusterGenError(f"bond graph has more than {limit} automorphisms; "
-                                  "use the geometric symmetry")
+            raise ClusterGenError(f"the framework bond graph has more than {limit} "
+                                  "automorphisms (no point group is that large): use "
+                                  "the geometric symmetry")
     return perms
 
 

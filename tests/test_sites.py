@@ -1,10 +1,12 @@
 """Site classes (centre, kernel-surface, staple) from geometry, for any kernel type."""
 
+import os
 from collections import Counter
 
 import numpy as np
 import pytest
 from ase.cluster import Icosahedron, Octahedron
+from ase.io import read
 
 from clustergen.errors import ClusterGenError
 from clustergen.model import make_cluster
@@ -104,3 +106,32 @@ def test_classes_survive_a_small_distortion():
     atoms.positions += rng.normal(scale=0.08, size=atoms.positions.shape)
     assert class_counts(site_classes(atoms)) == {"centre": 1, "kernel-surface": 12,
                                                  "staple": 12}
+
+
+REFERENCE = os.path.join(os.path.dirname(__file__), "..", "structures", "reference")
+
+
+def reference(name, **info):
+    path = os.path.join(REFERENCE, name + ".xyz")
+    if not os.path.exists(path):
+        pytest.skip(f"reference structure {name} not in this checkout")
+    atoms = read(path)
+    atoms.info.update(info)
+    return atoms
+
+
+@pytest.mark.parametrize("name, family, expected", [
+    # [Au25(SR)18]- crystal: Au13 icosahedron + 6 dimeric staples
+    ("au25_sr18_xtal", None, {"centre": 1, "kernel-surface": 12, "staple": 12}),
+    # Au38(SR)24: face-fused bi-icosahedral Au23 + 3 monomeric + 6 dimeric staples
+    ("au38_sr24_dft", None, {"centre": 2, "kernel-surface": 21, "staple": 15}),
+    # double-helix Au28(SR)20: Au20 kernel of two interpenetrating cuboctahedra
+    ("au28_sr20_dft_a", "double-helix", {"centre": 2, "kernel-surface": 18, "staple": 8}),
+    # double-helix Au36(SR)24: Au28 kernel of four interpenetrating cuboctahedra
+    ("au36_sr24_dft", "double-helix", {"centre": 4, "kernel-surface": 24, "staple": 8}),
+])
+def test_site_classes_of_published_structures(name, family, expected):
+    """Validation against published coordinates (roles from the analyser)."""
+    pytest.importorskip("clustergen.analyse")
+    atoms = reference(name, **({"family": family} if family else {}))
+    assert class_counts(site_classes(atoms)) == expected

@@ -11,7 +11,7 @@ from ase.cluster import Icosahedron, Octahedron
 
 from clustergen.errors import ClusterGenError
 from dopant_structures import au25_framework
-from clustergen.symmetry import (burnside_count, distinct_substitutions,
+from clustergen.symmetry import (bond_graph, burnside_count, distinct_substitutions,
                                  framework_permutations, point_group, site_orbits,
                                  site_permutations, subset_orbits,
                                  symmetry_operations)
@@ -222,3 +222,50 @@ def test_au25_framework_is_th_with_three_single_dopant_sites():
     two = distinct_substitutions(atoms, gold, 2, group=images)
     assert len(two) == burnside_count(perms, 25, 2) == len(brute_force(perms, 25, 2))
     assert sum(m for _, m in two) == 300
+
+
+def _reference(name):
+    import os
+    from ase.io import read
+    path = os.path.join(os.path.dirname(__file__), "..", "structures", "reference",
+                        name + ".xyz")
+    if not os.path.exists(path):
+        pytest.skip(f"reference structure {name} not in this checkout")
+    return read(path)
+
+
+@pytest.mark.parametrize("name, geometric, graph, singles", [
+    # crystal and DFT frameworks are distorted far beyond 0.3 A from Th / D3, yet their
+    # bond graphs keep the ideal symmetry
+    ("au25_sr18_xtal", 1, 24, 3),
+    ("au25_sr18_dft", 2, 24, 3),
+    ("au38_sr24_dft", 1, 6, 8),
+])
+def test_graph_symmetry_of_published_structures(name, geometric, graph, singles):
+    pytest.importorskip("clustergen.analyse")
+    atoms = _reference(name)
+    assert len(framework_permutations(atoms, tolerance=0.3)) == geometric
+    images = framework_permutations(atoms, method="graph")
+    assert len(images) == graph
+    gold = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "Au"]
+    assert len(distinct_substitutions(atoms, gold, 1, group=images)) == singles
+    # each automorphism maps every bond onto a bond of similar length (within 0.4 A)
+    frame = np.flatnonzero(images[0] >= 0)
+    dist = atoms.get_all_distances()[np.ix_(frame, frame)]
+    bonds = np.array(bond_graph(atoms, frame).edges())
+    position = {int(a): k for k, a in enumerate(frame)}
+    for image in images:
+        p = np.array([position[int(a)] for a in image[frame]])
+        before = dist[bonds[:, 0], bonds[:, 1]]
+        after = dist[p[bonds[:, 0]], p[bonds[:, 1]]]
+        assert np.abs(after - before).max() < 0.4
+    perms = site_permutations(images, gold)
+    two = distinct_substitutions(atoms, gold, 2, group=images)
+    assert len(two) == burnside_count(perms, len(gold), 2)
+
+
+def test_loose_tolerance_is_reported_not_silently_used():
+    # at 2 A every atom of an Au55 icosahedron matches several others: the matched
+    # "operations" generate a permutation group larger than any point group
+    with pytest.raises(ClusterGenError, match="too loose"):
+        framework_permutations(Icosahedron("Au", 3), tolerance=2.0)
