@@ -95,7 +95,7 @@ def write_decks(candidates, code="orca", task="opt", directory="dft", **override
         cid = candidate_id(atoms, i)
         deck_dir = directory / cid
         deck = write_deck(atoms, code=code, task=task, directory=deck_dir, **overrides)
-        write_candidates(deck_dir / "candidate.extxyz", [atoms])
+        write_candidates(deck_dir / "candidate.extxyz", [atoms.copy()])  # without calc
         entries.append({
             "deck": str(deck.relative_to(directory)), "id": cid,
             "cid": atoms.info.get("cid", ""),
@@ -142,8 +142,11 @@ def read_top(db, top=None):
     groups = {}
     for row in conn.select("status=converged", sort="energy"):
         atoms = row.toatoms()
-        info = dict(row.data.get("info", {}))
-        info.update(row.key_value_pairs)
+        atoms.calc = None  # the energy goes to info; a calculator would clash on extxyz
+        # ase.db replaces a "charge" key-value pair by the sum of initial charges (0.0):
+        # the candidate's charge is only trusted from data["info"], as the store writes it
+        info = {k: v for k, v in row.key_value_pairs.items() if k != "charge"}
+        info.update(row.data.get("info", {}))
         info.setdefault("formula", info.get("cluster", atoms.get_chemical_formula()))
         info["energy"] = row.energy
         atoms.info.update(info)
@@ -176,6 +179,8 @@ def register_cli(subparsers):
     p.add_argument("--nstates", type=int, help="excited states for --task tddft")
     p.add_argument("--solvent", help="implicit solvent name (water, dichloromethane, ...)")
     p.add_argument("--vacuum", type=float, help="vacuum (A) around the cluster, box codes")
+    p.add_argument("--cutoff", type=float,
+                   help="plane-wave cutoff: cp2k CUTOFF (Ry), vasp ENCUT (eV), espresso ecutwfc (Ry)")
     p.add_argument("--extra", default="", help="raw text appended to every deck")
     p.add_argument("-o", "--output", default="dft", help="output directory (default dft/)")
     p.set_defaults(func=_cli_dft)
@@ -194,7 +199,7 @@ def _cli_dft(args):
     if not candidates:
         raise ClusterGenError("give candidate files or --db")
     overrides = {k: getattr(args, k) for k in ("functional", "basis", "dispersion",
-                                               "nstates", "solvent", "vacuum")
+                                               "nstates", "solvent", "vacuum", "cutoff")
                  if getattr(args, k) is not None}
     entries = write_decks(candidates, code=args.code, task=args.task, directory=args.output,
                           extra=args.extra, **overrides)

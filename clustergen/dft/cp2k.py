@@ -67,7 +67,7 @@ def write(atoms, settings, directory, header):
     MULTIPLICITY {settings['multiplicity']}
 {_indent(chr(10).join(spin), 4)}
     &MGRID
-      CUTOFF {tab['cp2k']['cutoff']}
+      CUTOFF {settings['cutoff']:g}
       REL_CUTOFF {tab['cp2k']['rel_cutoff']}
     &END MGRID
     &POISSON

@@ -11,6 +11,8 @@ from ..data import load
 from ..errors import ClusterGenError
 
 TASKS = ("sp", "opt", "freq", "tddft")
+# plane-wave cutoff per code: CP2K density cutoff (Ry), VASP ENCUT (eV), QE ecutwfc (Ry)
+CUTOFF = {"cp2k": "cutoff", "vasp": "encut", "espresso": "ecutwfc"}
 
 
 def table():
@@ -131,7 +133,7 @@ def _element_basis(code, elements, basis):
 
 def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispersion=None,
             solvent=None, nstates=None, extra="", charge=None, multiplicity=None,
-            vacuum=None):
+            vacuum=None, cutoff=None):
     """Settings dict for one deck: level of theory, physics of the candidate, per-element sets.
 
     >>> from ase import Atoms
@@ -177,6 +179,10 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
     if nstates is not None and task != "tddft":
         raise ClusterGenError("nstates only applies to task tddft")
     nstates = int(nstates or defaults.get("nstates", 0)) or None
+    if cutoff is not None and code not in CUTOFF:
+        raise ClusterGenError(f"{code} has no plane-wave cutoff to set")
+    cutoff = float(cutoff) if cutoff is not None else (
+        tab[code][CUTOFF[code]] if code in CUTOFF else None)
     return {
         "code": code, "task": task, "kind": spec["kind"],
         "functional": functional, "xc": names[code],
@@ -184,6 +190,7 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
         "solvent": solvent or None, "nstates": nstates,
         "charge": charge, "multiplicity": multiplicity, "unrestricted": multiplicity > 1,
         "elements": _element_basis(code, elements, basis),
+        "cutoff": cutoff,
         "vacuum": float(vacuum if vacuum is not None else tab["box"]["vacuum"]),
         "extra": extra or "", "reason": " ".join(str(reason).split()),
         "deck": spec["deck"],

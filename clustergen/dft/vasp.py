@@ -20,13 +20,13 @@ TASK = {"sp": {"IBRION": -1, "NSW": 0},
 def incar(settings, nelect):
     """INCAR tags as an ordered dict.
 
-    >>> tags = incar({"code": "vasp", "task": "sp", "xc": "PE", "unrestricted": True,
+    >>> tags = incar({"code": "vasp", "task": "sp", "cutoff": 400, "xc": "PE", "unrestricted": True,
     ...               "multiplicity": 2, "dispersion_keyword": 12, "solvent": None}, 101)
     >>> tags["ISPIN"], tags["NUPDOWN"], tags["NELECT"]
     (2, 1, 101)
     """
     tags = {"SYSTEM": "clustergen", "PREC": "Normal",
-            "ENCUT": load("dft.yaml")["vasp"]["encut"], "EDIFF": 1e-6}
+            "ENCUT": settings["cutoff"], "EDIFF": 1e-6}
     if settings["xc"] == "TPSS":
         tags.update({"METAGGA": "TPSS", "LASPH": ".TRUE."})
     else:
@@ -48,15 +48,12 @@ def write(atoms, settings, directory, header):
     """Write the VASP inputs in ``directory``; returns the INCAR path."""
     box = cluster_box(atoms, settings["vacuum"], load("dft.yaml")["box"]["mt_factor"])
     # POSCAR groups atoms by element: keep the permutation so results map back
-    order = np.argsort(box.get_atomic_numbers(), kind="stable")[::-1]
-    order = np.concatenate([order[box.numbers[order] == z]
-                            for z in dict.fromkeys(box.numbers[order])])
+    order = np.argsort(-box.get_atomic_numbers(), kind="stable")
     box = box[order]
     species = list(dict.fromkeys(box.get_chemical_symbols()))
     elements = settings["elements"]
     nelect = sum(elements[s]["zval"] for s in box.get_chemical_symbols()) - settings["charge"]
-    ase_write(directory / "POSCAR", box, format="vasp", direct=False, sort=False,
-              label=" ".join(header)[:70])
+    ase_write(directory / "POSCAR", box, format="vasp", direct=False, sort=False)
     (directory / "candidate_order.txt").write_text(" ".join(map(str, order)) + "\n")
     tags = incar(settings, nelect)
     lines = [f"# {line}" for line in header]
