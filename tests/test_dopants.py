@@ -218,3 +218,29 @@ def test_gfn1_screening_of_pt_in_au13(tmp_path):
     # rerun: everything comes from the database, same energies
     again = screen(configs, db=db, workers=0, progress=False, fmax=0.1)
     assert [r["energy"] for r in again] == [r["energy"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def built_au25():
+    generate = pytest.importorskip("clustergen.generate")
+    return generate.build("[Au25(SR)18]0", ligand="SCH3", isomers=1)[0]
+
+
+def test_built_au25_pt_is_a_6e_cluster_with_three_site_classes(built_au25):
+    configs = enumerate_dopings(built_au25, "Pt")
+    assert {c.info["site_class"] for c in configs} == set(CLASSES)
+    assert sum(c.info["site_multiplicity"] for c in configs) == 25
+    assert len(configs) < 25  # the framework symmetry saves relaxations
+    centre = [c for c in configs if c.info["site_class"] == "centre"]
+    assert len(centre) == 1 and centre[0].info["site_multiplicity"] == 1
+    assert {c.info["formula"] for c in configs} == {"PtAu24(SCH3)18"}
+    assert {(c.info["nstar"], c.info["multiplicity"]) for c in configs} == {(6, 1)}
+
+
+def test_cli_builds_a_formula(monkeypatch, capsys, built_au25):
+    assert _run(["dopants", "[Au25(SR)18]0", "--ligand", "SCH3", "--dopant", "Cd",
+                 "--format", "csv"], monkeypatch) == 0
+    out = capsys.readouterr()
+    rows = [line.split(",") for line in out.out.splitlines()[1:] if line.startswith("c")]
+    assert sum(int(r[4]) for r in rows) == 25
+    assert "CdAu24(SCH3)18" in out.err
