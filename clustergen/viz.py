@@ -191,7 +191,7 @@ class ClusterView(py3Dmol.view):
                  "<script>if (typeof $3Dmol !== 'undefined') { window.$3Dmolpromise = "
                  "Promise.resolve(); } else { document.getElementById("
                  f"'cg-missing-{uid}').style.display = 'block'; }}</script>\n")
-        return (f'<div class="clustergen-view" id="cg-{uid}" '
+        out = (f'<div class="clustergen-view" id="cg-{uid}" '
                 'style="font-family:sans-serif;font-size:13px">\n'
                 f'<div class="cg-title" style="font-weight:bold;margin:4px 0">'
                 f"{_html.escape(self._cg_title)}</div>\n{guard}"
@@ -201,6 +201,8 @@ class ClusterView(py3Dmol.view):
                 f'<div class="cg-controls" style="margin:4px 0">{controls}</div>\n'
                 f'<ul class="cg-captions" style="margin:2px 0">{captions}</ul>\n'
                 f"{toggle}</div>\n")
+        # character references keep "\u00c5" etc. intact in pages without a charset
+        return out.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
     def html(self, inline_js=True):
         """HTML fragment of the view; with ``inline_js`` it carries 3Dmol.js itself."""
