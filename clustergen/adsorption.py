@@ -282,7 +282,12 @@ def _rotation_onto(a, b):
 
 
 def free_adsorbate(spec, name):
-    """The isolated adsorbate as a candidate (its energy is the E_ads reference)."""
+    """The isolated adsorbate as a candidate (its energy is the E_ads reference).
+
+    >>> o = free_adsorbate(adsorbate_spec("O"), "O")
+    >>> o.get_chemical_formula(), o.info["multiplicity"]
+    ('O', 3)
+    """
     symbols = [a[0] for a in spec["atoms"]]
     mol = Atoms(symbols, positions=[a[1:] for a in spec["atoms"]])
     mol.set_array("role", np.array(["ligand"] * len(mol), dtype="U8"))
@@ -298,6 +303,13 @@ def place(atoms, site, spec, name="ads"):
     molecule points along the normal, tilted by ``spec["tilt"]`` at top sites toward the
     most open side.  Charge is kept, N* drops by the electrons the adsorbate binds, and
     the spin multiplicity is the lowest allowed.
+
+    >>> from ase.cluster import Icosahedron
+    >>> au13 = Icosahedron("Au", 2)
+    >>> top = adsorption_sites(au13, kinds=("top",))[0]
+    >>> co = place(au13, top, adsorbate_spec("CO"), "CO")
+    >>> co.get_chemical_formula(), round(float(co.get_distance(top["atoms"][0], 13)), 2)
+    ('CAu13O', 1.98)
     """
     kind = site["kind"]
     members = atoms.positions[list(site["atoms"])]
@@ -347,7 +359,12 @@ def place(atoms, site, spec, name="ads"):
 
 def final_site(atoms, anchor, metals=None):
     """``top``, ``bridge`` or ``hollow`` by how many metal atoms bond to the anchor
-    (within 1.25 x covalent radii); ``desorbed`` for none."""
+    (within 1.25 x covalent radii); ``desorbed`` for none.
+
+    >>> from ase import Atoms
+    >>> final_site(Atoms("Au2H", positions=[[0, 0, 0], [2.9, 0, 0], [1.45, 1.0, 0]]), 2)
+    'bridge'
+    """
     metals = metal_indices(atoms) if metals is None else metals
     r = covalent_radii[atoms.numbers]
     d = np.linalg.norm(atoms.positions[metals] - atoms.positions[anchor], axis=1)
@@ -366,6 +383,12 @@ def screen(atoms, adsorbate="CO", kinds=KINDS, relax=None, anchor=0, tolerance=0
     Returns ``(rows, structures)``: one row per site (id, adsorbate, site, atoms,
     site_class, elements, multiplicity, dopant_distance, final_site, energy, e_ads, gap,
     status) sorted by E_ads when relaxed, and the placed (relaxed) complexes.
+
+    >>> from ase.cluster import Icosahedron
+    >>> rows, placed = screen(Icosahedron("Au", 2), "OH")
+    >>> [(r["site"], r["multiplicity"]) for r in rows]
+    [('top', 12), ('bridge', 30), ('hollow', 20)]
+    >>> rows, placed = screen(cluster, "CO", relax=True, db="co.db")  # doctest: +SKIP
     """
     spec = adsorbate_spec(adsorbate, anchor)
     name = spec.get("name", adsorbate)
@@ -419,7 +442,10 @@ COLUMNS = ("id", "adsorbate", "site", "atoms", "site_class", "elements", "multip
 
 
 def register_cli(subparsers):
-    """``clustergen adsorb``: CO, H, O, OH (or an xyz molecule) on every distinct site."""
+    """``clustergen adsorb``: CO, H, O, OH (or an xyz molecule) on every distinct site.
+
+    Example: ``clustergen adsorb pt_best.extxyz --adsorbate CO --relax -o co.csv``.
+    """
     from .dopants import add_screen_arguments
     p = subparsers.add_parser(
         "adsorb", help="place an adsorbate on every symmetry-distinct top, bridge and "

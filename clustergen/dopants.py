@@ -66,7 +66,13 @@ def _metal_symbols():
 
 def host_formula(atoms):
     """The cluster formula of ``atoms``: metals counted from the atoms, ligands and
-    charge from ``info["formula"]``/``info["charge"]`` (or the analyser)."""
+    charge from ``info["formula"]``/``info["charge"]`` (or the analyser).
+
+    >>> from ase.cluster import Icosahedron
+    >>> a = Icosahedron("Au", 2); a[0].symbol = "Pd"; a.info["charge"] = 4
+    >>> host_formula(a).nstar
+    8
+    """
     symbols = atoms.get_chemical_symbols()
     metals = {}
     for s in symbols:
@@ -222,7 +228,10 @@ def boltzmann(energies, weights, temperature=TEMPERATURE):
 def relax_configurations(configurations, **relax_options):
     """Relax configurations through :func:`clustergen.relax.relax` (stored, resumable,
     parallel); returns the relaxed candidates in input order (None where a result is
-    missing).  ``relax_options`` go to ``relax`` (db, workers, method, fmax, ...)."""
+    missing).  ``relax_options`` go to ``relax`` (db, workers, method, fmax, ...).
+
+    >>> relaxed = relax_configurations(configs, db="screen.db", workers=2)  # doctest: +SKIP
+    """
     from . import relax as engine
     from . import store
 
@@ -253,6 +262,12 @@ def screen(configurations, relax=None, temperature=TEMPERATURE, cap=None,
     Rows: id, dopant, sites, site_class, multiplicity, energy, rel_energy (eV),
     population (Boltzmann, multiplicity-weighted, at ``temperature``), gap, status,
     prior.
+
+    >>> from ase.cluster import Icosahedron
+    >>> rows = screen(enumerate_dopings(Icosahedron("Au", 2), "Pt"), relax=False)
+    >>> [(r["site_class"], r["multiplicity"], r["status"]) for r in rows]
+    [('centre', 1, 'not-relaxed'), ('kernel-surface', 12, 'not-relaxed')]
+    >>> rows = screen(configs, db="screen.db", workers=2)  # GFN1-xTB  # doctest: +SKIP
     """
     configurations = list(configurations)
     if use_priors:
@@ -371,7 +386,11 @@ def format_table(rows, fmt="table", columns=COLUMNS):
 
 def load_input(text, ligand=None, frame=0):
     """The host cluster: a structure file (extxyz frame ``frame``) or a formula built
-    with :func:`clustergen.generate.build` (best-ranked isomer)."""
+    with :func:`clustergen.generate.build` (best-ranked isomer).
+
+    >>> load_input("[Au25(SR)18]-", ligand="SCH3").info["formula"]  # doctest: +SKIP
+    '[Au25(SCH3)18]-'
+    """
     from .model import read_candidates
     if os.path.exists(text):
         try:
@@ -394,7 +413,12 @@ def load_input(text, ligand=None, frame=0):
 
 def graph_hint(atoms, tolerance):
     """A note when the bond graph is more symmetric than the geometry at ``tolerance``
-    (typical of relaxed or crystal structures), else None."""
+    (typical of relaxed or crystal structures), else None.
+
+    >>> from ase.cluster import Icosahedron
+    >>> graph_hint(Icosahedron("Au", 2), 0.3) is None  # ideal: geometry finds all 120
+    True
+    """
     try:
         graph = len(framework_permutations(atoms, method="graph"))
     except ClusterGenError:
@@ -409,7 +433,13 @@ def graph_hint(atoms, tolerance):
 
 
 def add_screen_arguments(p):
-    """Options shared by ``dopants`` and ``adsorb``: relaxation engine and output."""
+    """Options shared by ``dopants`` and ``adsorb``: relaxation engine and output.
+
+    >>> import argparse
+    >>> p = argparse.ArgumentParser(); add_screen_arguments(p)
+    >>> relax_options(p.parse_args(["--db", "x.db", "--workers", "0"]))["db"]
+    'x.db'
+    """
     p.add_argument("--relax", action="store_true",
                    help="relax every configuration with GFN-xTB (else only enumerate)")
     p.add_argument("--db", default="results.db",
@@ -426,7 +456,8 @@ def add_screen_arguments(p):
 
 
 def relax_options(args):
-    """``relax()`` keyword arguments from the shared options."""
+    """``relax()`` keyword arguments from the shared options (see
+    :func:`add_screen_arguments`)."""
     opts = {"db": args.db, "workers": args.workers, "progress": not args.no_progress}
     for name in ("method", "fmax", "steps"):
         if getattr(args, name) is not None:
@@ -435,7 +466,10 @@ def relax_options(args):
 
 
 def register_cli(subparsers):
-    """``clustergen dopants``: symmetry-distinct dopant sites, relaxed and ranked."""
+    """``clustergen dopants``: symmetry-distinct dopant sites, relaxed and ranked.
+
+    Example: ``clustergen dopants "[Au25(SR)18]0" --ligand SCH3 --dopant Pt --relax``.
+    """
     p = subparsers.add_parser(
         "dopants", help="screen symmetry-distinct dopant sites (centre, kernel-surface, "
                         "staple) and rank them by GFN-xTB energy",
@@ -512,7 +546,12 @@ def _cli(args):
 
 
 def scalar_info(atoms):
-    """A copy keeping only scalar ``info`` (extxyz cannot hold lists), no calculator."""
+    """A copy keeping only scalar ``info`` (extxyz cannot hold lists), no calculator.
+
+    >>> from ase import Atoms
+    >>> sorted(scalar_info(Atoms("Au", info={"a": 1, "b": [1, 2]})).info)
+    ['a']
+    """
     out = atoms.copy()
     out.info = {k: v for k, v in atoms.info.items()
                 if isinstance(v, (str, int, float, bool, np.generic))}

@@ -29,7 +29,12 @@ BOND_SCALE = 1.25  # kernel neighbours: within 1.25 x the typical nearest-neighb
 
 
 def metal_indices(atoms):
-    """Indices of metal atoms (elements listed in ``templates/chemistry.yaml``)."""
+    """Indices of metal atoms (elements listed in ``templates/chemistry.yaml``).
+
+    >>> from ase import Atoms
+    >>> metal_indices(Atoms("SAuSPt")).tolist()
+    [1, 3]
+    """
     metals = chemistry()["metals"]
     return np.array([i for i, s in enumerate(atoms.get_chemical_symbols()) if s in metals],
                     dtype=int)
@@ -40,6 +45,12 @@ def kernel_indices(atoms):
 
     From the role array when there is one; otherwise from :func:`clustergen.analyse.analyse`;
     a bare metal cluster (no S, P or halide) is all kernel.
+
+    >>> from clustergen.model import make_cluster
+    >>> a = make_cluster(["Au", "Au", "S"], [[0, 0, 0], [2.9, 0, 0], [5.2, 0, 0]],
+    ...                  ["kernel", "staple", "S"])
+    >>> kernel_indices(a).tolist()
+    [0]
     """
     metals = metal_indices(atoms)
     if "role" in atoms.arrays:
@@ -73,7 +84,12 @@ def hull_depth(points, point):
 
 def kernel_neighbours(atoms, kernel):
     """Number of kernel neighbours of each kernel atom, with the cutoff scaled to the
-    median nearest-neighbour distance so it suits Au, Ag and Cu kernels alike."""
+    median nearest-neighbour distance so it suits Au, Ag and Cu kernels alike.
+
+    >>> from ase.cluster import Icosahedron
+    >>> kernel_neighbours(Icosahedron("Au", 2), list(range(13))).tolist()[:2]
+    [12, 6]
+    """
     if len(kernel) < 2:
         return np.zeros(len(kernel), dtype=int)
     dist = atoms.get_all_distances()[np.ix_(kernel, kernel)]

@@ -43,7 +43,12 @@ def framework_elements(atoms):
 
 
 def framework_indices(atoms, elements=None):
-    """Indices of the atoms whose element is in ``elements`` (default: the framework)."""
+    """Indices of the atoms whose element is in ``elements`` (default: the framework).
+
+    >>> from ase import Atoms
+    >>> framework_indices(Atoms("AuSCH3")).tolist()
+    [0, 1]
+    """
     elements = framework_elements(atoms) if elements is None else tuple(elements)
     symbols = np.array(atoms.get_chemical_symbols())
     return np.flatnonzero(np.isin(symbols, elements))
@@ -557,6 +562,10 @@ def tuple_orbits(images, tuples, flat=False):
 
     Returns a list of orbits, each a list of the input tuples (sorted) in input order;
     ``flat`` turns 1-tuples into plain indices.
+
+    >>> square = np.array([[0, 1, 2, 3], [1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]])
+    >>> tuple_orbits(square, [(0, 1), (1, 2), (0, 2), (1, 3)])
+    [[(0, 1), (1, 2)], [(0, 2), (1, 3)]]
     """
     images = np.asarray(images)
     keys = {}
