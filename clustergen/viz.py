@@ -26,6 +26,7 @@ True
 import html as _html
 import json
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -213,7 +214,8 @@ class ClusterView(py3Dmol.view):
         # Jupyter: the library goes out with the first view of the session (or on request).
         inline = self._cg_inline
         if inline is None:
-            inline = not _session["library_sent"]
+            # Colab shows each output in its own frame: nothing is shared between views
+            inline = not _session["library_sent"] or "google.colab" in sys.modules
         if inline:
             _session["library_sent"] = True
         return self.html(inline_js=inline)
