@@ -8,6 +8,7 @@ relaxation, and its residual is the cheap strain score used to rank isomers.
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 
 def _pair_terms(x, pairs, r0, k, one_sided=False):
@@ -68,8 +69,10 @@ def relax(positions, fixed, terms, maxiter=1000):
         e, g = strain(x, terms)
         return e, g[free].ravel()
 
-    res = minimize(fun, x0[free].ravel(), jac=True, method="L-BFGS-B",
-                   options={"maxiter": maxiter, "gtol": 1e-5})
+    # one BLAS thread: the problem is tiny and threads only fight each other (10x slower)
+    with threadpool_limits(1):
+        res = minimize(fun, x0[free].ravel(), jac=True, method="L-BFGS-B",
+                       options={"maxiter": maxiter, "gtol": 1e-5})
     x = x0.copy()
     x[free] = res.x.reshape(-1, 3)
     return x, float(res.fun)

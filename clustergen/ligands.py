@@ -6,8 +6,6 @@ on one of two sides of the M-S-M plane; the side and the rotation of CH3 are cho
 keep R away from every other atom.
 """
 
-import itertools
-
 import numpy as np
 from ase import Atoms
 
@@ -62,7 +60,10 @@ def _r_directions(s, metals, outward):
     half = np.arccos(np.clip(u[0] @ u[1], -1, 1)) / 2
     cos_t = -np.cos(np.radians(ANGLE_MSC)) / max(np.cos(half), 1e-3)
     theta = np.arccos(np.clip(cos_t, -1, 1))
-    out = [np.cos(theta) * bis + np.sin(theta) * sgn * normal for sgn in (1, -1)]
+    # the ideal sp3 direction on either side of the M-S-M plane, plus tilts of up to
+    # 30 deg for crowded surfaces
+    out = [np.cos(t) * bis + np.sin(t) * sgn * normal
+           for sgn in (1, -1) for t in theta + np.radians([0, -15, 15, -30, 30])]
     return sorted(out, key=lambda d: -(d @ outward))
 
 
@@ -91,13 +92,14 @@ def _r_group(name, s, direction):
 
 
 def _clash(new_sym, new_pos, sym, pos):
-    """Worst violation (A) of the heavy >= 2.2 A and H-H >= 1.8 A spacing goals."""
+    """Worst shortfall (A) from comfortable non-bonded spacings: H-H 1.9, H-heavy 2.5,
+    heavy-heavy 3.0 (the hard limits checked on output are 1.5 and 2.2)."""
     if len(pos) == 0:
         return 0.0
     d = np.linalg.norm(new_pos[:, None] - pos[None], axis=-1)
     h_new = np.array([s == "H" for s in new_sym])[:, None]
     h_old = np.array([s == "H" for s in sym])[None]
-    target = np.where(h_new & h_old, 1.8, np.where(h_new | h_old, 2.0, 2.6))
+    target = np.where(h_new & h_old, 1.9, np.where(h_new | h_old, 2.5, 3.0))
     return float(np.max(target - d, initial=0.0))
 
 
@@ -122,27 +124,38 @@ def add_ligands(framework, ligand="SCH3", cutoff=2.7):
     sym = framework.get_chemical_symbols()
     metal = np.isin(roles, ("kernel", "staple"))
     centre = pos[metal].mean(axis=0)
-    all_sym, all_pos, all_roles = list(sym), [p for p in pos], list(roles)
     s_idx = np.flatnonzero(roles == "S")
-    # most crowded S first, so the hardest choices get the most room
-    order = sorted(s_idx, key=lambda i: np.linalg.norm(pos[i] - centre))
-    for i in order:
+    options = {}
+    for i in s_idx:
         d = np.linalg.norm(pos[metal] - pos[i], axis=1)
         nb = pos[metal][d < cutoff]
         if len(nb) == 0:
             raise ClusterGenError(f"sulfur {i} has no metal neighbour within {cutoff} A")
         outward = _unit(pos[i] - centre)
-        best = None
-        for direction in _r_directions(pos[i], nb, outward):
-            for rs, rp in _r_group(name, pos[i], direction):
-                others = np.array(all_pos)
-                mask = np.ones(len(others), bool)
-                mask[i] = False
-                bad = _clash(rs, rp, [all_sym[k] for k in np.flatnonzero(mask)], others[mask])
-                score = bad - 0.01 * float(direction @ outward)
-                if best is None or score < best[0]:
-                    best = (score, rs, rp)
-        _, rs, rp = best
+        options[i] = [(rs, rp, float(direction @ outward))
+                      for direction in _r_directions(pos[i], nb, outward)
+                      for rs, rp in _r_group(name, pos[i], direction)]
+    placed = {}
+
+    def others(skip):
+        syms = [sym[k] for k in range(len(sym)) if k != skip]
+        ps = [pos[k] for k in range(len(sym)) if k != skip]
+        for j, (rs, rp) in placed.items():
+            if j != skip:
+                syms += rs
+                ps += list(rp)
+        return syms, np.array(ps)
+
+    # greedy, most crowded S first, then two sweeps that re-place each R among the rest
+    order = sorted(s_idx, key=lambda i: np.linalg.norm(pos[i] - centre))
+    for sweep in range(3):
+        for i in order:
+            syms, ps = others(i)
+            best = min(options[i], key=lambda o: _clash(o[0], o[1], syms, ps) - 0.01 * o[2])
+            placed[i] = best[:2]
+    all_sym, all_pos, all_roles = list(sym), [p for p in pos], list(roles)
+    for i in s_idx:
+        rs, rp = placed[i]
         all_sym += rs
         all_pos += list(rp)
         all_roles += ["ligand"] * len(rs)

@@ -144,13 +144,13 @@ def _search(placements, groups, conflict, eligible, motifs, cover, limit, second
     blocked = np.zeros(len(groups), int)
     t_end = time.monotonic() + seconds
 
+    extra = [{a: anchors[g].count(a) for a in set(anchors[g])} for g in range(len(groups))]
+    size = [len(g) for g in groups]
+
     def feasible(g):
-        if blocked[g] or gconf[g, g] or remaining.get(kind[g], 0) < len(groups[g]):
+        if blocked[g] or gconf[g, g] or remaining.get(kind[g], 0) < size[g]:
             return False
-        extra = {}
-        for a in anchors[g]:
-            extra[a] = extra.get(a, 0) + 1
-        return all(cov[a] + n <= cap[a] for a, n in extra.items())
+        return all(cov[a] + n <= cap[a] for a, n in extra[g].items())
 
     def recurse(start):
         if len(found) >= limit or time.monotonic() > t_end:
