@@ -463,12 +463,6 @@ def register_cli(subparsers):
                    help="atom of an xyz adsorbate that binds the metal (default 0)")
     p.add_argument("--sites", default="top,bridge,hollow",
                    help="site kinds to try, comma separated (default all)")
-    p.add_argument("--frame", type=int, default=0, help="frame of a multi-frame file")
-    p.add_argument("--ligand", default=None, help="thiolate for a formula input")
-    p.add_argument("--tolerance", type=float, default=0.3,
-                   help="symmetry tolerance in Angstrom (default 0.3)")
-    p.add_argument("--symmetry", choices=("geometry", "graph"), default="geometry",
-                   help="point group within --tolerance, or bond-graph automorphisms")
     add_screen_arguments(p)
     p.set_defaults(func=_cli)
 

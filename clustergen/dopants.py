@@ -433,13 +433,21 @@ def graph_hint(atoms, tolerance):
 
 
 def add_screen_arguments(p):
-    """Options shared by ``dopants`` and ``adsorb``: relaxation engine and output.
+    """Options shared by ``dopants`` and ``adsorb``: input, symmetry, relaxation engine
+    and output.
 
     >>> import argparse
     >>> p = argparse.ArgumentParser(); add_screen_arguments(p)
     >>> relax_options(p.parse_args(["--db", "x.db", "--workers", "0"]))["db"]
     'x.db'
     """
+    p.add_argument("--ligand", default=None, help="thiolate for a formula input (SCH3)")
+    p.add_argument("--frame", type=int, default=0, help="frame of a multi-frame file")
+    p.add_argument("--tolerance", type=float, default=0.3,
+                   help="symmetry tolerance in Angstrom (default 0.3; crystal or relaxed "
+                        "structures may need 0.9, or --symmetry graph)")
+    p.add_argument("--symmetry", choices=("geometry", "graph"), default="geometry",
+                   help="point group within --tolerance, or bond-graph automorphisms")
     p.add_argument("--relax", action="store_true",
                    help="relax every configuration with GFN-xTB (else only enumerate)")
     p.add_argument("--db", default="results.db",
@@ -483,8 +491,6 @@ def register_cli(subparsers):
                                  "structure file (extxyz)")
     p.add_argument("--dopant", required=True, help="dopant element, e.g. Pt, Ag, Cu")
     p.add_argument("--count", type=int, default=1, help="dopant atoms per cluster")
-    p.add_argument("--ligand", default=None, help="thiolate for a formula input (SCH3)")
-    p.add_argument("--frame", type=int, default=0, help="frame of a multi-frame file")
     p.add_argument("--classes", help="comma-separated site classes to dope "
                                      "(centre,kernel-surface,staple; default all)")
     p.add_argument("--charge", type=int, help="charge of the doped cluster (default: "
@@ -495,10 +501,6 @@ def register_cli(subparsers):
     p.add_argument("--cap", type=int, help="relax at most this many configurations")
     p.add_argument("--temperature", type=float, default=TEMPERATURE,
                    help="K, for Boltzmann populations (default 298.15)")
-    p.add_argument("--tolerance", type=float, default=0.3,
-                   help="symmetry tolerance in Angstrom (default 0.3)")
-    p.add_argument("--symmetry", choices=("geometry", "graph"), default="geometry",
-                   help="point group within --tolerance, or bond-graph automorphisms")
     add_screen_arguments(p)
     p.set_defaults(func=_cli)
 

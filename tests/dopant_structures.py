@@ -83,3 +83,11 @@ def biicosahedron(radius=2.78):
     pos += [p for p in second[1:] if np.linalg.norm(first - p, axis=1).min() > 0.5]
     return make_cluster(["Au"] * len(pos), pos, ["kernel"] * len(pos), host="Au",
                         formula="Au23", charge=0, multiplicity=2, nstar=23)
+
+
+def run_cli(argv, monkeypatch, module):
+    """``clustergen`` with ``module`` registered (until cli.COMMAND_MODULES lists it)."""
+    from clustergen import cli
+    if module not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", tuple(cli.COMMAND_MODULES) + (module,))
+    return cli.main(argv)

@@ -9,13 +9,12 @@ from ase.calculators.emt import EMT
 from ase.cluster import Icosahedron, Octahedron
 from ase.io import write
 
-from clustergen import cli
 from clustergen.adsorption import (adsorbate_spec, adsorption_sites, exposed_atoms,
                                    final_site, place, screen)
 from clustergen.dopants import substitute
 from clustergen.errors import ClusterGenError
 from clustergen.model import read_candidates, write_candidates
-from dopant_structures import au13, au25_framework
+from dopant_structures import au13, au25_framework, run_cli
 
 
 def au4():
@@ -179,10 +178,7 @@ def test_eads_is_complex_minus_parts():
 
 
 def _run(argv, monkeypatch):
-    if "clustergen.adsorption" not in cli.COMMAND_MODULES:  # until cli.py registers it
-        monkeypatch.setattr(cli, "COMMAND_MODULES",
-                            tuple(cli.COMMAND_MODULES) + ("clustergen.adsorption",))
-    return cli.main(argv)
+    return run_cli(argv, monkeypatch, "clustergen.adsorption")
 
 
 def test_cli_lists_sites(tmp_path, monkeypatch, capsys):

@@ -9,14 +9,13 @@ import pytest
 from ase.calculators.emt import EMT
 from ase.optimize import FIRE
 
-from clustergen import cli
 from clustergen.dopants import (KB, boltzmann, enumerate_dopings, format_table, prior,
                                 priors, screen, substitute, summary)
 from clustergen.errors import ClusterGenError
 from clustergen.model import dopant_mask, read_candidates, write_candidates
 from clustergen.sites import CLASSES
 from clustergen.symmetry import burnside_count, framework_permutations, site_permutations
-from dopant_structures import au13, au25_framework
+from dopant_structures import au13, au25_framework, run_cli
 
 
 def test_substitute_follows_dopant_valence():
@@ -163,10 +162,7 @@ def test_failed_relaxation_is_listed_without_population():
 
 
 def _run(argv, monkeypatch):
-    if "clustergen.dopants" not in cli.COMMAND_MODULES:  # until cli.py registers it
-        monkeypatch.setattr(cli, "COMMAND_MODULES",
-                            tuple(cli.COMMAND_MODULES) + ("clustergen.dopants",))
-    return cli.main(argv)
+    return run_cli(argv, monkeypatch, "clustergen.dopants")
 
 
 def test_cli_enumerates_a_structure_file(tmp_path, monkeypatch, capsys):
