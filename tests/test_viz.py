@@ -99,16 +99,20 @@ def toy_cluster():
 
 # ------------------------------------------------------------------ browser and pixel helpers
 
-def screenshot(html_path, png_path, tmp_path, size=(900, 700)):
-    """Headless Chromium, network closed: proxy to a dead port, no name resolution."""
+def chromium(tmp_path, *args):
+    """Run headless Chromium with the network closed: proxy to a dead port, no DNS."""
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
            "--enable-unsafe-swiftshader", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
-           f"--user-data-dir={tmp_path / 'chromium-profile'}",
-           f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=5000",
-           f"--screenshot={png_path}", f"file://{html_path}"]
-    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+           f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=5000",
+           *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def screenshot(html_path, png_path, tmp_path, size=(900, 700)):
+    chromium(tmp_path, f"--window-size={size[0]},{size[1]}", f"--screenshot={png_path}",
+             f"file://{html_path}")
     assert png_path.exists(), "Chromium wrote no screenshot"
     return png_path
 
@@ -297,6 +301,26 @@ def test_kernel_only_toggle_hides_shell_in_browser(toy, tmp_path):
     counts = role_pixels(screenshot(page, tmp_path / "kernel.png", tmp_path), CANVAS)
     assert counts["kernel"] > 5000 and counts["dopant"] > 100, counts
     assert counts["staple"] + counts["S"] + counts["P"] + counts["halide"] < 30, counts
+
+
+@needs_chromium
+def test_hover_label_names_index_element_role_in_browser(toy, tmp_path):
+    """Fire 3Dmol's hover callback on the dopant and on an S atom; read the labels back."""
+    text = viz.view(toy).write_html()
+    uid = re.search(r"clustergen_show_(\d+)", text).group(1)
+    dopant = toy.get_chemical_symbols().index("Pt")
+    sulfur = toy.get_chemical_symbols().index("S")
+    probe = (f"<script>setTimeout(function () {{ var v = viewer_{uid}, out = [];"
+             f" [{dopant}, {sulfur}].forEach(function (i) {{"
+             "   var a = v.getModel(0).selectedAtoms({index: i})[0];"
+             "   a.hover_callback(a, v); out.push(a.cgLabel.text); });"
+             " document.body.setAttribute('data-hover', out.join('|')); }, 500);</script>")
+    page = tmp_path / "hover.html"
+    page.write_text(text.replace("</body>", probe + "</body>"))
+    dom = chromium(tmp_path, "--dump-dom", f"file://{page}").stdout
+    hover = re.search(r'data-hover="([^"]*)"', dom)
+    assert hover, "hover callback did not run"
+    assert hover.group(1) == f"#{dopant} Pt kernel (dopant)|#{sulfur} S S"
 
 
 @needs_chromium
