@@ -98,8 +98,9 @@ def parse_qchem(path):
 
 def parse_nwchem(path):
     text = path.read_text()
-    geom = text.split("geometry")[1].split("\nend")[0].strip().splitlines()[1:]
-    basis = dict(re.findall(r"^\s+(\w+) library (\S+)", text.split("basis")[1].split("\nend")[0],
+    geom = text.split("\ngeometry")[1].split("\nend")[0].strip().splitlines()[1:]
+    basis = dict(re.findall(r"^\s+(\w+) library (\S+)",
+                            text.split("\nbasis spherical")[1].split("\nend")[0],
                             re.M))
     core = {}
     if "\necp" in text:
@@ -447,3 +448,17 @@ def test_nwchem_and_pyscf_agree(charge, functional, tmp_path):
     # def2-ECP leaves 19 electrons on Au: total ~ -933 Eh, nowhere near all-electron -19000
     assert -940 < e_py < -925
     assert e_nw == pytest.approx(e_py, abs=2e-5)
+
+
+@pytest.mark.skipif(not shutil.which("pw.x"), reason="pw.x not installed "
+                    "(apt-get install quantum-espresso)")
+def test_pw_x_reads_au25_deck(au25, tmp_path):
+    """pw.x parses every namelist and card of the deck; it stops at the first missing
+    pseudopotential file, which the user supplies (SSSP, not shipped)."""
+    deck = write_deck(au25["neutral"], code="espresso", task="opt", directory=tmp_path)
+    run = subprocess.run([shutil.which("pw.x"), "-in", deck.name], cwd=tmp_path, text=True,
+                         capture_output=True, timeout=120,
+                         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
+                              "ESPRESSO_PSEUDO": str(tmp_path / "pseudo")})
+    assert "Error in routine readpp" in run.stdout, run.stdout[-2000:]
+    assert "Au_ONCV_PBE-1.0.oncvpsp.upf not found" in run.stdout

@@ -5,6 +5,9 @@ name plus its def2-ECP written out in full (from ``templates/def2_ecp.yaml``), s
 does not depend on which built-in ECP a Gaussian version attaches to a name.
 """
 
+import re
+import textwrap
+
 from ..data import load
 from .geometry import xyz_lines
 from .settings import basis_keyword, solvent_data
@@ -29,6 +32,17 @@ def ecp_block(element):
         lines.append(f"  {len(terms)}")
         lines += [f"{n} {exp:16.8f} {coef:18.8f}" for n, exp, coef in terms]
     return "\n".join(lines)
+
+
+def title(header):
+    """Title section: the level-of-theory header line without the characters Gaussian
+    forbids in titles (@ # ! - _ \\); charge and multiplicity are on the next line anyway.
+
+    >>> title(["[Au25(SCH3)18]- ...", "gaussian opt: PBE / def2-SVP / dispersion d3bj"])
+    ['clustergen deck gaussian opt: PBE / def2 SVP / dispersion d3bj']
+    """
+    text = re.sub(r"\s+", " ", re.sub(r"[@#!\-_\\]", " ", header[1]))
+    return textwrap.wrap("clustergen deck " + text, 78)[:4]
 
 
 def route(settings, genecp):
@@ -56,7 +70,7 @@ def write(atoms, settings, directory, header):
     light = [el for el in elements if el not in heavy]
     name = basis_keyword(settings)
     lines = ["%chk=gaussian.chk", route(settings, bool(heavy)), "",
-             " ".join(header)[:700], "",
+             *title(header), "",
              f"{settings['charge']} {settings['multiplicity']}"]
     lines += xyz_lines(atoms) + [""]
     if heavy:
