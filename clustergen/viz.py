@@ -229,7 +229,8 @@ class ClusterView(py3Dmol.view):
     def write_html(self, f=None, fullpage=False):
         """Write a self-contained page (3Dmol.js inlined) to a path or file object.
 
-        With ``f=None`` the page is returned as a string.
+        With ``f=None`` the page is returned as a string; ``fullpage`` is accepted for
+        py3Dmol compatibility (the page keeps the view's size, legend and buttons).
 
         >>> ClusterView().write_html().startswith("<!DOCTYPE html>")
         True
@@ -508,6 +509,9 @@ def render(structures, path, grid=False, overlay=None, labels=None, hide_ligands
            kernel_only=False, title=None, rotation="", cols=4, width=None, height=None):
     """Write ``path``: a self-contained HTML page (.html) or a static figure (.png/.svg/.pdf).
 
+    A list is a gallery (``grid=True``, or structures that differ); frames of the same atoms
+    are a trajectory: animated in HTML, its last frame in a static figure.
+
     >>> import tempfile, os
     >>> from ase.cluster import Icosahedron
     >>> out = os.path.join(tempfile.mkdtemp(), "au13.html")
@@ -523,7 +527,10 @@ def render(structures, path, grid=False, overlay=None, labels=None, hide_ligands
     elif suffix in (".png", ".svg", ".pdf"):
         from . import figure
 
-        figure.save(_as_structures(structures), path, overlay=overlay, labels=labels,
+        structures = _as_structures(structures)
+        if len(structures) > 1 and not grid and _same_atoms(structures):
+            structures = structures[-1:]
+        figure.save(structures, path, overlay=overlay, labels=labels,
                     hide_ligands=hide_ligands, kernel_only=kernel_only, title=title,
                     rotation=rotation, cols=cols)
     else:

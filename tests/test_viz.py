@@ -260,6 +260,9 @@ def test_db_view_selects_rows_and_restores_roles(toy, tmp_path):
     page = viz.view(db=path, query="status=converged").write_html()
     assert "first" in page and "second" in page and "Au13" not in page
     assert "gap 1.20 eV" in page
+    out = tmp_path / "converged.html"
+    assert main(["render", str(path), "--query", "status=converged", "-o", str(out)]) == 0
+    assert "createViewerGrid" in out.read_text() and "second" in out.read_text()
     with pytest.raises(ClusterGenError, match="no rows"):
         viz.view(db=path, query="status=queued")
     with pytest.raises(ClusterGenError, match="no results database"):
@@ -398,7 +401,11 @@ def test_cli_render(toy, tmp_path, capsys):
                  "--labels", "0=centre"]) == 0
     assert "centre" in (tmp_path / "a.html").read_text()
     assert main(["render", str(src), "-o", str(tmp_path / "a.png"), "--grid"]) == 0
-    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["render", str(src), "-o", str(tmp_path / "last.png")]) == 0
+    from PIL import Image
+
+    gallery, last = Image.open(tmp_path / "a.png"), Image.open(tmp_path / "last.png")
+    assert gallery.width > 1.8 * last.width  # two panels side by side vs the last frame
     assert main(["render", str(src), "-o", str(tmp_path / "a.gif")]) == 2
     assert main(["render", str(src), "-o", str(tmp_path / "b.html"), "--frame", "7"]) == 2
     err = capsys.readouterr().err
