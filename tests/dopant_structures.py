@@ -6,7 +6,6 @@ each capping one of the six edges of the icosahedron that lie on a Cartesian axi
 """
 
 import numpy as np
-from ase.cluster import Icosahedron
 
 from clustergen.model import make_cluster
 

@@ -1,7 +1,6 @@
 """Dopant substitution, symmetry-distinct enumeration, screening bookkeeping and CLI."""
 
 import math
-import os
 from math import comb
 
 import numpy as np
@@ -9,7 +8,7 @@ import pytest
 from ase.calculators.emt import EMT
 from ase.optimize import FIRE
 
-from clustergen.dopants import (KB, boltzmann, enumerate_dopings, format_table, prior,
+from clustergen.dopants import (KB, boltzmann, enumerate_dopings, format_table,
                                 priors, screen, substitute, summary)
 from clustergen.errors import ClusterGenError
 from clustergen.model import dopant_mask, read_candidates, write_candidates
