@@ -290,7 +290,8 @@ def screen(configurations, relax=None, temperature=TEMPERATURE, cap=None,
                "multiplicity": int(info["site_multiplicity"]),
                "formula": info["formula"], "energy": None, "rel_energy": None,
                "population": None, "gap": None,
-               "status": "not-relaxed" if relax is False else "skipped",
+               "status": "not-relaxed" if relax is False else
+                         "skipped" if k >= len(chosen) else "failed:no result",
                "prior": p["site"] if p else ""}
         if res is not None:
             e = res.info.get("energy")
