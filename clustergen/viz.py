@@ -492,10 +492,10 @@ def _trajectory(frames, width, height, labels, title, inline_js, hidden):
     v = ClusterView(width, height, inline_js=inline_js)
     v._cg_add(frames[0], frames=frames, labels=labels, hidden=hidden)
     v._cg_hover([frames[0]])
-    energies = [f.info.get("energy") for f in frames]
+    energies = [_energy(f) for f in frames]
     text = f"{caption(frames[0])}: {len(frames)} frames"
     if energies[0] is not None and energies[-1] is not None:
-        text += f", E {energies[0]:.3f} -> {energies[-1]:.3f} eV"
+        text += f", E {energies[0]:.3f} \u2192 {energies[-1]:.3f} eV"
     v._cg_title = title or text
     v._cg_captions.append(v._cg_title)
     v._cg_legend = palette.legend([frames[0]])
@@ -503,6 +503,14 @@ def _trajectory(frames, width, height, labels, title, inline_js, hidden):
     v.zoomTo()
     v.animate({"loop": "forward", "interval": 300})
     return v
+
+
+def _energy(atoms):
+    """Energy (eV) from info or from a stored single-point result (ASE .traj frames)."""
+    if atoms.info.get("energy") is not None:
+        return float(atoms.info["energy"])
+    results = getattr(atoms.calc, "results", None) or {}
+    return float(results["energy"]) if "energy" in results else None
 
 
 def render(structures, path, grid=False, overlay=None, labels=None, hide_ligands=False,

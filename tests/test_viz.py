@@ -227,7 +227,7 @@ def test_overlay_aligns_and_reports_rmsd(toy):
     assert f"framework RMSD {rmsd:.3f}" in v.write_html()
 
 
-def test_trajectory_and_gallery(toy):
+def test_trajectory_and_gallery(toy, tmp_path):
     frames = []
     for k in range(4):
         f = toy.copy()
@@ -236,6 +236,17 @@ def test_trajectory_and_gallery(toy):
         frames.append(f)
     page = viz.view(frames).write_html()
     assert "addModelsAsFrames" in page and "animate" in page and "4 frames" in page
+    assert "E -5.000 &#8594; -8.000 eV" in page
+    # an optimiser's .traj file: energies from its single-point results, roles re-derived
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    for f in frames:
+        f.calc = SinglePointCalculator(f, energy=f.info.pop("energy"))
+    write(tmp_path / "opt.traj", frames)
+    out = tmp_path / "opt.html"
+    assert main(["render", str(tmp_path / "opt.traj"), "-o", str(out)]) == 0
+    assert "4 frames, E -5.000 &#8594; -8.000 eV" in out.read_text()
     other = Icosahedron("Au", 2)
     other.info.update(formula="Au13", nstar=8, gap=0.8)
     page = viz.view([toy, other]).write_html()  # different atoms: gallery, not animation
