@@ -492,3 +492,14 @@ def _for_extxyz(atoms):
     out.info = {k: v for k, v in atoms.info.items()
                 if isinstance(v, (str, int, float, bool, np.generic))}
     return out
+
+
+class _CallableModule(type(sys)):
+    """Lets ``clustergen.relax(candidates, db=...)`` call :func:`relax` while
+    ``clustergen.relax.relax_one`` and ``from clustergen import relax`` keep working."""
+
+    def __call__(self, *args, **kwargs):
+        return relax(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

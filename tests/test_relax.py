@@ -172,8 +172,11 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
 
 
 def test_default_trajectory_directory_sits_beside_the_db(tmp_path):
+    import clustergen
+
     db = tmp_path / "r.db"
-    [out] = rx.relax(au_sch3_2(), db=db, workers=0, progress=False)
+    # the module is callable: clustergen.relax(...) is clustergen.relax.relax(...)
+    [out] = clustergen.relax(au_sch3_2(), db=db, workers=0, progress=False)
     traj = f"{db}.traj/{out.info['cid']}.traj"
     assert os.path.exists(traj)
     from ase.io import read
