@@ -20,7 +20,7 @@ from ase.utils import rotate
 
 from . import palette
 from .errors import ClusterGenError
-from .viz import MODES, caption, overlay_alignment
+from .viz import caption, overlay_alignment
 
 
 def _shade(hex_colour, factor):
@@ -49,7 +49,7 @@ def draw(ax, atoms, rotation="", overlay=None, labels=None, hide_ligands=False,
     """
     from matplotlib.patches import Circle, Polygon
 
-    hidden = MODES["kernel" if kernel_only else "noligand" if hide_ligands else "all"]
+    hidden = palette.hidden_groups(hide_ligands, kernel_only)
     centre = atoms.positions.mean(axis=0)
     layers = [_layers(atoms, rotation, hidden, 1.0, centre)]
     if overlay is not None:

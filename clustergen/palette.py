@@ -25,6 +25,8 @@ from . import model
 from .data import load
 from .errors import ClusterGenError
 
+# Groups hidden by the view toggles ("hide ligands", "kernel only"); see groups().
+MODES = {"all": (), "noligand": ("ligand",), "kernel": ("shell", "ligand")}
 # Bonds drawn between atoms closer than BOND_FACTOR x (sum of covalent radii): Au-Au 3.13 A,
 # Au-S 2.77 A, C-C 1.75 A -- the same reach as 3Dmol.js's own bonding rule for Au.
 BOND_FACTOR = 1.15
@@ -124,6 +126,15 @@ def groups(atoms):
     """
     roles = roles_of(atoms)
     return ["kernel" if r == "kernel" else "ligand" if r == "ligand" else "shell" for r in roles]
+
+
+def hidden_groups(hide_ligands=False, kernel_only=False):
+    """Groups (see :func:`groups`) hidden by the toggles.
+
+    >>> hidden_groups(kernel_only=True)
+    ('shell', 'ligand')
+    """
+    return MODES["kernel" if kernel_only else "noligand" if hide_ligands else "all"]
 
 
 def legend(structures):

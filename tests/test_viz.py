@@ -16,7 +16,7 @@ from ase import Atoms
 from ase.cluster import Icosahedron
 
 import py3Dmol
-from clustergen import palette, viz
+from clustergen import palette, viewer, viz
 from clustergen.cli import main
 from clustergen.errors import ClusterGenError
 from clustergen.model import make_cluster, write_candidates
@@ -193,11 +193,11 @@ def test_html_has_legend_labels_hover_and_no_remote_script(toy):
 
 
 def test_notebook_output_carries_library_once(toy, monkeypatch):
-    monkeypatch.setitem(viz._session, "library_sent", False)
+    monkeypatch.setitem(viewer._session, "library_sent", False)
     first = viz.view(toy)._repr_html_()
     second = viz.view(toy)._repr_html_()
     forced = viz.view(toy, inline_js=True)._repr_html_()
-    big = len(viz.library_js())
+    big = len(viewer.library_js())
     assert len(first) > big and len(second) < big // 10 and len(forced) > big
     assert "init_notebook" in second  # the view explains itself if the library is missing
 
@@ -296,7 +296,7 @@ def test_offline_page_draws_cluster_in_role_colours(toy, tmp_path):
 def test_plain_py3dmol_page_is_blank_offline(toy, tmp_path):
     """Control: py3Dmol's own page fetches 3Dmol.js from a CDN and draws nothing here."""
     v = py3Dmol.view(width=640, height=480)
-    v.addModel(viz._xyz([toy]), "xyz")
+    v.addModel(viewer._xyz([toy]), "xyz")
     v.setStyle({"sphere": {"color": palette.colour("kernel")}})
     v.zoomTo()
     page = tmp_path / "plain.html"
