@@ -43,7 +43,7 @@ def init_notebook():
 
 
 def caption(atoms):
-    """One-line caption: formula, N*, gap (eV) and score when ``atoms.info`` has them.
+    """One-line caption: formula, isomer, N* and gap (eV), as far as ``atoms.info`` has them.
 
     >>> caption(Atoms("Au2", info={"formula": "Au2", "nstar": 2, "gap": 1.234}))
     'Au2  N*=2  gap 1.23 eV'
