@@ -464,3 +464,18 @@ def test_pw_x_reads_au25_deck(au25, tmp_path):
                          env={**ONE_THREAD, "ESPRESSO_PSEUDO": str(tmp_path / "pseudo")})
     assert "Error in routine readpp" in run.stdout, run.stdout[-2000:]
     assert "Au_ONCV_PBE-1.0.oncvpsp.upf not found" in run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NWCHEM, reason="NWChem not installed (apt-get install nwchem)")
+def test_nwchem_tddft_in_water_runs(tmp_path):
+    """The tddft deck with COSMO solvent runs: singlet roots above zero, below 10 eV."""
+    aush = Atoms("AuSH", positions=[[0, 0, 0], [2.28, 0, 0], [2.64, 1.30, 0]],
+                 info={"charge": 0})
+    deck = write_deck(aush, code="nwchem", task="tddft", directory=tmp_path,
+                      basis="def2-SVP", nstates=3, solvent="water")
+    out = subprocess.run([NWCHEM, deck.name], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=600, env=ONE_THREAD).stdout
+    assert "COSMO solvation phase" in out
+    roots = [float(x) for x in re.findall(r"Root\s+\d+ singlet.*?a\.u\.\s+([\d.]+) eV", out)]
+    assert len(roots) == 3 and 0 < roots[0] <= roots[1] <= roots[2] < 10
