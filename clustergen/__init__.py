@@ -20,7 +20,7 @@ _LAZY = {
     "build": "generate", "grow": "generate",
     "analyse": "analyse", "assign_roles": "analyse",
     "relax": "relax",
-    "write_deck": "dft",
+    "write_deck": "dft", "write_decks": "dft",
     "view": "viz",
     "framework_rmsd": "compare",
     "read_candidates": "model", "write_candidates": "model",
