@@ -21,7 +21,7 @@ _LAZY = {
     "analyse": "analyse", "assign_roles": "analyse",
     "relax": "relax",
     "write_deck": "dft", "write_decks": "dft",
-    "view": "viz",
+    "view": "viz", "render": "viz", "init_notebook": "viz",
     "framework_rmsd": "compare",
     "read_candidates": "model", "write_candidates": "model",
 }
