@@ -350,7 +350,13 @@ def summary(rows, dopant, host="Au", temperature=TEMPERATURE):
         prior_text += " (agrees)" if p["site"] == best else " (differs)"
     parts = [f"{dopant}: preferred site class {best} (population "
              f"{100 * data['population']:.1f}% at {temperature:.0f} K)"]
-    return "; ".join(parts + ([others] if others else []) + [prior_text])
+    # classes with no usable energy (failed, topology-changed) are named, not hidden
+    missing = {}
+    for r in rows:
+        if r["site_class"] not in classes and r.get("status"):
+            missing.setdefault(r["site_class"], set()).add(r["status"])
+    unranked = [f"{c} not ranked ({', '.join(sorted(st))})" for c, st in missing.items()]
+    return "; ".join(parts + ([others] if others else []) + unranked + [prior_text])
 
 
 COLUMNS = ("id", "dopant", "sites", "site_class", "multiplicity", "energy", "rel_energy",

@@ -158,6 +158,7 @@ def test_failed_relaxation_is_listed_without_population():
     failed = [r for r in rows if r["status"] == "failed:scf"]
     assert len(failed) == 1 and failed[0]["population"] is None
     assert [r["population"] for r in rows if r is not failed[0]] == [1.0]
+    assert f"{failed[0]['site_class']} not ranked (failed:scf)" in summary(rows, "Pt")
 
 
 def _run(argv, monkeypatch):
