@@ -294,7 +294,7 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
     from ase.calculators.calculator import CalculationFailed, InputError
     from ase.calculators.singlepoint import SinglePointCalculator
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     start = atoms
     atoms = atoms.copy()
     charge, mult = charge_multiplicity(atoms)
@@ -336,7 +336,8 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
     record["steps"] = done
     if failure:
         atoms.calc = None
-        record.update(status=f"failed:{failure}", wall=time.perf_counter() - t0)
+        record.update(status=f"failed:{failure}", wall=time.perf_counter() - t0,
+                      cpu=time.process_time() - c0)
         return atoms, record
     calc = atoms.calc
     energy = atoms.get_potential_energy()
@@ -351,7 +352,7 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
                   fmax=float(np.linalg.norm(forces, axis=1).max()), homo=homo, lumo=lumo,
                   gap=(lumo - homo) if homo is not None and lumo is not None else None,
                   problems=problems, topology="; ".join(problems) or "ok",
-                  wall=time.perf_counter() - t0)
+                  wall=time.perf_counter() - t0, cpu=time.process_time() - c0)
     return atoms, record
 
 
