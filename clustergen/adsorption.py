@@ -415,7 +415,10 @@ def screen(atoms, adsorbate="CO", kinds=KINDS, relax=None, anchor=0, tolerance=0
                "energy": None, "e_ads": None, "gap": None,
                "status": "not-relaxed" if not relax else "failed"}
         if res is not None:
-            e = _energy(res)
+            # a complex whose adsorbate moved off (topology-changed, final_site tells
+            # where it went) still has a meaningful E_ads; only the references must be
+            # intact
+            e = _energy(res, accept=("converged", "not-converged", "topology-changed"))
             first = len(atoms)
             row.update(id=res.info.get("cid") or row["id"], energy=e,
                        gap=res.info.get("gap"), status=res.info.get("status", "unknown"),
@@ -428,11 +431,11 @@ def screen(atoms, adsorbate="CO", kinds=KINDS, relax=None, anchor=0, tolerance=0
     return rows, [r if r is not None else p for r, p in zip(results, placed)]
 
 
-def _energy(atoms):
+def _energy(atoms, accept=("converged", "not-converged")):
+    """Energy of a relaxed result, None when missing or its status is not accepted."""
     if atoms is None or atoms.info.get("energy") is None:
         return None
-    if not str(atoms.info.get("status", "converged")).startswith(("converged",
-                                                                  "not-converged")):
+    if atoms.info.get("status", "converged") not in accept:
         return None
     return float(atoms.info["energy"])
 

@@ -216,3 +216,25 @@ def test_gfn1_co_on_gold_binds_moderately(tmp_path):
     assert relaxed[c].symbol == "C"
     d_auc = min(relaxed.get_distance(i, c) for i in range(13))
     assert 1.8 < d_auc < 2.3
+
+
+def test_desorbed_adsorbate_keeps_its_eads_but_a_broken_reference_voids_it():
+    def engine(structures, moved=True, broken_reference=False):
+        out = []
+        for k, s in enumerate(structures):
+            a = s.copy()
+            if k >= 2 and moved:  # the complex: H pushed 3 A further out
+                a.positions[-1] += 3.0 * (a.positions[-1] - a.positions[:4].mean(axis=0)) \
+                    / np.linalg.norm(a.positions[-1] - a.positions[:4].mean(axis=0))
+            a.calc = EMT()
+            status = "topology-changed" if (k >= 2 or broken_reference and k == 0) \
+                else "converged"
+            a.info.update(energy=a.get_potential_energy(), status=status, gap=None)
+            out.append(a)
+        return out
+
+    rows, _ = screen(au4(), "H", kinds=("top",), relax=engine)
+    assert rows[0]["final_site"] == "desorbed" and rows[0]["e_ads"] is not None
+    rows, _ = screen(au4(), "H", kinds=("top",),
+                     relax=lambda s: engine(s, broken_reference=True))
+    assert rows[0]["e_ads"] is None
