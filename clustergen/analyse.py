@@ -44,6 +44,7 @@ from scipy.sparse.csgraph import connected_components
 from . import model
 from .data import load, template_files
 from .errors import ClusterGenError
+from .formula import chemistry
 from .formula import Formula, chemistry, parse
 
 # Bond tolerances, as multiples of the sum of covalent radii (ase.data.covalent_radii).
@@ -213,14 +214,25 @@ def _max_angle(vectors):
     return float(np.degrees(np.arccos(np.clip((u @ u.T).min(), -1.0, 1.0))))
 
 
-def _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings):
+def _staple_angles(symbols):
+    """Per-atom S-M-S angle above which a metal with two S is a staple metal.
+
+    Au(I) and Ag(I) staples are linear (LINEAR); Cu(I), Cd(II), Hg(II) in staples bend
+    further (templates/chemistry.yaml, ``staple_min_angle``)."""
+    table = chemistry()["metals"]
+    return np.array([table.get(s, {}).get("staple_min_angle", LINEAR) for s in symbols])
+
+
+def _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings, min_angle=None):
     """Staple and kernel metal masks (module docstring, steps 2-3)."""
     n = len(is_metal)
+    if min_angle is None:
+        min_angle = np.full(n, LINEAR)
     staple = np.zeros(n, bool)
     n_s = np.bincount(np.concatenate([i[is_sulfur[j]], j[is_sulfur[i]]]), minlength=n)
     n_m = np.bincount(np.concatenate([i[is_metal[j]], j[is_metal[i]]]), minlength=n)
     for m in np.flatnonzero(is_metal & (n_s >= 2) & (n_m <= STAPLE_MAX_METALS)):
-        staple[m] = _max_angle(vecs[m][is_sulfur[adj[m]]]) > LINEAR
+        staple[m] = _max_angle(vecs[m][is_sulfur[adj[m]]]) > min_angle[m]
     kernel = is_metal & ~staple
     if not kernel.any():
         return staple, kernel
@@ -444,7 +456,8 @@ def analyse(atoms, charge=None, convention=None):
 
     roles, counts = _ligands(symbols, i, j, is_metal, warnings)
     is_sulfur = roles == "S"
-    staple, kernel = _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings)
+    staple, kernel = _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings,
+                                   _staple_angles(symbols))
     if convention is None:
         convention = _family_convention(atoms)
     if convention not in CONVENTIONS:
