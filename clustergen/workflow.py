@@ -72,8 +72,9 @@ DFT_SETTINGS = ("functional", "basis", "dispersion", "nstates", "solvent", "vacu
 SHOW = ("lowest", "survivors", "all")
 # settings that change how a relaxation is run, not its result: kept out of the hash
 RUN_ONLY = ("workers", "scheduler")
-RANKING_COLUMNS = ("cid", "formula", "family", "member", "isomer", "n_metal", "energy_eV",
-                   "rel_energy_eV", "gap_eV", "status", "steps", "survivor", "reason")
+RANKING_COLUMNS = ("cid", "formula", "family", "member", "known", "isomer", "n_metal",
+                   "energy_eV", "rel_energy_eV", "gap_eV", "status", "steps", "survivor",
+                   "reason")
 
 
 # ------------------------------------------------------------------------ validation
@@ -332,6 +333,8 @@ def _with_identity(relaxed, candidate):
     """The relaxed structure with the candidate's charge and spin (ase.db hands back a
     ``charge`` key as the sum of initial charges, 0.0, whatever was stored)."""
     relaxed.info["charge"] = int(candidate.info.get("charge", 0))
+    if candidate.info.get("status") in ("known", "predicted"):  # the member's, from the
+        relaxed.info["known"] = candidate.info["status"]           # family template
     if candidate.info.get("multiplicity") is not None:
         relaxed.info["multiplicity"] = int(candidate.info["multiplicity"])
     return relaxed
@@ -385,6 +388,7 @@ def rank(relaxed, settings):
         rows.append({
             "cid": info.get("cid", ""), "formula": str(info.get("formula", "")),
             "family": info.get("family", ""), "member": info.get("member", ""),
+            "known": info.get("known", ""),
             "isomer": str(info.get("isomer", "")),
             "n_metal": _n_metal(str(info.get("formula", ""))),
             "energy_eV": None if energy is None else float(energy),
@@ -549,10 +553,10 @@ def series_plots(rows, optical=None):
 
 
 def _table(rows):
-    head = ("formula", "isomer", "energy (eV)", "ΔE (eV)", "gap (eV)", "status", "steps",
-            "survivor", "why not", "cid")
-    keys = ("formula", "isomer", "energy_eV", "rel_energy_eV", "gap_eV", "status", "steps",
-            "survivor", "reason", "cid")
+    head = ("formula", "member", "isomer", "energy (eV)", "ΔE (eV)", "gap (eV)", "status",
+            "steps", "survivor", "why not", "cid")
+    keys = ("formula", "known", "isomer", "energy_eV", "rel_energy_eV", "gap_eV", "status",
+            "steps", "survivor", "reason", "cid")
     fmt = {"energy_eV": "{:.3f}", "rel_energy_eV": "{:.3f}", "gap_eV": "{:.2f}"}
     lines = ["<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for r in rows:
@@ -564,6 +568,37 @@ def _table(rows):
         cls = ' class="survivor"' if r["survivor"] == "yes" else ""
         lines.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     return "\n".join(lines + ["</table>"])
+
+
+def member_summary(rows):
+    """One line per formula: lowest isomer, its gap and status, the next isomer's ΔE and
+    the survivor.
+
+    >>> member_summary([{"formula": "Au2", "known": "", "isomer": "a", "rel_energy_eV": 0.0,
+    ...                  "gap_eV": 1.5, "status": "converged", "survivor": "yes"}])
+    ['Au2: lowest isomer a (converged), gap 1.50 eV; 1 isomer(s); survivor a']
+    """
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["formula"], []).append(r)
+    out = []
+    for formula, group in groups.items():
+        done = sorted((r for r in group if r["rel_energy_eV"] is not None),
+                      key=lambda r: r["rel_energy_eV"])
+        known = next((r["known"] for r in group if r.get("known")), "")
+        text = formula + (f" ({known})" if known else "") + ": "
+        if not done:
+            out.append(text + f"no energy ({', '.join(r['status'] for r in group)})")
+            continue
+        best = done[0]
+        gap = "n/a" if best["gap_eV"] is None else f"{best['gap_eV']:.2f}"
+        text += f"lowest isomer {best['isomer']} ({best['status']}), gap {gap} eV"
+        if len(done) > 1:
+            text += f"; next isomer {done[1]['isomer']} +{done[1]['rel_energy_eV']:.3f} eV"
+        surv = [r["isomer"] for r in group if r["survivor"] == "yes"]
+        text += f"; {len(group)} isomer(s); survivor {', '.join(surv) or 'none'}"
+        out.append(text)
+    return out
 
 
 def _shown(rows, relaxed, show):
@@ -597,14 +632,7 @@ def write_report(rows, relaxed, path, title="clustergen workflow", show="lowest"
                  inline_js=False)
         views = library_script() + v.html(inline_js=False)
     n_surv = sum(r["survivor"] == "yes" for r in rows)
-    per_formula = {}
-    for r in rows:
-        if r["rel_energy_eV"] == 0:
-            per_formula[r["formula"]] = r
-    summary = "".join(
-        f"<li><b>{html.escape(f)}</b>: lowest isomer {html.escape(r['isomer'])}, gap "
-        f"{'—' if r['gap_eV'] is None else format(r['gap_eV'], '.2f')} eV, "
-        f"{html.escape(r['status'])}</li>" for f, r in per_formula.items())
+    summary = "".join(f"<li>{html.escape(line)}</li>" for line in member_summary(rows))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -763,7 +791,7 @@ def run(workflow, run_dir, workers=None, scheduler=None, progress=True, log=None
 
     # rank
     ranking = run_dir / "ranking.csv"
-    key = _digest("rank", wf["rank"], state["relax"]["output"])
+    key = _digest("rank", RANKING_COLUMNS, wf["rank"], state["relax"]["output"])
     if fresh("rank", key, ranking.name) and _file_digest(ranking) == state["rank"]["output"]:
         rows = read_ranking(ranking)
         done["rank"] = "reused"
@@ -774,12 +802,17 @@ def run(workflow, run_dir, workers=None, scheduler=None, progress=True, log=None
         record("rank", key, _file_digest(ranking), t0)
     survivor_ids = [r["cid"] for r in rows if r["survivor"] == "yes"]
     log(f"rank: {len(survivor_ids)} survivor(s) of {len(rows)} ({done['rank']})")
+    for line in member_summary(rows):
+        log(f"  {line}")
 
     # dft
     dft_dir = run_dir / "dft"
     if wf["dft"] is None:
         done["dft"] = "skipped"
         dft_out = None
+        if state.pop("dft", None) is not None:  # decks of an earlier version of the study
+            shutil.rmtree(dft_dir, ignore_errors=True)
+            _write_state(run_dir, state)
     else:
         key = _digest("dft", wf["dft"], state["rank"]["output"])
         if fresh("dft", key, "dft"):
@@ -792,7 +825,8 @@ def run(workflow, run_dir, workers=None, scheduler=None, progress=True, log=None
             record("dft", key, _digest(manifests), t0,
                    decks={c: len(m) for c, m in manifests.items()})
         dft_out = state["dft"]["output"]
-        log(f"dft: {state['dft']['decks']} deck(s) in {dft_dir} ({done['dft']})")
+        decks = ", ".join(f"{n} {c}" for c, n in state["dft"]["decks"].items()) or "no"
+        log(f"dft: {decks} deck(s) in {dft_dir} ({done['dft']})")
 
     # report
     report = run_dir / "report.html"
