@@ -242,7 +242,8 @@ def load(source):
         data = copy.deepcopy(source)
     else:
         text = str(source)
-        if isinstance(source, os.PathLike) or ("\n" not in text and text.endswith((".yaml", ".yml"))):
+        if isinstance(source, os.PathLike) or ("\n" not in text and (
+                os.path.exists(text) or text.endswith((".yaml", ".yml")))):
             if not os.path.exists(text):
                 raise ClusterGenError(f"no such workflow file '{text}'")
             text = Path(text).read_text()
