@@ -115,8 +115,11 @@ def client(workers=None, scheduler=None):
     # Nannies read pre-spawn-environ (with the OS environment taking precedence) when
     # they are created and set it just before spawning; set both so ours wins.
     with _environ(env), dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        # no dashboard; the scheduler's small HTTP server on a free port, not 8787
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs={"dashboard": False,
+                                                 "dashboard_address": "127.0.0.1:0"})
     try:
         with Client(cluster) as c:
             yield c

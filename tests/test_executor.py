@@ -123,7 +123,7 @@ def test_existing_scheduler_by_address(tmp_path):
     from clustergen.relax import relax
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address="127.0.0.1:0") as cluster:
         out = relax([au2_sh2()], db=tmp_path / "r.db", scheduler=cluster.scheduler_address,
                     progress=False)
         worker_pids = {w.pid for w in cluster.workers.values() if hasattr(w, "pid")}
