@@ -130,3 +130,11 @@ def test_existing_scheduler_by_address(tmp_path):
     assert out[0].info["status"] == "converged"
     if worker_pids:
         assert int(out[0].info["worker"].split(":")[1]) in worker_pids
+
+
+def test_progress_bar_shows_done_total_and_eta(capsys):
+    executor.run(pow, {"a": ((2, 3), {}), "b": ((3, 2), {})}, lambda k, v: None,
+                 workers=0, progress=True, desc="relax")
+    err = capsys.readouterr().err
+    assert "relax: 100%" in err and "2/2" in err
+    assert "<00:00" in err                     # tqdm's [elapsed<remaining] ETA field
