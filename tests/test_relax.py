@@ -222,3 +222,15 @@ def test_built_au25_relaxes_with_staples_intact(tmp_path):
         print(f"\nAu25: {out.info['steps']} steps, {wall:.0f} s, blas {out.info['blas']}, "
               f"Au+S RMSD to DFT {before:.3f} -> {after:.3f} A")
         assert after < 0.40
+
+
+def test_retry_redoes_not_converged_from_its_trajectory(tmp_path):
+    db = tmp_path / "r.db"
+    [cut] = rx.relax(au2_sh2(), db=db, workers=0, steps=3, progress=False)
+    assert cut.info["status"] == "not-converged" and cut.info["steps"] == 3
+    [same] = rx.relax(au2_sh2(), db=db, workers=0, progress=False)     # no retry: skipped
+    assert same.info["status"] == "not-converged"
+    [done] = rx.relax(au2_sh2(), db=db, workers=0, retry=True, progress=False)
+    assert done.info["status"] == "converged" and done.info["cid"] == cut.info["cid"]
+    assert done.info["restarted_from_frame"] == 3 and done.info["steps"] > 3
+    assert len(store.rows(db)) == 1
