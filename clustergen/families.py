@@ -110,7 +110,7 @@ def match(formula):
     Raises a :class:`ClusterGenError` that says, family by family, why none fits.
 
     >>> [m["family"] for m in match("Au28(SR)20")]
-    ['double-helix']
+    ['double-au7-backbone', 'double-helix']
     """
     f = parse(formula)
     if set(f.metals) != {"Au"}:

@@ -121,3 +121,41 @@ def cuboctahedra_rod(pairs, a=4.08):
     labels = ["centre" if s in centre_set else "shell" for s in sites]
     pos = np.array(sites, float) * a / 2
     return pos - pos.mean(axis=0), labels
+
+
+def capped_cuboctahedra_pair(caps, a=4.20):
+    """Two interpenetrating cuboctahedra (the Au20 of Au28(SR)20) with square-face caps.
+
+    The kernel of :func:`cuboctahedra_rod` ``(1)`` (centres A = (0,0,0), B = (1,1,0) in
+    units of a/2); each of ``caps`` (0, 1 or 2) adds one fcc site capping the square face
+    of a cuboctahedron turned away from the other one: A - (2,0,0), then B + (2,0,0)
+    (the two are related by the pair's C2 axis). A cap shares that face with four shell
+    atoms; the shell atom of the face on the side of the other centre (A + (-1,1,0),
+    B + (1,-1,0)) is labelled ``shaded``: the monomer that grows with the cap arches over
+    it (Au29(SR)19, Au30(SR)18). Labels: ``centre``, ``shell``, ``cap``, ``shaded``.
+
+    >>> pos, labels = capped_cuboctahedra_pair(2)
+    >>> len(pos), labels.count("cap"), labels.count("shaded"), labels.count("row")
+    (22, 2, 2, 2)
+    """
+    if caps not in (0, 1, 2):
+        from .errors import ClusterGenError
+        raise ClusterGenError(f"a cuboctahedron pair has two square faces to cap, not {caps}")
+    centres = [(0, 0, 0), (1, 1, 0)]
+    sites = {c for c in centres}
+    for c in centres:
+        sites.update(tuple(int(x) for x in np.add(c, v)) for v in FCC_NEIGHBOURS)
+    # per growth site: cap, the shell atom it shades, the far end of the straight row
+    # cap-shaded-end (where the monomer over that face ends, capped or not)
+    rows = [((-2, 0, 0), (-1, 1, 0), (0, 2, 0)), ((3, 1, 0), (2, 0, 0), (1, -1, 0))]
+    sites.update(cap for cap, _, _ in rows[:caps])
+    label = {s: "shell" for s in sites}
+    label.update({c: "centre" for c in centres})
+    for n, (cap, shaded, end) in enumerate(rows):
+        label[end] = "row"
+        if n < caps:
+            label[cap], label[shaded] = "cap", "shaded"
+    order = sorted(sites)
+    # centre on the pair's C2 axis (not on the centroid, which a single cap shifts)
+    pos = (np.array(order, float) - [0.5, 0.5, 0.0]) * a / 2
+    return pos, [label[s] for s in order]

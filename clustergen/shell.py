@@ -24,6 +24,8 @@ ANGLE_SAUS = 172.0      # S-Au-S at a staple Au
 ANGLE_AUSAU = 100.0     # staple Au-S-staple Au at a middle S (94-105)
 ANGLE_KSAU = 90.0       # kernel Au-S-staple Au at a terminal S (88-92)
 ANGLE_KSK = 95.0        # kernel Au-S-kernel Au at a bridging SR (91-100)
+BOND_AURO = 2.85        # monomer Au seated on a kernel atom (Au29, Au30: 2.81-2.83)
+ANGLE_KSAU_SEATED = 98.0   # kernel Au-S-staple Au of a seated monomer (96-100)
 # Closest non-bonded approach (A). K kernel metal, M staple metal, S sulfur. S keeps
 # clear of the kernel (R groups push it out: middle S sit 3-4.5 A above the kernel).
 MIN_DIST = {("S", "S"): 3.3, ("M", "S"): 3.1, ("M", "M"): 3.0, ("K", "S"): 3.5,
@@ -43,6 +45,11 @@ class Placement:
     kind: str
     anchors: tuple
     guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S)
+    seat: int = -1           # kernel atom a monomer's metal sits on (aurophilic bond)
+    contact: dict = None     # per-motif kernel approach {"M": [min, soft], "S": [...]}
+    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU)
+    span: float = None       # anchor-anchor distance it pulls a flexible kernel to (A)
+    stiffness: float = None  # force constant of its S-Au-S restraints (default 5)
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -79,8 +86,9 @@ def _chain_guess(a, b, na, nb, n_metal, lift=1.2):
             + (lift * np.sin(np.pi * t))[:, None] * up)
 
 
-def candidate_placements(kernel, eligible, motifs, rule):
+def candidate_placements(kernel, eligible, motifs, rule, labels=None):
     """Every placement the rule allows for the motif types in ``motifs``."""
+    labels = labels if labels is not None else [""] * len(kernel)
     dnn, bonded, dist = kernel_bonds(kernel)
     normals = surface_normals(kernel, bonded)
     out = []
@@ -89,10 +97,22 @@ def candidate_placements(kernel, eligible, motifs, rule):
         spec = rule["motifs"].get(kind)
         if spec is None:
             raise KeyError(f"shell rule has no anchor rule for motif '{kind}'")
-        lo, hi = spec["anchor_distance"]
+        windows = spec["anchor_distance"]
+        if not isinstance(windows[0], (list, tuple)):
+            windows = [windows]
+        # a window [lo, hi, label] only admits pairs with one anchor labelled so
+        windows = [(w[0], w[1], w[2] if len(w) > 2 else None) for w in windows]
+        # the motif's own anchor labels (default: the rule's); a labelled window adds its
+        # label for one of the two anchors
+        own = set(spec.get("anchor_labels", rule["anchor_labels"]))
         for i in eligible:
             for j in eligible:
-                if j <= i or not lo * dnn <= dist[i, j] <= hi * dnn:
+                if j <= i or not any(
+                        lo * dnn <= dist[i, j] <= hi * dnn
+                        and ({labels[i], labels[j]} <= own if lab is None else
+                             (labels[i] == lab and labels[j] in own
+                              or labels[j] == lab and labels[i] in own))
+                        for lo, hi, lab in windows):
                     continue
                 if n_metal == 0:
                     mid = (kernel[i] + kernel[j]) / 2
@@ -103,8 +123,23 @@ def candidate_placements(kernel, eligible, motifs, rule):
                 else:
                     guess = _chain_guess(kernel[i], kernel[j], normals[i], normals[j],
                                          n_metal, lift=spec.get("lift", 1.2))
-                out.append(Placement(kind, (i, j), guess))
+                seat = _seat(kernel, i, j, dnn) if n_metal == 1 else -1
+                if seat >= 0:
+                    # over a straight row a-m-b the metal sits on m, as an fcc site would
+                    guess[1] = kernel[seat] + BOND_AURO * normals[seat]
+                angle = ANGLE_KSAU_SEATED if seat >= 0 else spec.get("anchor_angle")
+                out.append(Placement(kind, (i, j), guess, seat,
+                                     spec.get("kernel_contact"), angle,
+                                     spec.get("anchor_span"), spec.get("stiffness")))
     return out
+
+
+def _seat(kernel, i, j, dnn):
+    """Kernel atom midway between anchors i and j (a straight 2-nn row), else -1."""
+    mid = (kernel[i] + kernel[j]) / 2
+    d = np.linalg.norm(kernel - mid, axis=1)
+    m = int(d.argmin())
+    return m if d[m] < 0.25 * dnn and m not in (i, j) else -1
 
 
 def _conflicts(placements, clash=2.2):
@@ -206,13 +241,58 @@ def screw_map(kernel, angle, tol=0.3):
     return {i: int(d[i].argmin()) for i in range(len(x)) if d[i].min() < tol}
 
 
-def _screw_groups(placements, kernel, rule):
-    """Options for the search: bridging SR joined into orbits of the rod's screw."""
+def rotation_permutations(kernel, tolerance=0.1):
+    """Permutations of kernel atoms under the proper rotations of its point group.
+
+    The chiral subgroup: a shell that keeps all of them is as symmetric as a chiral
+    (handed) cluster can be on that kernel, e.g. D2 on the D2h Au20 of Au28(SR)20.
+    """
+    x = kernel - kernel.mean(axis=0)
+    out = []
+    for p in kernel_permutations(kernel, tolerance):
+        # the rotation part of the operation, fitted to the permutation (Kabsch)
+        u, _, vt = np.linalg.svd(x.T @ x[p])
+        if np.linalg.det(u @ vt) > 0:
+            out.append(p)
+    return out
+
+
+def _base_rotation_maps(kernel, labels):
+    """Rotations of the kernel without its caps, as partial maps that avoid the caps.
+
+    A cap changes the shell only on the face it caps: away from it the shell keeps the
+    symmetry of the uncapped kernel. Atoms of capped faces (bonded to a cap) and the caps
+    are left out of the maps, so motifs on them are placed freely.
+    """
+    _, bonded, _ = kernel_bonds(kernel)
+    cap = np.array([lab == "cap" for lab in labels])
+    base = np.flatnonzero(~cap)
+    near = cap | bonded[:, cap].any(axis=1)
+    maps = []
+    for perm in rotation_permutations(kernel[base]):
+        m = {int(base[i]): int(base[j]) for i, j in enumerate(perm)}
+        maps.append({i: j for i, j in m.items() if not near[i] and not near[j]})
+    return maps
+
+
+def _screw_groups(placements, kernel, rule, labels=None):
+    """Options for the search: placements joined into orbits of the rule's symmetry.
+
+    ``screw`` joins bridging SR into orbits of the rod's screw; ``symmetry: rotations``
+    joins every placement with its images under the kernel's proper rotations.
+    """
     spec = rule.get("screw")
-    if not spec:
+    maps = []
+    if spec:
+        maps.append((set(spec["kinds"]), screw_map(kernel, spec["angle"])))
+    if rule.get("symmetry") == "rotations":
+        kinds = {p.kind for p in placements}
+        maps += [(kinds, dict(enumerate(int(j) for j in perm)))
+                 for perm in rotation_permutations(kernel)]
+        if labels is not None and "cap" in labels:
+            maps += [(kinds, m) for m in _base_rotation_maps(kernel, labels)]
+    if not maps:
         return [[k] for k in range(len(placements))]
-    kinds = set(spec["kinds"])
-    fwd = screw_map(kernel, spec["angle"])
     index = {(p.kind, tuple(sorted(p.anchors))): k for k, p in enumerate(placements)}
     parent = list(range(len(placements)))
 
@@ -222,12 +302,13 @@ def _screw_groups(placements, kernel, rule):
             k = parent[k]
         return k
 
-    for k, p in enumerate(placements):
-        if p.kind not in kinds or not all(a in fwd for a in p.anchors):
-            continue
-        img = index.get((p.kind, tuple(sorted(fwd[a] for a in p.anchors))))
-        if img is not None:
-            parent[root(k)] = root(img)
+    for kinds, fwd in maps:
+        for k, p in enumerate(placements):
+            if p.kind not in kinds or not all(a in fwd for a in p.anchors):
+                continue
+            img = index.get((p.kind, tuple(sorted(fwd[a] for a in p.anchors))))
+            if img is not None:
+                parent[root(k)] = root(img)
     groups = {}
     for k in range(len(placements)):
         groups.setdefault(root(k), []).append(k)
@@ -258,11 +339,18 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     Returns the arrangements (each a list of :class:`Placement`) and the order of each
     one's symmetry group, most symmetric first.
     ``rule``: ``{"anchor_labels": [...], "cover": [min, max], "motifs": {kind:
-    {"anchor_distance": [lo, hi]}}}`` with distances in nearest-neighbour units.
+    {"anchor_distance": [lo, hi]}}}`` with distances in nearest-neighbour units (or a
+    list of such windows; ``[lo, hi, label]`` admits only pairs with one anchor
+    labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's. Optional: ``max_s_by_coordination``, ``screw`` and
+    ``symmetry: rotations`` (the shell keeps every proper rotation of the kernel).
     """
     eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
-    placements = candidate_placements(kernel, eligible, motifs, rule)
-    conflict = _conflicts(placements) if placements else np.zeros((0, 0), bool)
+    placements = candidate_placements(kernel, eligible, motifs, rule, labels)
+    # two motif paths closer than ``clash`` (A) exclude each other; a trimer's straight
+    # path guess passes over bridging SR that the real, arched trimer clears
+    clash = rule.get("clash", 2.2)
+    conflict = (_conflicts(placements, clash) if placements
+                else np.zeros((0, 0), bool))
     caps = None
     if "max_s_by_coordination" in rule:
         # low-coordinated kernel atoms (e.g. fcc rod edges) may hold two bridging SR
@@ -274,7 +362,7 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
                 if cn[i] <= cn_max:
                     caps[i] = n_s
                     break
-    groups = _screw_groups(placements, kernel, rule)
+    groups = _screw_groups(placements, kernel, rule, labels)
     found = _search(placements, groups, conflict, eligible, motifs, tuple(rule["cover"]),
                     limit, seconds, caps)
     perms = kernel_permutations(kernel)
@@ -322,11 +410,19 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
             bonds.append((u, v, r_ms))
         for k in range(1, len(idx) - 1):
             u, w = idx[k - 1], idx[k + 1]
-            angles.append((u, w, d_sms if kind[idx[k]] == "M" else d_msm))
+            if kind[idx[k]] == "M":
+                angles.append((u, w, d_sms, pl.stiffness or 5.0))
+            else:
+                angles.append((u, w, d_msm))
         if len(idx) > 1:
-            angles += [(a, idx[1], d_ksm), (b, idx[-2], d_ksm)]
+            d = d_ksm if pl.angle is None else _law_of_cosines(r_ks, r_ms, pl.angle)
+            angles += [(a, idx[1], d), (b, idx[-2], d)]
+        if pl.seat >= 0:
+            bonds.append((pl.seat, idx[1], BOND_AURO))
         elif flexible_kernel:
             angles.append((a, b, d_ksk))
+        if flexible_kernel and pl.span and len(idx) > 1:
+            angles.append((a, b, pl.span))
         records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
     x = np.array(pos)
     kind = np.array(kind)
@@ -345,20 +441,32 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     keep &= np.array([(i, j) not in excluded for i, j in zip(ii, jj)])
     ii, jj = ii[keep], jj[keep]
     pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
+    min_dist = np.array([MIN_DIST[p] for p in pair])
+    soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
+    # a motif may bring its own closest approach and soft-push distance to kernel atoms
+    # ({"S": [min, soft], "M": [min, soft]}): trimers on fcc kernels lie lower than dimers
+    reach = np.full((n, 2), np.nan)
+    for pl, rec in zip(arrangement, records):
+        for a in rec["atoms"]:
+            if pl.contact and kind[a] in pl.contact:
+                reach[a] = pl.contact[kind[a]]
+    own = np.where((ii < n_k)[:, None], reach[jj], reach[ii])
+    own[(ii >= n_k) & (jj >= n_k)] = np.nan
+    min_dist = np.where(np.isnan(own[:, 0]), min_dist, own[:, 0])
+    soft = np.where(np.isnan(own[:, 1]), soft, own[:, 1])
 
     def restraint(items, k):
         return (np.array([t[:2] for t in items], int).reshape(-1, 2),
-                np.array([t[2] for t in items], float), np.full(len(items), k))
+                np.array([t[2] for t in items], float),
+                np.array([t[3] if len(t) > 3 else k for t in items], float))
 
     terms = {
         "bonds": restraint(bonds + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
         "angles": restraint(angles, 5.0),
-        "repulsion": (np.stack([ii, jj], 1), np.array([MIN_DIST[p] for p in pair]),
-                      np.full(len(ii), 20.0)),
+        "repulsion": (np.stack([ii, jj], 1), min_dist, np.full(len(ii), 20.0)),
     }
     # a weak long-range push of shell atoms away from the kernel: R groups crowd the
     # surface and hold staples upright (middle S 3-4.5 A above the kernel hull)
-    soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
     terms["soft"] = (np.stack([ii, jj], 1)[soft > 0], soft[soft > 0],
                      np.full(int((soft > 0).sum()), SOFT_K))
     x, _ = forcefield.relax(x, fixed, terms)
