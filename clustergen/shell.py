@@ -142,11 +142,16 @@ def _seat(kernel, i, j, dnn):
     return m if d[m] < 0.25 * dnn and m not in (i, j) else -1
 
 
-def _conflicts(placements, clash=2.2):
-    """Boolean matrix: True where two placements' path guesses overlap."""
+def _conflicts(placements, clash=2.2, dense=1):
+    """Boolean matrix: True where two placements' path guesses overlap.
+
+    ``dense`` > 1 also tests ``dense - 1`` points inside every bond of a path, so that
+    two chains crossing between their atoms count as overlapping too.
+    """
     n = len(placements)
-    pts = np.vstack([p.guess for p in placements])
-    owner = np.concatenate([[k] * len(p.guess) for k, p in enumerate(placements)])
+    paths = [_densify(p.guess, dense) for p in placements]
+    pts = np.vstack(paths)
+    owner = np.concatenate([[k] * len(p) for k, p in enumerate(paths)])
     d = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
     close = d < clash
     c = np.zeros((n, n), bool)
@@ -154,6 +159,42 @@ def _conflicts(placements, clash=2.2):
     c[owner[ii], owner[jj]] = True
     np.fill_diagonal(c, False)
     return c
+
+
+def _densify(path, dense):
+    if dense <= 1 or len(path) < 2:
+        return path
+    t = np.linspace(0, 1, dense, endpoint=False)
+    inner = [a + t[:, None] * (b - a) for a, b in zip(path[:-1], path[1:])]
+    return np.vstack(inner + [path[-1:]])
+
+
+def _bent_bridges(kernel, placements, min_angle=100.0):
+    """Pairs of placements that must not share a kernel atom.
+
+    In every fcc reference a kernel Au with two S holds two bridging SR (never a staple
+    end), almost linearly (S-Au-S 167-179 deg), so the partners lie on opposite sides:
+    the angle partner-atom-partner must exceed ``min_angle`` (120 or 180 deg on fcc, not
+    60 or 90).
+    """
+    n = len(placements)
+    bad = np.zeros((n, n), bool)
+    bridge = [len(p.guess) == 1 for p in placements]
+    for x in range(n):
+        for y in range(x + 1, n):
+            shared = set(placements[x].anchors) & set(placements[y].anchors)
+            if len(shared) != 1:
+                continue
+            if not (bridge[x] and bridge[y]):
+                bad[x, y] = bad[y, x] = True      # two S on one atom: bridging SR only
+                continue
+            c = shared.pop()
+            u = kernel[sum(placements[x].anchors) - c] - kernel[c]
+            v = kernel[sum(placements[y].anchors) - c] - kernel[c]
+            cos = u @ v / np.linalg.norm(u) / np.linalg.norm(v)
+            if np.degrees(np.arccos(np.clip(cos, -1, 1))) < min_angle:
+                bad[x, y] = bad[y, x] = True
+    return bad
 
 
 def _search(placements, groups, conflict, eligible, motifs, cover, limit, seconds,
@@ -241,15 +282,21 @@ def screw_map(kernel, angle, tol=0.3):
     return {i: int(d[i].argmin()) for i in range(len(x)) if d[i].min() < tol}
 
 
-def rotation_permutations(kernel, tolerance=0.1):
+def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
     """Permutations of kernel atoms under the proper rotations of its point group.
 
     The chiral subgroup: a shell that keeps all of them is as symmetric as a chiral
     (handed) cluster can be on that kernel, e.g. D2 on the D2h Au20 of Au28(SR)20.
+    ``kind="inversion"`` gives the inversion instead (if the kernel has one): the
+    centrosymmetric shell of [Au23(SR)16]-.
     """
     x = kernel - kernel.mean(axis=0)
     out = []
     for p in kernel_permutations(kernel, tolerance):
+        if kind == "inversion":
+            if np.allclose(x[p], -x, atol=0.3):
+                out.append(p)
+            continue
         # the rotation part of the operation, fitted to the permutation (Kabsch)
         u, _, vt = np.linalg.svd(x.T @ x[p])
         if np.linalg.det(u @ vt) > 0:
@@ -285,11 +332,11 @@ def _screw_groups(placements, kernel, rule, labels=None):
     maps = []
     if spec:
         maps.append((set(spec["kinds"]), screw_map(kernel, spec["angle"])))
-    if rule.get("symmetry") == "rotations":
+    if rule.get("symmetry") in ("rotations", "inversion"):
         kinds = {p.kind for p in placements}
         maps += [(kinds, dict(enumerate(int(j) for j in perm)))
-                 for perm in rotation_permutations(kernel)]
-        if labels is not None and "cap" in labels:
+                 for perm in rotation_permutations(kernel, kind=rule["symmetry"])]
+        if labels is not None and "cap" in labels and rule["symmetry"] == "rotations":
             maps += [(kinds, m) for m in _base_rotation_maps(kernel, labels)]
     if not maps:
         return [[k] for k in range(len(placements))]
@@ -346,11 +393,20 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     """
     eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
     placements = candidate_placements(kernel, eligible, motifs, rule, labels)
-    # two motif paths closer than ``clash`` (A) exclude each other; a trimer's straight
-    # path guess passes over bridging SR that the real, arched trimer clears
-    clash = rule.get("clash", 2.2)
-    conflict = (_conflicts(placements, clash) if placements
-                else np.zeros((0, 0), bool))
+    # two motif paths closer than 2.2 A exclude each other; ``clash`` (A) may relax that
+    # for a bridging SR against a chain: a trimer's straight path guess passes over
+    # bridging SR that the real, arched trimer clears
+    # ``crossing`` (A): chains closer than this anywhere along their paths (also between
+    # their atoms) exclude each other
+    conflict = _conflicts(placements) if placements else np.zeros((0, 0), bool)
+    if "crossing" in rule and placements:
+        conflict |= _conflicts(placements, rule["crossing"], dense=4)
+    if "clash" in rule and placements:
+        bridge = np.array([len(p.guess) == 1 for p in placements])
+        mixed = bridge[:, None] ^ bridge[None, :]
+        conflict = np.where(mixed, _conflicts(placements, rule["clash"]), conflict)
+    if rule.get("linear_bridges") and placements:
+        conflict |= _bent_bridges(kernel, placements)
     caps = None
     if "max_s_by_coordination" in rule:
         # low-coordinated kernel atoms (e.g. fcc rod edges) may hold two bridging SR
