@@ -159,3 +159,35 @@ def capped_cuboctahedra_pair(caps, a=4.20):
     # centre on the pair's C2 axis (not on the centroid, which a single cap shifts)
     pos = (np.array(order, float) - [0.5, 0.5, 0.0]) * a / 2
     return pos, [label[s] for s in order]
+
+
+def bitetrahedral_backbone(units, a=4.20):
+    """Au7 bitetrahedron grown by Au3 units inside one fcc cuboctahedron.
+
+    ``units`` = 1: Au7, two Au4 tetrahedra sharing the centre (the centre and two
+    opposite triangular faces of a cuboctahedron, D3d; the kernel of Au20(SR)16).
+    2: + one Au3, every other atom of the hexagon left around the waist (Au10).
+    3: the hexagon completed (the centred cuboctahedron, Au13) and its two square faces
+    on the x axis capped, sites (+-2,0,0) (the Au15 of [Au23(SR)16]-). In units of a/2.
+    Labels: ``centre``, ``shell``, ``cap``.
+
+    >>> [len(bitetrahedral_backbone(u)[0]) for u in (1, 2, 3)]
+    [7, 10, 15]
+    """
+    if units not in (1, 2, 3):
+        from .errors import ClusterGenError
+        raise ClusterGenError(f"the Au7 backbone grows by 1 or 2 Au3 units, not {units - 1}")
+    axis = np.array([1, 1, 1])
+    verts = [tuple(int(x) for x in v) for v in FCC_NEIGHBOURS]
+    faces = [v for v in verts if abs(np.dot(v, axis)) == 2]       # two opposite triangles
+    waist = [v for v in verts if np.dot(v, axis) == 0]           # the hexagon between
+    first = [v for v in waist if v in {(1, -1, 0), (0, 1, -1), (-1, 0, 1)}]
+    sites = [(0, 0, 0)] + faces
+    if units >= 2:
+        sites += first
+    if units == 3:
+        sites += [v for v in waist if v not in first] + [(-2, 0, 0), (2, 0, 0)]
+    labels = ["centre"] + ["shell"] * (len(sites) - 1)
+    if units == 3:
+        labels[-2:] = ["cap", "cap"]
+    return np.array(sites, float) * a / 2, labels

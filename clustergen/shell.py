@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import forcefield
+from .errors import ClusterGenError
 from .model import motif_size
 
 # Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
@@ -96,7 +97,8 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
         n_metal = motif_size(kind)
         spec = rule["motifs"].get(kind)
         if spec is None:
-            raise KeyError(f"shell rule has no anchor rule for motif '{kind}'")
+            raise ClusterGenError(f"the shell rule has no placement rule for '{kind}' "
+                                  "motifs: this member cannot be built yet")
         windows = spec["anchor_distance"]
         if not isinstance(windows[0], (list, tuple)):
             windows = [windows]

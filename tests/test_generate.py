@@ -15,7 +15,8 @@ from clustergen.model import motif_size, motif_thiolates, read_candidates, write
 from clustergen.symmetry import point_group
 
 REF = Path(__file__).resolve().parents[1] / "structures" / "reference"
-LISTED = [(name, m["k"]) for name, fam in families().items() for m in fam["members"]]
+LISTED = [(name, m["k"]) for name, fam in families().items() for m in fam["members"]
+          if m.get("built", True)]       # members the rules cannot build yet say so
 
 
 @lru_cache(maxsize=None)
@@ -108,6 +109,7 @@ REFERENCES = [
     ("Au28(SR)20", "au28_sr20_dft_b.xyz", 0.55, True),
     ("Au29(SR)19", "au29_sr19_dft.xyz", 1.20, True),
     ("Au30(SR)18", "au30_sr18_dft_fcc.xyz", 1.50, True),
+    ("[Au23(SR)16]-", "au23_sr16_dft.xyz", 1.20, True),
 ]
 
 
