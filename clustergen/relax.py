@@ -4,8 +4,8 @@ GFN1-xTB is the default: on Au-thiolate clusters tblite's GFN2-xTB SCF does not 
 (measured, see docs/relaxation.md).  When the SCF fails the calculation climbs a ladder of
 safer settings (:data:`LADDER`: more mixer damping, then a higher electronic temperature,
 then GFN1-xTB when another method was asked) and every rung tried is recorded.  FIRE is
-the default optimiser: on a built [Au25(SCH3)18]- it kept the staples in 41 steps where
-BFGS drifted (benchmarks/relax_optimisers.py).  After relaxation the structure is checked
+the default optimiser: on built [Au25(SCH3)18]- models it converged in the fewest steps
+with the staples kept (91 vs 117-133 for the BFGS family; benchmarks/relax_optimisers.py).  After relaxation the structure is checked
 against the start (:func:`check_topology`); a change is reported as status
 ``topology-changed``, never dropped.
 
