@@ -2,6 +2,7 @@
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -96,8 +97,11 @@ def test_run_killed_with_sigkill_resumes_and_finishes_each_once(tmp_path):
     try:
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
-            if os.path.exists(db) and store.stored_status(str(db)):
-                break
+            try:
+                if os.path.exists(db) and store.stored_status(str(db)):
+                    break
+            except sqlite3.OperationalError:   # caught between file and table creation
+                pass
             time.sleep(0.02)
         os.killpg(proc.pid, signal.SIGKILL)   # the run and its Dask workers, at once
     finally:
