@@ -27,6 +27,7 @@ ANGLE_KSAU = 90.0       # kernel Au-S-staple Au at a terminal S (88-92)
 ANGLE_KSK = 95.0        # kernel Au-S-kernel Au at a bridging SR (91-100)
 BOND_AURO = 2.85        # monomer Au seated on a kernel atom (Au29, Au30: 2.81-2.83)
 ANGLE_KSAU_SEATED = 98.0   # kernel Au-S-staple Au of a seated monomer (96-100)
+SPAN_SEATED = 5.6       # anchor distance of a seated monomer, a 2-nn row (5.60-5.64)
 # Closest non-bonded approach (A). K kernel metal, M staple metal, S sulfur. S keeps
 # clear of the kernel (R groups push it out: middle S sit 3-4.5 A above the kernel).
 MIN_DIST = {("S", "S"): 3.3, ("M", "S"): 3.1, ("M", "M"): 3.0, ("K", "S"): 3.5,
@@ -47,10 +48,9 @@ class Placement:
     anchors: tuple
     guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S)
     seat: int = -1           # kernel atom a monomer's metal sits on (aurophilic bond)
-    contact: dict = None     # per-motif kernel approach {"M": [min, soft], "S": [...]}
     angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU)
-    span: float = None       # anchor-anchor distance it pulls a flexible kernel to (A)
     stiffness: float = None  # force constant of its S-Au-S restraints (default 5)
+    span: float = None       # anchor-anchor distance it holds a flexible kernel at (A)
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -130,9 +130,9 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     # over a straight row a-m-b the metal sits on m, as an fcc site would
                     guess[1] = kernel[seat] + BOND_AURO * normals[seat]
                 angle = ANGLE_KSAU_SEATED if seat >= 0 else spec.get("anchor_angle")
-                out.append(Placement(kind, (i, j), guess, seat,
-                                     spec.get("kernel_contact"), angle,
-                                     spec.get("anchor_span"), spec.get("stiffness")))
+                span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
+                out.append(Placement(kind, (i, j), guess, seat, angle,
+                                     spec.get("stiffness"), span))
     return out
 
 
@@ -390,8 +390,15 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     ``rule``: ``{"anchor_labels": [...], "cover": [min, max], "motifs": {kind:
     {"anchor_distance": [lo, hi]}}}`` with distances in nearest-neighbour units (or a
     list of such windows; ``[lo, hi, label]`` admits only pairs with one anchor
-    labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's. Optional: ``max_s_by_coordination``, ``screw`` and
-    ``symmetry: rotations`` (the shell keeps every proper rotation of the kernel).
+    labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
+    set ``anchor_angle`` (kernel Au-S-Au at its terminal S), ``stiffness`` (of its
+    S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at) and
+    ``lift``. Optional rule keys: ``max_s_by_coordination``, ``screw``,
+    ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
+    away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
+    (two S on one atom only as two bridging SR on opposite sides), ``crossing`` (A, chains
+    keep this far apart along their whole paths) and ``clash`` (A, path overlap allowed
+    between a bridging SR and a chain).
     """
     eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
     placements = candidate_placements(kernel, eligible, motifs, rule, labels)
@@ -475,12 +482,12 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
         if len(idx) > 1:
             d = d_ksm if pl.angle is None else _law_of_cosines(r_ks, r_ms, pl.angle)
             angles += [(a, idx[1], d), (b, idx[-2], d)]
-        if pl.seat >= 0:
-            bonds.append((pl.seat, idx[1], BOND_AURO))
         elif flexible_kernel:
             angles.append((a, b, d_ksk))
-        if flexible_kernel and pl.span and len(idx) > 1:
+        if flexible_kernel and pl.span:
             angles.append((a, b, pl.span))
+        if pl.seat >= 0:
+            bonds.append((pl.seat, idx[1], BOND_AURO))
         records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
     x = np.array(pos)
     kind = np.array(kind)
@@ -501,17 +508,6 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
     min_dist = np.array([MIN_DIST[p] for p in pair])
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
-    # a motif may bring its own closest approach and soft-push distance to kernel atoms
-    # ({"S": [min, soft], "M": [min, soft]}): trimers on fcc kernels lie lower than dimers
-    reach = np.full((n, 2), np.nan)
-    for pl, rec in zip(arrangement, records):
-        for a in rec["atoms"]:
-            if pl.contact and kind[a] in pl.contact:
-                reach[a] = pl.contact[kind[a]]
-    own = np.where((ii < n_k)[:, None], reach[jj], reach[ii])
-    own[(ii >= n_k) & (jj >= n_k)] = np.nan
-    min_dist = np.where(np.isnan(own[:, 0]), min_dist, own[:, 0])
-    soft = np.where(np.isnan(own[:, 1]), soft, own[:, 1])
 
     def restraint(items, k):
         return (np.array([t[:2] for t in items], int).reshape(-1, 2),
