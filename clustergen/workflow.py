@@ -394,7 +394,8 @@ def rank(relaxed, settings):
             "n_metal": _n_metal(str(info.get("formula", ""))),
             "energy_eV": None if energy is None else float(energy),
             "gap_eV": None if gap is None else float(gap),
-            "status": str(info.get("status", "")), "steps": info.get("steps")})
+            "status": str(info.get("status", "")), "steps": info.get("steps"),
+            "topology": info.get("topology")})
     lowest = {}
     for r in rows:
         if r["energy_eV"] is not None:
@@ -409,8 +410,11 @@ def rank(relaxed, settings):
         if settings["converged_only"] and r["status"] != "converged":
             why.append(r["status"] or "not relaxed")
         if settings["topology_kept"] and r["status"] == "topology-changed":
-            if "topology-changed" not in why:
-                why.append("topology-changed")
+            if "topology-changed" in why:
+                why.remove("topology-changed")
+            problem = r.pop("topology", None)  # what changed, from the relax check
+            why.append("topology-changed" + (f" ({problem})" if problem and problem != "ok"
+                                              else ""))
         if (lo is not None or hi is not None) and r["gap_eV"] is None:
             why.append("no gap")
         elif lo is not None and r["gap_eV"] < lo:
@@ -421,6 +425,8 @@ def rank(relaxed, settings):
                 and r["rel_energy_eV"] > settings["energy_window"]):
             why.append(f"> {settings['energy_window']:g} eV above lowest")
         r["reason"] = "; ".join(why)
+    for r in rows:
+        r.pop("topology", None)
     rows.sort(key=lambda r: (r["n_metal"] or 0, r["formula"],
                              np.inf if r["energy_eV"] is None else r["energy_eV"]))
     kept = {}
