@@ -167,9 +167,9 @@ def test_rank_filters_and_relative_energies():
     assert {c for c, r in rows.items() if r["survivor"] == "yes"} == {"c", "f"}
     assert rows["a"]["reason"] == "topology-changed"
     cands[0].info["topology"] = "motif inventory bridging:8,dimer:4 -> dimer:4,trimer:2"
-    rows = {r["cid"]: r for r in wf_mod.rank(cands, RULES)}
-    assert rows["a"]["reason"] == f"topology-changed ({cands[0].info['topology']})"
-    assert "topology" not in rows["a"]
+    told = {r["cid"]: r for r in wf_mod.rank(cands, RULES)}
+    assert told["a"]["reason"] == f"topology-changed ({cands[0].info['topology']})"
+    assert "topology" not in told["a"]
     assert rows["b"]["reason"] == "gap < 0.5 eV"
     loose = {r["cid"]: r for r in wf_mod.rank(cands, dict(RULES, topology_kept=False,
                                                           converged_only=False, top=None,
