@@ -79,7 +79,7 @@ def _label(atoms, m, formula, isomer, ligand, multiplicity):
         formula=str(formula.with_ligand(ligand)), charge=formula.charge,
         multiplicity=int(multiplicity), nstar=formula.nstar, family=m["family"],
         member=f"{m['family']}:k={m['k']}", isomer=isomer, motifs=format_motifs(m["motifs"]),
-        host="Au", status=m["status"], score=round(float(atoms.info.pop("strain")), 6))
+        host="Au", literature=m["status"], score=round(float(atoms.info.pop("strain")), 6))
     atoms.info.pop("motif_records", None)
     return atoms
 
@@ -185,7 +185,7 @@ def _cmd_grow(args):
         path = out / f"{name.strip('_')}.extxyz"
         write_candidates(path, [atoms])
         print(f"{atoms.info['formula']:<20} N*={atoms.info['nstar']:<3} "
-              f"{atoms.info['status']:<9} -> {path}")
+              f"{atoms.info['literature']:<9} -> {path}")
     return 0
 
 

@@ -335,7 +335,7 @@ def _with_identity(relaxed, candidate):
     ``charge`` key as the sum of initial charges, 0.0, whatever was stored)."""
     relaxed.info["charge"] = int(candidate.info.get("charge", 0))
     if candidate.info.get("status") in ("known", "predicted"):  # the member's, from the
-        relaxed.info["known"] = candidate.info["status"]           # family template
+        relaxed.info["known"] = candidate.info["literature"]       # family template
     if candidate.info.get("multiplicity") is not None:
         relaxed.info["multiplicity"] = int(candidate.info["multiplicity"])
     return relaxed

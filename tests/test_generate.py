@@ -165,7 +165,7 @@ def test_grow_double_helix_predicts_the_series():
     assert [a.info["formula"] for a in series] == [
         f"Au{8 * k + 4}(SH){4 * k + 8}" for k in range(3, 11)]
     assert [a.info["nstar"] for a in series] == [4 * k - 4 for k in range(3, 11)]
-    assert [a.info["status"] for a in series][-4:] == ["predicted"] * 4
+    assert [a.info["literature"] for a in series][-4:] == ["predicted"] * 4
     for atoms in series:
         assert analyse(atoms).inventory == {"dimer": 4,
                                             "bridging": atoms.info["nstar"]}
