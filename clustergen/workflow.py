@@ -334,8 +334,11 @@ def _with_identity(relaxed, candidate):
     """The relaxed structure with the candidate's charge and spin (ase.db hands back a
     ``charge`` key as the sum of initial charges, 0.0, whatever was stored)."""
     relaxed.info["charge"] = int(candidate.info.get("charge", 0))
-    if candidate.info.get("literature") in ("known", "predicted"):  # the member's, from the
-        relaxed.info["known"] = candidate.info["literature"]       # family template
+    # the member's literature status from the family template ("status" in files built
+    # before the generator renamed it)
+    literature = candidate.info.get("literature", candidate.info.get("status"))
+    if literature in ("known", "predicted"):
+        relaxed.info["known"] = literature
     if candidate.info.get("multiplicity") is not None:
         relaxed.info["multiplicity"] = int(candidate.info["multiplicity"])
     return relaxed
