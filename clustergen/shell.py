@@ -28,6 +28,7 @@ ANGLE_KSK = 95.0        # kernel Au-S-kernel Au at a bridging SR (91-100)
 BOND_AURO = 2.85        # monomer Au seated on a kernel atom (Au29, Au30: 2.81-2.83)
 ANGLE_KSAU_SEATED = 98.0   # kernel Au-S-staple Au of a seated monomer (96-100)
 SPAN_SEATED = 5.6       # anchor distance of a seated monomer, a 2-nn row (5.60-5.64)
+HUG_K = 0.5             # weak: a staple Au's contact with the kernel surface
 # Closest non-bonded approach (A). K kernel metal, M staple metal, S sulfur. S keeps
 # clear of the kernel (R groups push it out: middle S sit 3-4.5 A above the kernel).
 MIN_DIST = {("S", "S"): 3.3, ("M", "S"): 3.1, ("M", "M"): 3.0, ("K", "S"): 3.5,
@@ -51,6 +52,7 @@ class Placement:
     angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU)
     stiffness: float = None  # force constant of its S-Au-S restraints (default 5)
     span: float = None       # anchor-anchor distance it holds a flexible kernel at (A)
+    hug: tuple = None        # (A, n): its metals kept this far from their n nearest kernel Au
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -131,8 +133,9 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     guess[1] = kernel[seat] + BOND_AURO * normals[seat]
                 angle = ANGLE_KSAU_SEATED if seat >= 0 else spec.get("anchor_angle")
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
+                hug = tuple(spec["hug"]) if "hug" in spec else None
                 out.append(Placement(kind, (i, j), guess, seat, angle,
-                                     spec.get("stiffness"), span))
+                                     spec.get("stiffness"), span, hug))
     return out
 
 
@@ -169,6 +172,19 @@ def _densify(path, dense):
     t = np.linspace(0, 1, dense, endpoint=False)
     inner = [a + t[:, None] * (b - a) for a, b in zip(path[:-1], path[1:])]
     return np.vstack(inner + [path[-1:]])
+
+
+def _hugs(x, n_k, arrangement, records):
+    """(kernel atom, staple metal, distance) for the metals of motifs with ``hug``."""
+    out = []
+    for pl, rec in zip(arrangement, records):
+        if not pl.hug:
+            continue
+        dist, count = pl.hug
+        for m in rec["atoms"][1::2]:
+            d = np.linalg.norm(x[:n_k] - x[m], axis=1)
+            out += [(int(k), m, dist) for k in np.argsort(d)[:int(count)]]
+    return out
 
 
 def _bent_bridges(kernel, placements, min_angle=100.0):
@@ -392,8 +408,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     list of such windows; ``[lo, hi, label]`` admits only pairs with one anchor
     labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
     set ``anchor_angle`` (kernel Au-S-Au at its terminal S), ``stiffness`` (of its
-    S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at) and
-    ``lift``. Optional rule keys: ``max_s_by_coordination``, ``screw``,
+    S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
+    ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au) and ``lift``. Optional rule keys: ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
     (two S on one atom only as two bridging SR on opposite sides), ``crossing`` (A, chains
@@ -524,6 +540,14 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     terms["soft"] = (np.stack([ii, jj], 1)[soft > 0], soft[soft > 0],
                      np.full(int((soft > 0).sum()), SOFT_K))
     x, _ = forcefield.relax(x, fixed, terms)
+    hugs = _hugs(x, n_k, arrangement, records)
+    if hugs:
+        # aurophilic contacts: staple Au of trimers on fcc kernels lie on the surface
+        # (3.0-3.4 A from two kernel Au): pulled there from where they first settled
+        b = terms["bonds"]
+        hugged = dict(terms, bonds=tuple(np.concatenate([u, v]) for u, v in zip(
+            b, restraint([(k, m, r, HUG_K) for k, m, r in hugs], HUG_K))))
+        x, _ = forcefield.relax(x, fixed, hugged)
     score = forcefield.strain(x, {k: v for k, v in terms.items() if k != "soft"})[0]
     symbols = [host if k in "KM" else "S" for k in kind]
     roles = np.where(kind == "K", "kernel", np.where(kind == "M", "staple", "S"))
