@@ -169,7 +169,8 @@ def bitetrahedral_backbone(units, a=4.20):
     2: + one Au3, every other atom of the hexagon left around the waist (Au10).
     3: the hexagon completed (the centred cuboctahedron, Au13) and its two square faces
     on the x axis capped, sites (+-2,0,0) (the Au15 of [Au23(SR)16]-). In units of a/2.
-    Labels: ``centre``, ``shell``, ``cap``.
+    Labels: ``centre``, ``shell``, ``cap``. The Au7 here is the fcc (staggered) one; in the
+    DFT model of Au20(SR)16 its triangles are turned only 25-45 deg apart (twisted, D3).
 
     >>> [len(bitetrahedral_backbone(u)[0]) for u in (1, 2, 3)]
     [7, 10, 15]
