@@ -64,6 +64,10 @@ def family(name):
 def member(fam, k):
     """Derived data of member ``k`` of a family: formula, motifs, kernel size, N*.
 
+    The series expressions give every member; a listed member may instead state its own
+    ``kernel_atoms``, ``motifs`` and ``nstar`` (families whose known members differ in
+    their shells, e.g. au7-backbone). ``series.k_max`` ends a family.
+
     >>> m = member(family("double-helix"), 7)
     >>> str(m["formula"]), m["motifs"], m["nstar"]
     ('Au60(SR)36', {'dimer': 4, 'bridging': 24}, 24)
@@ -71,21 +75,34 @@ def member(fam, k):
     if isinstance(fam, str):
         fam = family(fam)
     series = fam["series"]
-    if k < series["k_min"]:
-        raise ClusterGenError(f"family {fam['family']} starts at k={series['k_min']}")
-    motifs = {t: evaluate(e, k=k) for t, e in series["motifs"].items()}
+    if not series["k_min"] <= k <= series.get("k_max", k):
+        raise ClusterGenError(f"family {fam['family']} has members k={series['k_min']}.."
+                              f"{series.get('k_max', '')}, not k={k}")
+    known = {m["k"]: m for m in fam.get("members", [])}.get(k, {})
+
+    def rule(key):
+        if key in known:
+            return known[key]
+        if key not in series:
+            raise ClusterGenError(f"family {fam['family']}: member k={k} has no {key}")
+        return series[key]
+
+    motifs = {t: evaluate(e, k=k) for t, e in rule("motifs").items()}
+    if any(n < 0 for n in motifs.values()):
+        raise ClusterGenError(f"family {fam['family']}: the series gives negative motif "
+                              f"counts at k={k} ({motifs})")
     motifs = {t: n for t, n in motifs.items() if n}
-    kernel = evaluate(series["kernel_atoms"], k=k)
-    nstar = evaluate(series["nstar"], k=k)
+    kernel = evaluate(rule("kernel_atoms"), k=k)
+    nstar = evaluate(rule("nstar"), k=k)
     metals = kernel + sum(motif_size(t) * n for t, n in motifs.items())
     thiolates = sum(motif_thiolates(t) * n for t, n in motifs.items())
     charge = metals - thiolates - nstar
-    known = {m["k"]: m for m in fam.get("members", [])}.get(k, {})
     formula = Formula({"Au": metals}, {"SR": thiolates}, charge)
     return {"family": fam["family"], "k": k, "formula": formula, "motifs": motifs,
             "kernel_atoms": kernel, "nstar": nstar,
             "status": known.get("status", "predicted"), "note": known.get("note", ""),
-            "listed": bool(known), "optical_gap_eV": known.get("optical_gap_eV")}
+            "listed": bool(known), "built": known.get("built", True),
+            "optical_gap_eV": known.get("optical_gap_eV")}
 
 
 def members(fam, upto=None):
@@ -94,7 +111,7 @@ def members(fam, upto=None):
     if upto is None:
         return [member(fam, m["k"]) for m in fam.get("members", [])]
     out, k = [], fam["series"]["k_min"]
-    while True:
+    while k <= fam["series"].get("k_max", k):
         m = member(fam, k)
         if m["formula"].n_metal > upto:
             return out
@@ -102,6 +119,7 @@ def members(fam, upto=None):
         k += 1
         if k > 1000:
             raise ClusterGenError(f"family {fam['family']} does not grow")
+    return out
 
 
 def match(formula):
@@ -126,7 +144,8 @@ def match(formula):
     found, why = [], []
     for name, fam in families().items():
         k_min = fam["series"]["k_min"]
-        sizes = [member(fam, k)["formula"] for k in range(k_min, k_min + 200)]
+        k_max = fam["series"].get("k_max", k_min + 199)
+        sizes = [member(fam, k)["formula"] for k in range(k_min, k_max + 1)]
         hit = [k_min + i for i, s in enumerate(sizes) if s.n_metal == n and s.n_thiolate == m]
         if hit:
             found.append(member(fam, hit[0]))
@@ -139,5 +158,7 @@ def match(formula):
 
 
 def _series_text(fam):
-    ms = [member(fam, fam["series"]["k_min"] + i)["formula"] for i in range(3)]
-    return ", ".join(str(m) for m in ms) + ", ..."
+    k_min = fam["series"]["k_min"]
+    k_max = fam["series"].get("k_max", k_min + 3)
+    ms = [member(fam, k)["formula"] for k in range(k_min, min(k_max, k_min + 2) + 1)]
+    return ", ".join(str(m) for m in ms) + (", ..." if k_max > k_min + 2 else "")

@@ -136,7 +136,7 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
     """
     fam = family(family_name)
     out = []
-    todo = members(fam, upto)
+    todo = [m for m in members(fam, upto) if m["built"]]   # rules cannot place the rest
     for i, m in enumerate(todo):
         if progress:
             progress(i, len(todo), str(m["formula"]))
@@ -154,7 +154,8 @@ def _cmd_families(args):
         print(f"  step: {fam['step']}")
         for m in members(fam):
             print(f"  k={m['k']:<3} {str(m['formula']):<18} N*={m['nstar']:<3} "
-                  f"{format_motifs(m['motifs']):<26} {m['status']}")
+                  f"{format_motifs(m['motifs']):<26} {m['status']}"
+                  + ("" if m["built"] else "  (not built yet: no shell rule)"))
     return 0
 
 
