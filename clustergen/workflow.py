@@ -337,8 +337,8 @@ def _with_identity(relaxed, candidate):
     # the member's literature status from the family template ("status" in files built
     # before the generator renamed it)
     literature = candidate.info.get("literature", candidate.info.get("status"))
-    if literature in ("known", "predicted"):
-        relaxed.info["known"] = literature
+    if literature in ("known", "predicted") and not candidate.info.get("dopant"):
+        relaxed.info["known"] = literature  # a doped variant is new whatever its host
     if candidate.info.get("multiplicity") is not None:
         relaxed.info["multiplicity"] = int(candidate.info["multiplicity"])
     return relaxed
