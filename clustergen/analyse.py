@@ -56,7 +56,7 @@ LINEAR = 150.0        # S-M-S angle (deg) above which a metal is a linear M(I) s
 STAPLE_MAX_METALS = 5  # a linear metal with more metal contacts than this is kernel
 LATTICE_SITE = 1.33   # "bridging" convention: kernel contacts within this x kernel NN distance...
 LATTICE_CONTACTS = 4  # ...at least this many of them put a linear metal on a kernel site
-CONVENTIONS = ("staple", "bridging")
+CONVENTIONS = ("staple", "bridging", "roles")
 
 NONMETALS = frozenset("H He B C N O F Ne Si P S Cl Ar As Se Br Kr Te I Xe".split())
 HALIDES = frozenset(("Cl", "Br", "I"))
@@ -466,6 +466,13 @@ def analyse(atoms, charge=None, convention=None):
     if convention == "bridging":
         # plain Cartesian distances: a cluster in a periodic cell must not cross its faces
         staple, kernel, _ = _promote_lattice_sites(atoms.get_positions(), staple, kernel)
+    elif convention == "roles":
+        # keep the kernel/staple split the structure carries (e.g. from before a
+        # relaxation) and recompute only the motifs from the current bonds
+        if "role" not in atoms.arrays:
+            raise ClusterGenError("convention 'roles' needs a structure with a role array")
+        given = np.asarray(atoms.arrays["role"])
+        staple, kernel = is_metal & (given == "staple"), is_metal & (given == "kernel")
     roles[staple] = "staple"
     roles[kernel] = "kernel"
     motifs = _motifs(i, j, adj, staple, kernel, is_sulfur)

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "clustergen.compare",     # compare
     "clustergen.dopants",     # dopants
     "clustergen.adsorption",  # adsorb
+    "clustergen.workflow",    # run
 )
 
 

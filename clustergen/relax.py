@@ -156,16 +156,24 @@ def fragments(atoms, scale=1.2):
     return connected_components(d < r[:, None] + r[None, :], directed=False)[0]
 
 
-def _inventory(atoms):
-    """Motif inventory from clustergen.analyse, None when the analyser is not installed."""
+def _inventory(atoms, roles=None):
+    """(motif inventory, roles) from clustergen.analyse; (None, None) without it.
+
+    With ``roles`` (the kernel/staple split before relaxation) only the motifs are
+    recomputed from the current bonds: thresholds on angles and Au-Au contacts move with
+    relaxation without any bond being made or broken, and must not look like a change."""
     try:
         from .analyse import analyse
     except ImportError:
-        return None
+        return None, None
+    atoms = atoms.copy()
+    if roles is not None:
+        atoms.set_array("role", np.asarray(roles))
     try:
-        return dict(analyse(atoms.copy()).inventory)
+        res = analyse(atoms, convention="roles") if roles is not None else analyse(atoms)
     except ClusterGenError as exc:
-        return f"unclassified ({exc})"
+        return f"unclassified ({exc})", None
+    return dict(res.inventory), getattr(res, "roles", None)
 
 
 def check_topology(before, after):
@@ -202,9 +210,9 @@ def check_topology(before, after):
     n0, n1 = fragments(before), fragments(after)
     if n1 > n0:
         problems.append(f"fragment lost: {n1} fragments after relaxation, {n0} before")
-    inv0 = _inventory(before)
+    inv0, roles0 = _inventory(before)
     if isinstance(inv0, dict):
-        inv1 = _inventory(after)
+        inv1, _ = _inventory(after, roles0)
         if inv1 != inv0:
             problems.append(f"motif inventory {_format_inventory(inv0)} -> "
                             f"{_format_inventory(inv1)}")
