@@ -55,16 +55,31 @@ def frameworks(fam, k, limit=None):
     scored.sort(key=lambda item: item[:3])
     flexible = fam["shell"].get("flexible_kernel", False)
     out = []
-    for strain, neg_order, _, arrangement, embedded in scored[:limit or len(scored)]:
+    for strain, neg_order, _, arrangement, embedded in scored:
+        if limit and len(out) == limit:
+            break
         if flexible:
             embedded = shell.embed(kernel, arrangement, flexible_kernel=True)
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
+        if not _sound(atoms):
+            continue            # the restraints could not shape this arrangement
         atoms.info["strain"] = strain
         atoms.info["symmetry_order"] = -neg_order
         atoms.info["motif_records"] = records
         out.append(atoms)
+    if not out:
+        raise ClusterGenError(f"{fam['family']} k={k}: no arrangement could be shaped into "
+                              "a sensible Au-S framework")
     return out
+
+
+def _sound(atoms):
+    """Every S within 2.6 A of a metal and no two framework atoms closer than 2.2 A."""
+    d = atoms.get_all_distances()
+    np.fill_diagonal(d, np.inf)
+    s = atoms.arrays["role"] == "S"
+    return bool(d.min() >= 2.2 and (d[s][:, ~s].min(axis=1) <= 2.6).all())
 
 
 def _label(atoms, m, formula, isomer, ligand, multiplicity):

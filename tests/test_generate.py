@@ -182,3 +182,13 @@ def test_families_list_known_and_predicted_members():
         for m in fam["members"]:       # listed formulas agree with the series rule
             from clustergen.formula import parse
             assert member(fam, m["k"])["formula"] == parse(m["formula"])
+
+
+def test_many_isomers_are_all_sound():
+    """Asking for many isomers reaches high-strain arrangements; those that the restraints
+    cannot shape are dropped, never returned broken (or crashing the ligand step)."""
+    cands = build("Au28(SR)20", ligand="SH", isomers=40)
+    assert len(cands) > 8
+    for atoms in cands:
+        assert geometry_report(atoms)["au_s"][1] <= 2.6
+        assert geometry_report(atoms)["heavy_min"] >= 2.2
