@@ -66,7 +66,9 @@ def member(fam, k):
 
     The series expressions give every member; a listed member may instead state its own
     ``kernel_atoms``, ``motifs`` and ``nstar`` (families whose known members differ in
-    their shells, e.g. au7-backbone). ``series.k_max`` ends a family.
+    their shells, e.g. au7-backbone), and ``kernel_args`` and ``shell`` keys that replace
+    the family's for that member (see :func:`clustergen.generate.shell_rule`).
+    ``series.k_max`` ends a family.
 
     >>> m = member(family("double-helix"), 7)
     >>> str(m["formula"]), m["motifs"], m["nstar"]
@@ -102,7 +104,9 @@ def member(fam, k):
             "kernel_atoms": kernel, "nstar": nstar,
             "status": known.get("status", "predicted"), "note": known.get("note", ""),
             "listed": bool(known), "built": known.get("built", True),
-            "optical_gap_eV": known.get("optical_gap_eV")}
+            "optical_gap_eV": known.get("optical_gap_eV"),
+            # a listed member's own kernel arguments and shell rule, over the family's
+            "kernel_args": known.get("kernel_args", {}), "shell": known.get("shell", {})}
 
 
 def members(fam, upto=None):

@@ -31,7 +31,29 @@ def kernel_of(fam, k):
         raise ClusterGenError(f"family {fam['family']}: unknown growth operation "
                               f"'{spec['operation']}'")
     args = {a: evaluate(e, k=k) for a, e in spec.get("args", {}).items()}
+    if any(m["k"] == k for m in fam.get("members", [])):
+        args.update(member(fam, k)["kernel_args"])
     return op(**args)
+
+
+def shell_rule(fam, k):
+    """The family's shell rule with member ``k``'s own ``shell`` keys laid over it.
+
+    Top-level keys are replaced; under ``motifs`` the member's spec of a motif type
+    replaces the family's (a key set to null drops it).
+
+    >>> shell_rule(family("au7-backbone"), 1)["motifs"]["monomer"]["anchor_distance"]
+    [1.6, 1.72]
+    """
+    fam = family(fam) if isinstance(fam, str) else fam
+    rule = dict(fam["shell"])
+    own = member(fam, k).get("shell") or {}
+    for key, value in own.items():
+        if key == "motifs":
+            rule["motifs"] = {**rule.get("motifs", {}), **value}
+        else:
+            rule[key] = value
+    return {key: value for key, value in rule.items() if value is not None}
 
 
 def frameworks(fam, k, limit=None):
@@ -42,7 +64,8 @@ def frameworks(fam, k, limit=None):
     if len(kernel) != m["kernel_atoms"]:
         raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)} "
                            f"kernel atoms, series says {m['kernel_atoms']}")
-    options, orders = shell.arrangements(kernel, labels, m["motifs"], fam["shell"])
+    rule = shell_rule(fam, k)
+    options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
     if not options:
         raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
                               f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
@@ -53,7 +76,7 @@ def frameworks(fam, k, limit=None):
         embedded = shell.embed(kernel, arrangement)
         scored.append((round(embedded[-1], 2), -order, len(scored), arrangement, embedded))
     scored.sort(key=lambda item: item[:3])
-    flexible = fam["shell"].get("flexible_kernel", False)
+    flexible = rule.get("flexible_kernel", False)
     out = []
     for strain, neg_order, _, arrangement, embedded in scored:
         if limit and len(out) == limit:
@@ -62,7 +85,8 @@ def frameworks(fam, k, limit=None):
             embedded = shell.embed(kernel, arrangement, flexible_kernel=True)
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
-        if not _sound(atoms):
+        atoms.info["family"] = fam["family"]
+        if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
         atoms.info["strain"] = strain
         atoms.info["symmetry_order"] = -neg_order
@@ -80,6 +104,14 @@ def _sound(atoms):
     np.fill_diagonal(d, np.inf)
     s = atoms.arrays["role"] == "S"
     return bool(d.min() >= 2.2 and (d[s][:, ~s].min(axis=1) <= 2.6).all())
+
+
+def _reads_back(atoms, motifs):
+    """The analyser finds the intended motifs and roles in the framework: a chain bent
+    onto a neighbour's S, or a ring broken open, is not the arrangement asked for."""
+    from .analyse import analyse
+    result = analyse(atoms)
+    return result.inventory == motifs and list(result.roles) == list(atoms.arrays["role"])
 
 
 def _label(atoms, m, formula, isomer, ligand, multiplicity):

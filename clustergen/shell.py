@@ -47,12 +47,14 @@ class Placement:
 
     kind: str
     anchors: tuple
-    guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S)
+    guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S; ring: S, M, ..., M)
     seat: int = -1           # kernel atom a monomer's metal sits on (aurophilic bond)
-    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU)
+    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU);
+                             # for a ring, Au-S-Au at its S (default ANGLE_AUSAU)
     stiffness: float = None  # force constant of its S-Au-S restraints (default 5)
     span: float = None       # anchor-anchor distance it holds a flexible kernel at (A)
     hug: tuple = None        # (A, n): its metals kept this far from their n nearest kernel Au
+    contacts: tuple = ()     # a ring (no anchors): the kernel atoms it passes over
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -101,6 +103,9 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
         if spec is None:
             raise ClusterGenError(f"the shell rule has no placement rule for '{kind}' "
                                   "motifs: this member cannot be built yet")
+        if kind.endswith("-ring"):
+            out += ring_placements(kernel, kind, spec)
+            continue
         windows = spec["anchor_distance"]
         if not isinstance(windows[0], (list, tuple)):
             windows = [windows]
@@ -145,6 +150,54 @@ def _seat(kernel, i, j, dnn):
     d = np.linalg.norm(kernel - mid, axis=1)
     m = int(d.argmin())
     return m if d[m] < 0.25 * dnn and m not in (i, j) else -1
+
+
+def _two_fold_axes(kernel):
+    """Unit axes of the kernel's proper two-fold rotations (fitted to its permutations)."""
+    x = kernel - kernel.mean(axis=0)
+    axes = []
+    for p in rotation_permutations(kernel):
+        if (p == np.arange(len(p))).all() or not (p[p] == np.arange(len(p))).all():
+            continue
+        u, _, vt = np.linalg.svd(x.T @ x[p])
+        w, v = np.linalg.eigh((u @ vt).T + u @ vt)       # the axis: eigenvalue 2
+        axes.append(v[:, np.argmax(w)])
+    return axes
+
+
+def ring_placements(kernel, kind, spec):
+    """Rings that bind no kernel atom, wrapped around the kernel (e.g. Au8(SR)8 on Au7).
+
+    One ring per two-fold axis of the kernel perpendicular to its unique axis (the one
+    of the most distinct principal moment, the C3 of an Au7 bitetrahedron): the ring
+    keeps that C2, crossing it under the kernel's waist on both sides, and runs over
+    both ends of the unique axis. Its path guess is an ellipse with semi-axes
+    ``ring_radii`` (A, along the unique axis and along the C2), S and metal alternating,
+    metals on the C2; the force field then lays it on the kernel (``hug``).
+    """
+    n = motif_size(kind)
+    x = kernel - kernel.mean(axis=0)
+    w, v = np.linalg.eigh(x.T @ x)
+    gaps = [abs(w[0] - w[1]) + abs(w[0] - w[2]), abs(w[1] - w[0]) + abs(w[1] - w[2]),
+            abs(w[2] - w[0]) + abs(w[2] - w[1])]
+    p = v[:, int(np.argmax(gaps))]
+    r_p, r_u = spec["ring_radii"]
+    hug = tuple(spec["hug"]) if "hug" in spec else None
+    out = []
+    for u in _two_fold_axes(kernel):
+        if abs(u @ p) > 0.3:
+            continue
+        t = np.pi / 2 + np.pi * np.arange(2 * n) / n + np.pi / n    # S first, metals on u
+        guess = kernel.mean(axis=0) + np.outer(r_p * np.cos(t), p) + np.outer(r_u * np.sin(t), u)
+        # its key: the kernel atoms nearest to where it crosses the C2 (kept by the C2)
+        near = set()
+        for c in (kernel.mean(axis=0) + r_u * u, kernel.mean(axis=0) - r_u * u):
+            d = np.linalg.norm(kernel - c, axis=1)
+            near |= set(int(k) for k in np.flatnonzero(d < d.min() + 0.3))
+        out.append(Placement(kind, (), guess, angle=spec.get("middle_angle"),
+                             stiffness=spec.get("stiffness"), hug=hug,
+                             contacts=tuple(sorted(near))))
+    return out
 
 
 def _conflicts(placements, clash=2.2, dense=1):
@@ -432,6 +485,11 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
         conflict = np.where(mixed, _conflicts(placements, rule["clash"]), conflict)
     if rule.get("linear_bridges") and placements:
         conflict |= _bent_bridges(kernel, placements)
+    if placements:
+        # a ring lies on the kernel under the chains that cross it (Au20(SR)16: the
+        # trimer arches over it); their paths may overlap, the force field parts them
+        ring = np.array([not p.anchors for p in placements])
+        conflict[ring[:, None] ^ ring[None, :]] = False
     caps = None
     if "max_s_by_coordination" in rule:
         # low-coordinated kernel atoms (e.g. fcc rod edges) may hold two bridging SR
@@ -450,7 +508,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     unique = {}
     for sol in found:
         keys = [tuple(sorted((placements[k].kind,
-                              tuple(sorted(perm[list(placements[k].anchors)])))
+                              tuple(sorted(perm[list(placements[k].anchors
+                                                     or placements[k].contacts)])))
                              for k in sol)) for perm in perms]
         canon = min(keys)
         if canon not in unique:
@@ -475,6 +534,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     pos = [p for p in kernel]
     kind = ["K"] * n_k            # K kernel metal, M staple metal, S sulfur
     bonds, angles, records = [], [], []
+    on_kernel = []                # ring atoms: they lie on the kernel, no outward push
     r_ms, r_ks = BOND_STAPLE, BOND_KERNEL
     d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
     d_msm = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU)
@@ -485,6 +545,19 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
         idx = list(range(start, start + len(pl.guess)))
         pos.extend(pl.guess)
         kind.extend("S" if k % 2 == 0 else "M" for k in range(len(pl.guess)))
+        if not pl.anchors:
+            # a ring: S, M, ..., S, M closed on itself, bound to no kernel atom; its
+            # Au-S-Au is pl.angle (default ANGLE_AUSAU)
+            loop = idx + idx[:2]
+            d_ring = d_msm if pl.angle is None else _law_of_cosines(r_ms, r_ms, pl.angle)
+            for k in range(len(idx)):
+                u, v, w = loop[k], loop[k + 1], loop[k + 2]
+                bonds.append((u, v, r_ms))
+                angles.append((u, w, d_sms, pl.stiffness or 5.0) if kind[v] == "M"
+                              else (u, w, d_ring))
+            records.append({"type": pl.kind, "anchors": [], "atoms": idx})
+            on_kernel.extend(idx)
+            continue
         a, b = pl.anchors
         bonds += [(a, idx[0], r_ks), (b, idx[-1], r_ks)]
         for u, v in zip(idx, idx[1:]):
@@ -524,6 +597,8 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
     min_dist = np.array([MIN_DIST[p] for p in pair])
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
+    if on_kernel:
+        soft[np.isin(ii, on_kernel) | np.isin(jj, on_kernel)] = 0.0
 
     def restraint(items, k):
         return (np.array([t[:2] for t in items], int).reshape(-1, 2),
