@@ -43,7 +43,9 @@ def shell_rule(fam, k):
     replaces the family's (a key set to null drops it).
 
     >>> shell_rule(family("au7-backbone"), 1)["motifs"]["monomer"]["anchor_distance"]
-    [1.6, 1.72]
+    [1.65, 1.8]
+    >>> shell_rule(family("au7-backbone"), 3) == family("au7-backbone")["shell"]
+    True
     """
     fam = family(fam) if isinstance(fam, str) else fam
     rule = dict(fam["shell"])

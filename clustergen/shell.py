@@ -236,7 +236,9 @@ def _hugs(x, n_k, arrangement, records):
         dist, count = pl.hug
         for m in rec["atoms"][1::2]:
             d = np.linalg.norm(x[:n_k] - x[m], axis=1)
-            out += [(int(k), m, dist) for k in np.argsort(d)[:int(count)]]
+            # atoms tied with the n-th nearest too: a metal on a symmetry axis keeps it
+            cut = np.sort(d)[int(count) - 1] + 0.05
+            out += [(int(k), m, dist) for k in np.flatnonzero(d <= cut)]
     return out
 
 
