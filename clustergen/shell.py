@@ -174,7 +174,15 @@ def ring_placements(kernel, kind, spec):
     both ends of the unique axis. Its path guess is an ellipse with semi-axes
     ``ring_radii`` (A, along the unique axis and along the C2), S and metal alternating,
     metals on the C2; the force field then lays it on the kernel (``hug``).
+
+    >>> from clustergen.kernels import bitetrahedral_backbone
+    >>> kernel, _ = bitetrahedral_backbone(1, a=3.97)
+    >>> rings = ring_placements(kernel, "octamer-ring", {"ring_radii": [5.4, 4.0]})
+    >>> len(rings), len(rings[0].guess), rings[0].anchors
+    (3, 16, ())
     """
+    if "ring_radii" not in spec:
+        raise ClusterGenError(f"the shell rule for '{kind}' motifs needs ring_radii")
     n = motif_size(kind)
     x = kernel - kernel.mean(axis=0)
     w, v = np.linalg.eigh(x.T @ x)
@@ -464,7 +472,10 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
     set ``anchor_angle`` (kernel Au-S-Au at its terminal S), ``stiffness`` (of its
     S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
-    ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au) and ``lift``. Optional rule keys: ``max_s_by_coordination``, ``screw``,
+    ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au) and ``lift``. Ring
+    motifs (``octamer-ring``) bind no kernel atom: :func:`ring_placements` places them
+    (``ring_radii``, ``middle_angle``: their Au-S-Au), and they may overlap the chains
+    that cross them. Optional rule keys: ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
     (two S on one atom only as two bridging SR on opposite sides), ``crossing`` (A, chains
