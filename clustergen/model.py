@@ -81,7 +81,7 @@ def make_cluster(symbols, positions, roles, **info):
     """Build a candidate ``Atoms`` with roles and info.
 
     >>> a = make_cluster(["Au", "S"], [[0, 0, 0], [2.4, 0, 0]], ["staple", "S"], charge=0)
-    >>> list(a.arrays["role"]), a.info["charge"]
+    >>> a.arrays["role"].tolist(), a.info["charge"]
     (['staple', 'S'], 0)
     """
     atoms = Atoms(symbols, positions=positions)

@@ -53,3 +53,15 @@ def test_bad_input_exits_2_with_one_line(args, words):
     assert words in res.stderr
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_public_functions_survive_submodule_imports():
+    """`clustergen.analyse` / `.relax` stay the functions after their modules load."""
+    import importlib
+
+    import clustergen
+    importlib.import_module("clustergen.analyse")
+    importlib.import_module("clustergen.relax")
+    assert callable(clustergen.analyse) and callable(clustergen.relax)
+    cand = clustergen.build("[Au25(SR)18]-", ligand="SH", isomers=1)[0]
+    assert clustergen.analyse(cand).inventory == {"dimer": 6}
