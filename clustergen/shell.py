@@ -550,6 +550,13 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
     min_dist = np.array([MIN_DIST[p] for p in pair])
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
+    # a chain resting on a cap lies on the kernel, held by its Au-Au contacts: the push
+    # that holds other staples upright would fight them and bend its S-Au-S (to 153)
+    lying = np.zeros(n, bool)
+    for pl, rec in zip(arrangement, records):
+        if pl.lean:
+            lying[rec["atoms"]] = True
+    soft[lying[ii] | lying[jj]] = 0.0
 
     def restraint(items, k):
         return (np.array([t[:2] for t in items], int).reshape(-1, 2),
