@@ -55,6 +55,7 @@ class Placement:
     span: float = None       # anchor-anchor distance it holds a flexible kernel at (A)
     hug: tuple = None        # (A, n): its metals kept this far from their n nearest kernel Au
     contacts: tuple = ()     # a ring (no anchors): the kernel atoms it passes over
+    lean: tuple = None       # (kernel atom, A): its middle metal rests on that atom
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -139,9 +140,31 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                 angle = ANGLE_KSAU_SEATED if seat >= 0 else spec.get("anchor_angle")
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
                 hug = tuple(spec["hug"]) if "hug" in spec else None
-                out.append(Placement(kind, (i, j), guess, seat, angle,
-                                     spec.get("stiffness"), span, hug))
+                lean = _lean(i, j, bonded, labels, *spec["lean"]) if "lean" in spec else None
+                out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
+                                     stiffness=spec.get("stiffness"), span=span, hug=hug,
+                                     lean=lean))
     return out
+
+
+def _lean(i, j, bonded, labels, label, dist):
+    """``(atom, dist)``: the atom labelled ``label`` a chain from i to j leans on, or None.
+
+    The chain wraps around its corner, a surface atom bonded to both anchors (fewer than
+    12 kernel neighbours); an atom labelled ``label`` (e.g. a cap) bonded to that corner
+    holds the chain's middle metal at ``dist`` (aurophilic contact).
+
+    >>> import numpy as np
+    >>> bonded = np.array([[0, 1, 1, 0], [1, 0, 1, 1], [1, 1, 0, 0], [0, 1, 0, 0]], bool)
+    >>> _lean(0, 2, bonded, ["shell", "shell", "shell", "cap"], "cap", 3.0)
+    (3, 3.0)
+    """
+    cn = bonded.sum(axis=1)
+    for corner in np.flatnonzero(bonded[i] & bonded[j]):
+        on = [int(q) for q in np.flatnonzero(bonded[corner]) if labels[q] == label]
+        if cn[corner] < 12 and on:
+            return on[0], float(dist)
+    return None
 
 
 def _seat(kernel, i, j, dnn):
@@ -472,10 +495,12 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
     set ``anchor_angle`` (kernel Au-S-Au at its terminal S), ``stiffness`` (of its
     S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
-    ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au) and ``lift``. Ring
-    motifs (``octamer-ring``) bind no kernel atom: :func:`ring_placements` places them
-    (``ring_radii``, ``middle_angle``: their Au-S-Au), and they may overlap the chains
-    that cross them. Optional rule keys: ``max_s_by_coordination``, ``screw``,
+    ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au), ``lean`` ([label,
+    A]: its middle Au held at A from an atom so labelled bonded to its corner, see
+    :func:`_lean`) and ``lift``. Ring motifs (``octamer-ring``) bind no kernel atom:
+    :func:`ring_placements` places them (``ring_radii``, ``middle_angle``: their Au-S-Au),
+    and they may overlap the chains that cross them. Optional rule keys:
+    ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
     (two S on one atom only as two bridging SR on opposite sides), ``crossing`` (A, chains
@@ -590,6 +615,8 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
             angles.append((a, b, pl.span))
         if pl.seat >= 0:
             bonds.append((pl.seat, idx[1], BOND_AURO))
+        if pl.lean:
+            bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
         records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
     x = np.array(pos)
     kind = np.array(kind)
@@ -612,6 +639,13 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
     if on_kernel:
         soft[np.isin(ii, on_kernel) | np.isin(jj, on_kernel)] = 0.0
+    # a chain resting on a cap lies on the kernel, held by its Au-Au contacts: the push
+    # that holds other staples upright would fight them and bend its S-Au-S (to 153)
+    lying = np.zeros(n, bool)
+    for pl, rec in zip(arrangement, records):
+        if pl.lean:
+            lying[rec["atoms"]] = True
+    soft[lying[ii] | lying[jj]] = 0.0
 
     def restraint(items, k):
         return (np.array([t[:2] for t in items], int).reshape(-1, 2),
