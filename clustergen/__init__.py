@@ -12,10 +12,6 @@ from importlib import import_module
 
 from .errors import ClusterGenError
 from .formula import parse as parse_formula
-# These functions share their module's name: import them now, because importing the
-# submodule later (anywhere) would otherwise rebind `clustergen.analyse` to the module.
-from .analyse import analyse, assign_roles
-from .relax import relax
 
 __version__ = "0.1.0"
 
@@ -25,10 +21,12 @@ _LAZY = {
     "write_deck": "dft", "write_decks": "dft",
     "view": "viz", "render": "viz", "init_notebook": "viz",
     "framework_rmsd": "compare",
+    # these two modules are callable (clustergen._callable): importing them rebinds the
+    # name to the module, which then calls the function
+    "analyse": "analyse", "assign_roles": "analyse", "relax": "relax",
     "read_candidates": "model", "write_candidates": "model",
 }
-__all__ = ["ClusterGenError", "parse_formula", "analyse", "assign_roles", "relax",
-           "__version__", *_LAZY]
+__all__ = ["ClusterGenError", "parse_formula", "__version__", *_LAZY]
 
 
 def __getattr__(name):

@@ -42,9 +42,9 @@ from scipy.spatial import cKDTree
 from scipy.sparse.csgraph import connected_components
 
 from . import model
+from ._callable import make_callable
 from .data import load, template_files
 from .errors import ClusterGenError
-from .formula import chemistry
 from .formula import Formula, chemistry, parse
 
 # Bond tolerances, as multiples of the sum of covalent radii (ase.data.covalent_radii).
@@ -625,3 +625,5 @@ def register_cli(subparsers):
 
 __all__ = ["Analysis", "analyse", "assign_roles", "format_inventory", "metal_symbols",
            "report", "register_cli"]
+
+make_callable(__name__, analyse)

@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from . import store
+from ._callable import make_callable
 from .errors import ClusterGenError
 from .model import METAL_ROLES, format_motifs, read_candidates, write_candidates
 
@@ -503,12 +504,4 @@ def _for_extxyz(atoms):
     return out
 
 
-class _CallableModule(type(sys)):
-    """Lets ``clustergen.relax(candidates, db=...)`` call :func:`relax` while
-    ``clustergen.relax.relax_one`` and ``from clustergen import relax`` keep working."""
-
-    def __call__(self, *args, **kwargs):
-        return relax(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, relax)

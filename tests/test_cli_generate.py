@@ -63,5 +63,6 @@ def test_public_functions_survive_submodule_imports():
     importlib.import_module("clustergen.analyse")
     importlib.import_module("clustergen.relax")
     assert callable(clustergen.analyse) and callable(clustergen.relax)
+    assert hasattr(clustergen.relax, "relax_one")      # still the module as well
     cand = clustergen.build("[Au25(SR)18]-", ligand="SH", isomers=1)[0]
     assert clustergen.analyse(cand).inventory == {"dimer": 6}
