@@ -49,7 +49,8 @@ class Placement:
     anchors: tuple
     guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S)
     seat: int = -1           # kernel atom a monomer's metal sits on (aurophilic bond)
-    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU)
+    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU;
+    #                          a tuple: (at anchor 0, at anchor 1))
     stiffness: float = None  # force constant of its S-Au-S restraints (default 5)
     span: float = None       # anchor-anchor distance it holds a flexible kernel at (A)
     hug: tuple = None        # (A, n): its metals kept this far from their n nearest kernel Au
@@ -132,11 +133,28 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     # over a straight row a-m-b the metal sits on m, as an fcc site would
                     guess[1] = kernel[seat] + BOND_AURO * normals[seat]
                 angle = ANGLE_KSAU_SEATED if seat >= 0 else spec.get("anchor_angle")
+                if isinstance(angle, (list, tuple)):
+                    angle = _angles_by_coordination(angle, bonded[i].sum(), bonded[j].sum())
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
                 hug = tuple(spec["hug"]) if "hug" in spec else None
                 out.append(Placement(kind, (i, j), guess, seat, angle,
                                      spec.get("stiffness"), span, hug))
     return out
+
+
+def _angles_by_coordination(angles, cn_i, cn_j):
+    """Kernel Au-S-staple Au at anchors i and j: the smaller at the less coordinated anchor.
+
+    A chain's staple Au leans over an exposed anchor (aurophilic contact) and stands off a
+    well coordinated one; equal coordination gets the mean at both ends.
+
+    >>> _angles_by_coordination([84, 103], 7, 5)
+    (103.0, 84.0)
+    """
+    low, high = sorted(float(a) for a in angles)
+    if cn_i == cn_j:
+        return ((low + high) / 2,) * 2
+    return (low, high) if cn_i < cn_j else (high, low)
 
 
 def _seat(kernel, i, j, dnn):
@@ -407,8 +425,9 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     {"anchor_distance": [lo, hi]}}}`` with distances in nearest-neighbour units (or a
     list of such windows; ``[lo, hi, label]`` admits only pairs with one anchor
     labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
-    set ``anchor_angle`` (kernel Au-S-Au at its terminal S), ``stiffness`` (of its
-    S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
+    set ``anchor_angle`` (kernel Au-S-Au at its terminal S; a pair [low, high] puts low at
+    the less coordinated anchor), ``stiffness`` (of its S-Au-S; of a bridging SR, of the
+    pull on the Au-Au pair it spans), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
     ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au) and ``lift``. Optional rule keys: ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
@@ -467,7 +486,10 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
 
     With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
     Au-Au pair it spans (to ~3.5 A, as in every fcc reference); otherwise the kernel is
-    fixed. Returns ``(symbols, positions, roles, motif_records, strain)``; motif records
+    fixed. ``flexible_kernel`` may be a dict of options for that stage: ``au_s_stiffness``
+    (force constant of the bonds to S, default 20 like the kernel springs) and
+    ``anchored_s_push`` (A, reach of the soft push between the kernel and S bonded to it,
+    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records, strain)``; motif records
     hold the kind, anchors and the indices of the motif's atoms; strain is the residual of
     the bond, angle and clash restraints (the isomer score).
     """
@@ -496,10 +518,11 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
             else:
                 angles.append((u, w, d_msm))
         if len(idx) > 1:
-            d = d_ksm if pl.angle is None else _law_of_cosines(r_ks, r_ms, pl.angle)
-            angles += [(a, idx[1], d), (b, idx[-2], d)]
+            ends = pl.angle if isinstance(pl.angle, tuple) else (pl.angle, pl.angle)
+            d = [d_ksm if t is None else _law_of_cosines(r_ks, r_ms, t) for t in ends]
+            angles += [(a, idx[1], d[0]), (b, idx[-2], d[1])]
         elif flexible_kernel:
-            angles.append((a, b, d_ksk))
+            angles.append((a, b, d_ksk, pl.stiffness or 5.0))
         if flexible_kernel and pl.span:
             angles.append((a, b, pl.span))
         if pl.seat >= 0:
@@ -508,6 +531,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     x = np.array(pos)
     kind = np.array(kind)
     n = len(x)
+    opts = flexible_kernel if isinstance(flexible_kernel, dict) else {}
     fixed = np.arange(n) < n_k
     kernel_springs = []
     if flexible_kernel:
@@ -524,6 +548,12 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
     min_dist = np.array([MIN_DIST[p] for p in pair])
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
+    if "anchored_s_push" in opts:
+        # S bonded to the kernel (terminal, bridging) lie closer to it than middle S
+        anchored = np.zeros(n, bool)
+        anchored[[i for r in records for i in (r["atoms"][0], r["atoms"][-1])]] = True
+        on_kernel = (ii < n_k) & anchored[jj]
+        soft[on_kernel] = opts["anchored_s_push"]
 
     def restraint(items, k):
         return (np.array([t[:2] for t in items], int).reshape(-1, 2),
@@ -531,7 +561,9 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
                 np.array([t[3] if len(t) > 3 else k for t in items], float))
 
     terms = {
-        "bonds": restraint(bonds + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
+        "bonds": restraint([t + (opts.get("au_s_stiffness", 20.0),) if "S" in kind[list(t[:2])]
+                            else t for t in bonds]
+                           + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
         "angles": restraint(angles, 5.0),
         "repulsion": (np.stack([ii, jj], 1), min_dist, np.full(len(ii), 20.0)),
     }
