@@ -427,7 +427,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
     set ``anchor_angle`` (kernel Au-S-Au at its terminal S; a pair [low, high] puts low at
     the less coordinated anchor), ``stiffness`` (of its S-Au-S; of a bridging SR, of the
-    pull on the Au-Au pair it spans), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
+    pull on the Au-Au pair it spans), ``anchor_span`` (A, the anchor distance it holds a
+    flexible kernel at),
     ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au) and ``lift``. Optional rule keys: ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
@@ -489,9 +490,9 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     fixed. ``flexible_kernel`` may be a dict of options for that stage: ``au_s_stiffness``
     (force constant of the bonds to S, default 20 like the kernel springs) and
     ``anchored_s_push`` (A, reach of the soft push between the kernel and S bonded to it,
-    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records, strain)``; motif records
-    hold the kind, anchors and the indices of the motif's atoms; strain is the residual of
-    the bond, angle and clash restraints (the isomer score).
+    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records,
+    strain)``; motif records hold the kind, anchors and the indices of the motif's atoms;
+    strain is the residual of the bond, angle and clash restraints (the isomer score).
     """
     n_k = len(kernel)
     pos = [p for p in kernel]
