@@ -84,7 +84,7 @@ def frameworks(fam, k, limit=None):
         if limit and len(out) == limit:
             break
         if flexible:
-            embedded = shell.embed(kernel, arrangement, flexible_kernel=True)
+            embedded = shell.embed(kernel, arrangement, flexible_kernel=flexible)
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
         atoms.info["family"] = fam["family"]

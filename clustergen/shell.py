@@ -49,8 +49,9 @@ class Placement:
     anchors: tuple
     guess: np.ndarray        # chain order S, M, S, ..., S (bridging: one S; ring: S, M, ..., M)
     seat: int = -1           # kernel atom a monomer's metal sits on (aurophilic bond)
-    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU);
-                             # for a ring, Au-S-Au at its S (default ANGLE_AUSAU)
+    angle: float = None      # kernel Au-S-staple Au at its terminal S (default ANGLE_KSAU;
+    #                          a tuple: (at anchor 0, at anchor 1)); for a ring, Au-S-Au
+    #                          at its S (default ANGLE_AUSAU)
     stiffness: float = None  # force constant of its S-Au-S restraints (default 5)
     span: float = None       # anchor-anchor distance it holds a flexible kernel at (A)
     hug: tuple = None        # (A, n): its metals kept this far from their n nearest kernel Au
@@ -138,6 +139,8 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     # over a straight row a-m-b the metal sits on m, as an fcc site would
                     guess[1] = kernel[seat] + BOND_AURO * normals[seat]
                 angle = ANGLE_KSAU_SEATED if seat >= 0 else spec.get("anchor_angle")
+                if isinstance(angle, (list, tuple)):
+                    angle = _angles_by_coordination(angle, bonded[i].sum(), bonded[j].sum())
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
                 hug = tuple(spec["hug"]) if "hug" in spec else None
                 lean = _lean(i, j, bonded, labels, *spec["lean"]) if "lean" in spec else None
@@ -165,6 +168,21 @@ def _lean(i, j, bonded, labels, label, dist):
         if cn[corner] < 12 and on:
             return on[0], float(dist)
     return None
+
+
+def _angles_by_coordination(angles, cn_i, cn_j):
+    """Kernel Au-S-staple Au at anchors i and j: the smaller at the less coordinated anchor.
+
+    A chain's staple Au leans over an exposed anchor (aurophilic contact) and stands off a
+    well coordinated one; equal coordination gets the mean at both ends.
+
+    >>> _angles_by_coordination([84, 103], 7, 5)
+    (103.0, 84.0)
+    """
+    low, high = sorted(float(a) for a in angles)
+    if cn_i == cn_j:
+        return ((low + high) / 2,) * 2
+    return (low, high) if cn_i < cn_j else (high, low)
 
 
 def _seat(kernel, i, j, dnn):
@@ -493,13 +511,14 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     {"anchor_distance": [lo, hi]}}}`` with distances in nearest-neighbour units (or a
     list of such windows; ``[lo, hi, label]`` admits only pairs with one anchor
     labelled ``label``); a motif's own ``anchor_labels`` narrow the rule's, and it may
-    set ``anchor_angle`` (kernel Au-S-Au at its terminal S), ``stiffness`` (of its
-    S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
-    ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au), ``lean`` ([label,
-    A]: its middle Au held at A from an atom so labelled bonded to its corner, see
-    :func:`_lean`) and ``lift``. Ring motifs (``octamer-ring``) bind no kernel atom:
-    :func:`ring_placements` places them (``ring_radii``, ``middle_angle``: their Au-S-Au),
-    and they may overlap the chains that cross them. Optional rule keys:
+    set ``anchor_angle`` (kernel Au-S-Au at its terminal S; a pair [low, high] puts low at
+    the less coordinated anchor), ``stiffness`` (of its S-Au-S; of a bridging SR, of the
+    pull on the Au-Au pair it spans), ``anchor_span`` (A, the anchor distance it holds a
+    flexible kernel at), ``hug`` ([A, n]: its Au kept at A from their n nearest kernel
+    Au), ``lean`` ([label, A]: its middle Au held at A from an atom so labelled bonded to
+    its corner, see :func:`_lean`) and ``lift``. Ring motifs (``octamer-ring``) bind no
+    kernel atom: :func:`ring_placements` places them (``ring_radii``, ``middle_angle``:
+    their Au-S-Au), and they may overlap the chains that cross them. Optional rule keys:
     ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
@@ -564,9 +583,12 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
 
     With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
     Au-Au pair it spans (to ~3.5 A, as in every fcc reference); otherwise the kernel is
-    fixed. Returns ``(symbols, positions, roles, motif_records, strain)``; motif records
-    hold the kind, anchors and the indices of the motif's atoms; strain is the residual of
-    the bond, angle and clash restraints (the isomer score).
+    fixed. ``flexible_kernel`` may be a dict of options for that stage: ``au_s_stiffness``
+    (force constant of the bonds to S, default 20 like the kernel springs) and
+    ``anchored_s_push`` (A, reach of the soft push between the kernel and S bonded to it,
+    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records,
+    strain)``; motif records hold the kind, anchors and the indices of the motif's atoms;
+    strain is the residual of the bond, angle and clash restraints (the isomer score).
     """
     n_k = len(kernel)
     pos = [p for p in kernel]
@@ -607,10 +629,11 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
             else:
                 angles.append((u, w, d_msm))
         if len(idx) > 1:
-            d = d_ksm if pl.angle is None else _law_of_cosines(r_ks, r_ms, pl.angle)
-            angles += [(a, idx[1], d), (b, idx[-2], d)]
+            ends = pl.angle if isinstance(pl.angle, tuple) else (pl.angle, pl.angle)
+            d = [d_ksm if t is None else _law_of_cosines(r_ks, r_ms, t) for t in ends]
+            angles += [(a, idx[1], d[0]), (b, idx[-2], d[1])]
         elif flexible_kernel:
-            angles.append((a, b, d_ksk))
+            angles.append((a, b, d_ksk, pl.stiffness or 5.0))
         if flexible_kernel and pl.span:
             angles.append((a, b, pl.span))
         if pl.seat >= 0:
@@ -621,6 +644,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     x = np.array(pos)
     kind = np.array(kind)
     n = len(x)
+    opts = flexible_kernel if isinstance(flexible_kernel, dict) else {}
     fixed = np.arange(n) < n_k
     kernel_springs = []
     if flexible_kernel:
@@ -637,6 +661,12 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
     min_dist = np.array([MIN_DIST[p] for p in pair])
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
+    if "anchored_s_push" in opts:
+        # S bonded to the kernel (terminal, bridging) lie closer to it than middle S
+        anchored = np.zeros(n, bool)
+        anchored[[i for r in records if r["anchors"]
+                  for i in (r["atoms"][0], r["atoms"][-1])]] = True
+        soft[(ii < n_k) & anchored[jj]] = opts["anchored_s_push"]
     if on_kernel:
         soft[np.isin(ii, on_kernel) | np.isin(jj, on_kernel)] = 0.0
     # a chain resting on a cap lies on the kernel, held by its Au-Au contacts: the push
@@ -653,7 +683,9 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
                 np.array([t[3] if len(t) > 3 else k for t in items], float))
 
     terms = {
-        "bonds": restraint(bonds + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
+        "bonds": restraint([t + (opts.get("au_s_stiffness", 20.0),) if "S" in kind[list(t[:2])]
+                            else t for t in bonds]
+                           + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
         "angles": restraint(angles, 5.0),
         "repulsion": (np.stack([ii, jj], 1), min_dist, np.full(len(ii), 20.0)),
     }

@@ -99,11 +99,13 @@ REFERENCES = [
     ("[Au25(SR)18]-", "au25_sr18_xtal.xyz", 0.45, True),
     ("Au38(SR)24", "au38_sr24_dft.xyz", 0.40, False),
     ("Au38(SR)24", "au38_sr24_xtal.xyz", 0.60, False),
-    ("Au28(SR)20", "au28_sr20_dft_a.xyz", 0.80, True),
-    ("Au36(SR)24", "au36_sr24_dft.xyz", 0.70, True),
-    ("Au36(SR)24", "au36_sr24_xtal.xyz", 0.75, True),
-    ("Au44(SR)28", "au44_sr28_dft.xyz", 0.55, True),
-    ("Au52(SR)32", "au52_sr32_dft_a.xyz", 0.60, True),
+    # double helix: 0.42, 0.35 / 0.43, 0.29, 0.42 A (bridged pairs stretched, dimer Au
+    # leaning over the exposed anchor, S on the kernel held closer to it)
+    ("Au28(SR)20", "au28_sr20_dft_a.xyz", 0.47, True),
+    ("Au36(SR)24", "au36_sr24_dft.xyz", 0.40, True),
+    ("Au36(SR)24", "au36_sr24_xtal.xyz", 0.48, True),
+    ("Au44(SR)28", "au44_sr28_dft.xyz", 0.35, True),
+    ("Au52(SR)32", "au52_sr32_dft_a.xyz", 0.47, True),
     # fcc Au7-backbone families: the rules leave the published arrangement first; the
     # trimers lie on the kernel ("hug" in [Au23]-) and over the caps ("lean": middle Au on
     # the cap). Measured 0.45, 0.52, 0.39, 0.41 A
