@@ -161,7 +161,7 @@ def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
     between them, in the plane of the centre (the atom labelled ``centre``) and the two
     anchors: metals ``radius`` A from the centre, S ``rise`` A further out. A tetramer on
     two adjacent waist atoms of an fcc Au10 so lays its four Au over the four vacant sites
-    of the hexagon (Au21(SR)15, DFT model b: Au 3.4-3.6 A from the centre, 60 deg apart).
+    of the hexagon (Au21(SR)15, DFT model b: Au 3.2-3.7 A from the centre, 60 deg apart).
 
     >>> from clustergen.kernels import bitetrahedral_backbone
     >>> kernel, labels = bitetrahedral_backbone(2, a=4.06, au3="octahedron")
@@ -208,7 +208,7 @@ def _fold_point(kernel, normals, bonded, i, j, atom, dist):
 
     ``dist`` A from ``atom`` along the outward normal of the corner the chain wraps
     round (bonded to i, j and ``atom``, as in :func:`_lean`): beside the cap, over the
-    corner's side (Au21(SR)15, DFT model b: 1.4 A from its middle Au).
+    corner's side (a path guess: 2.0 A from the middle Au of Au21(SR)15, DFT model b).
     """
     cn = bonded.sum(axis=1)
     corner = [c for c in np.flatnonzero(bonded[i] & bonded[j] & bonded[atom]) if cn[c] < 12]
@@ -581,7 +581,10 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     S-Au-S), ``anchor_span`` (A, the anchor distance it holds a flexible kernel at),
     ``hug`` ([A, n]: its Au kept at A from their n nearest kernel Au), ``lean`` ([label,
     A]: its middle Au held at A from an atom so labelled bonded to its corner, see
-    :func:`_lean`) and ``lift``. Ring motifs (``octamer-ring``) bind no kernel atom:
+    :func:`_lean`; with ``fold: true`` its path guess runs over that atom, :func:`_fold`),
+    ``rest`` (A: its Au held so far from a bare surface atom bonded to both anchors,
+    :func:`_rest`), ``belt`` (A: a chain run round the kernel centre, :func:`_belt_guess`)
+    and ``lift``. Ring motifs (``octamer-ring``) bind no kernel atom:
     :func:`ring_placements` places them (``ring_radii``, ``middle_angle``: their Au-S-Au),
     and they may overlap the chains that cross them. Optional rule keys:
     ``max_s_by_coordination``, ``screw``,

@@ -198,6 +198,18 @@ def test_au21_first_isomer_has_the_shell_of_dft_model_b(au21):
     assert all(2.8 < np.linalg.norm(pos[q] - k[bare[0]]) < 3.3 for q in rest[0]["metal"])
 
 
+def test_au21_staple_au_on_lattice_sites_as_in_dft_model_b(au21):
+    # the "bridging" convention moves staple Au sitting on kernel lattice sites into the
+    # kernel: the built and the DFT model b agree on which (the tetramer's 4 Au)
+    path = REF / "au21_sr15_dft_b.xyz"
+    if not path.exists():
+        pytest.skip("reference au21_sr15_dft_b.xyz not shipped")
+    built = analyse(au21[0], convention="bridging")
+    model = analyse(read(path), convention="bridging")
+    assert built.inventory == model.inventory == {"bridging": 5, "dimer": 2, "trimer": 1}
+    assert len(built.kernel) == len(model.kernel) == 14
+
+
 def test_belt_motifs_refuse_anchors_in_line_with_the_centre():
     kernel, labels = bitetrahedral_backbone(3)
     opposite = [i for i in range(1, 13)
