@@ -161,7 +161,7 @@ def capped_cuboctahedra_pair(caps, a=4.20):
     return pos, [label[s] for s in order]
 
 
-def bitetrahedral_backbone(units, a=4.20):
+def bitetrahedral_backbone(units, a=4.20, au3="alternate"):
     """Au7 bitetrahedron grown by Au3 units inside one fcc cuboctahedron.
 
     ``units`` = 1: Au7, two Au4 tetrahedra sharing the centre (the centre and two
@@ -172,12 +172,25 @@ def bitetrahedral_backbone(units, a=4.20):
     Labels: ``centre``, ``shell``, ``cap``. The Au7 here is the fcc (staggered) one; in the
     DFT model of Au20(SR)16 its triangles are turned only 25-45 deg apart (twisted, D3).
 
+    ``au3="octahedron"`` (units 2 only) places the Au3 instead as two adjacent waist
+    sites, (1,-1,0) and (1,0,-1), and the cap (2,0,0) of the square face between them:
+    with the two triangle atoms of that face it completes an Au6 octahedron on the Au7,
+    and the centre gains 2 neighbours, not 3 (the fcc Au10 of the DFT model b of
+    Au21(SR)15). Its waist atoms are labelled ``waist``, the cap ``cap``.
+
     >>> [len(bitetrahedral_backbone(u)[0]) for u in (1, 2, 3)]
     [7, 10, 15]
+    >>> pos, labels = bitetrahedral_backbone(2, a=2.0, au3="octahedron")
+    >>> labels.count("waist"), labels.count("cap"), int((np.linalg.norm(pos, axis=1) < 1.5).sum())
+    (2, 1, 9)
     """
     if units not in (1, 2, 3):
         from .errors import ClusterGenError
         raise ClusterGenError(f"the Au7 backbone grows by 1 or 2 Au3 units, not {units - 1}")
+    if au3 not in ("alternate", "octahedron") or (au3 == "octahedron" and units != 2):
+        from .errors import ClusterGenError
+        raise ClusterGenError(f"the Au3 of an Au10 backbone is 'alternate' or 'octahedron', "
+                              f"not '{au3}' on {units} unit(s)")
     axis = np.array([1, 1, 1])
     verts = [tuple(int(x) for x in v) for v in FCC_NEIGHBOURS]
     faces = [v for v in verts if abs(np.dot(v, axis)) == 2]       # two opposite triangles
@@ -191,4 +204,8 @@ def bitetrahedral_backbone(units, a=4.20):
     labels = ["centre"] + ["shell"] * (len(sites) - 1)
     if units == 3:
         labels[-2:] = ["cap", "cap"]
+    if au3 == "octahedron":
+        # the square face on +x holds two triangle atoms and two adjacent waist atoms
+        sites[-3:] = [(1, -1, 0), (1, 0, -1), (2, 0, 0)]
+        labels[-3:] = ["waist", "waist", "cap"]
     return np.array(sites, float) * a / 2, labels

@@ -57,6 +57,8 @@ class Placement:
     hug: tuple = None        # (A, n): its metals kept this far from their n nearest kernel Au
     contacts: tuple = ()     # a ring (no anchors): the kernel atoms it passes over
     lean: tuple = None       # (kernel atom, A): its middle metal rests on that atom
+    belt: float = None       # A: a chain run round the kernel centre (see _belt_guess)
+    rest: tuple = None       # (A, atoms): its metals rest on whichever of atoms stays bare
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -131,6 +133,8 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     up /= np.linalg.norm(up)
                     h = np.sqrt(max(BOND_KERNEL ** 2 - (dist[i, j] / 2) ** 2, 0.5))
                     guess = (mid + h * up)[None]
+                elif "belt" in spec:
+                    guess = _belt_guess(kernel, labels, i, j, n_metal, spec["belt"])
                 else:
                     guess = _chain_guess(kernel[i], kernel[j], normals[i], normals[j],
                                          n_metal, lift=spec.get("lift", 1.2))
@@ -144,10 +148,90 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
                 hug = tuple(spec["hug"]) if "hug" in spec else None
                 lean = _lean(i, j, bonded, labels, *spec["lean"]) if "lean" in spec else None
+                if lean and spec.get("fold"):
+                    guess = _fold(guess, _fold_point(kernel, normals, bonded, i, j, *lean))
                 out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
-                                     lean=lean))
+                                     lean=lean, belt=spec.get("belt"),
+                                     rest=_rest(i, j, bonded, eligible, spec.get("rest"))))
     return out
+
+
+def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
+    """Path guess S, M, ..., S of a chain run round the kernel centre the long way, i to j.
+
+    Its atoms are spread evenly over the arc from anchor i to anchor j that does not pass
+    between them, in the plane of the centre (the atom labelled ``centre``) and the two
+    anchors: metals ``radius`` A from the centre, S ``rise`` A further out. A tetramer on
+    two adjacent waist atoms of an fcc Au10 so lays its four Au over the four vacant sites
+    of the hexagon (Au21(SR)15, DFT model b: Au 3.2-3.7 A from the centre, 60 deg apart).
+
+    >>> from clustergen.kernels import bitetrahedral_backbone
+    >>> kernel, labels = bitetrahedral_backbone(2, a=4.06, au3="octahedron")
+    >>> path = _belt_guess(kernel, labels, 7, 8, 4, 3.45)
+    >>> len(path), np.round(np.linalg.norm(path[1::2], axis=1), 2).tolist()
+    (9, [3.45, 3.45, 3.45, 3.45])
+    """
+    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    u, v = kernel[i] - c, kernel[j] - c
+    e1 = u / np.linalg.norm(u)
+    e2 = v - (v @ e1) * e1
+    if np.linalg.norm(e2) < 1e-6:
+        raise ClusterGenError("a belt needs two anchors not in line with the centre")
+    e2 /= np.linalg.norm(e2)
+    end = np.arctan2(v @ e2, v @ e1) - 2 * np.pi          # the long way round
+    t = np.linspace(0.0, end, 2 * n_metal + 3)[1:-1]
+    r = np.where(np.arange(len(t)) % 2 == 1, radius, radius + rise)
+    # S step off the plane by turns, the end ones away from the rest of the kernel
+    e3 = np.cross(e1, e2)
+    side = -np.sign((kernel.mean(axis=0) - c) @ e3) or 1.0
+    h = side * rise * np.where(np.arange(len(t)) % 4 == 0, 1.0,
+                               np.where(np.arange(len(t)) % 2 == 0, -1.0, 0.0))
+    return (c + (r * np.cos(t))[:, None] * e1 + (r * np.sin(t))[:, None] * e2
+            + h[:, None] * e3)
+
+
+def _fold(path, point):
+    """A chain's path guess folded over ``point``: its middle atom there, the rest in line.
+
+    A chain that leans on a cap runs over it, not straight from anchor to anchor: the
+    trimer of Au21(SR)15 crosses the waist outside the cap (DFT model b).
+
+    >>> _fold(np.zeros((5, 3)), np.array([0.0, 0.0, 2.0]))[:, 2].tolist()
+    [0.0, 1.0, 2.0, 1.0, 0.0]
+    """
+    m = len(path) // 2
+    t = np.linspace(0.0, 1.0, m + 1)[:, None]
+    u = np.linspace(0.0, 1.0, len(path) - m)[1:, None]
+    return np.vstack([path[0] + t * (point - path[0]), point + u * (path[-1] - point)])
+
+
+def _fold_point(kernel, normals, bonded, i, j, atom, dist):
+    """Where a chain from i to j leaning on ``atom`` rests its middle metal.
+
+    ``dist`` A from ``atom`` along the outward normal of the corner the chain wraps
+    round (bonded to i, j and ``atom``, as in :func:`_lean`): beside the cap, over the
+    corner's side (a path guess: 2.0 A from the middle Au of Au21(SR)15, DFT model b).
+    """
+    cn = bonded.sum(axis=1)
+    corner = [c for c in np.flatnonzero(bonded[i] & bonded[j] & bonded[atom]) if cn[c] < 12]
+    n = normals[corner[0]] if corner else normals[atom]
+    return kernel[atom] + dist * n
+
+
+def _rest(i, j, bonded, eligible, dist):
+    """``(dist, corners)``: surface atoms bonded to both anchors a chain may rest on.
+
+    :func:`embed` holds the chain's metals ``dist`` A from the one of them no motif of the
+    arrangement binds (a bare corner: Au21(SR)15, DFT model b, one dimer's Au 2.9-3.1 A
+    from it); ``None`` without ``dist`` or a corner.
+
+    >>> bonded = np.array([[0, 0, 1], [0, 0, 1], [1, 1, 0]], bool)
+    >>> _rest(0, 1, bonded, [0, 1, 2], 3.0)
+    (3.0, (2,))
+    """
+    corners = tuple(int(c) for c in np.flatnonzero(bonded[i] & bonded[j]) if c in eligible)
+    return (float(dist), corners) if dist and corners else None
 
 
 def _lean(i, j, bonded, labels, label, dist):
@@ -516,9 +600,12 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     pull on the Au-Au pair it spans), ``anchor_span`` (A, the anchor distance it holds a
     flexible kernel at), ``hug`` ([A, n]: its Au kept at A from their n nearest kernel
     Au), ``lean`` ([label, A]: its middle Au held at A from an atom so labelled bonded to
-    its corner, see :func:`_lean`) and ``lift``. Ring motifs (``octamer-ring``) bind no
-    kernel atom: :func:`ring_placements` places them (``ring_radii``, ``middle_angle``:
-    their Au-S-Au), and they may overlap the chains that cross them. Optional rule keys:
+    its corner, see :func:`_lean`; with ``fold: true`` its path guess runs over that atom,
+    :func:`_fold`), ``rest`` (A: its Au held so far from a bare surface atom bonded to both
+    anchors, :func:`_rest`), ``belt`` (A: a chain run round the kernel centre,
+    :func:`_belt_guess`) and ``lift``. Ring motifs (``octamer-ring``) bind no kernel atom:
+    :func:`ring_placements` places them (``ring_radii``, ``middle_angle``: their Au-S-Au),
+    and they may overlap the chains that cross them. Optional rule keys:
     ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
     away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
@@ -600,10 +687,15 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     d_msm = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU)
     d_ksm = _law_of_cosines(r_ks, r_ms, ANGLE_KSAU)
     d_ksk = _law_of_cosines(r_ks, r_ks, ANGLE_KSK)
+    anchored = {a for pl in arrangement for a in pl.anchors}
+    normals = surface_normals(kernel, kernel_bonds(kernel)[1])
     for pl in arrangement:
         start = len(pos)
         idx = list(range(start, start + len(pl.guess)))
-        pos.extend(pl.guess)
+        bare = [c for c in pl.rest[1] if c not in anchored][:1] if pl.rest else []
+        # a chain resting on a bare corner starts folded over it
+        pos.extend(_fold(pl.guess, kernel[bare[0]] + pl.rest[0] * normals[bare[0]])
+                   if bare else pl.guess)
         kind.extend("S" if k % 2 == 0 else "M" for k in range(len(pl.guess)))
         if not pl.anchors:
             # a ring: S, M, ..., S, M closed on itself, bound to no kernel atom; its
@@ -640,6 +732,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
             bonds.append((pl.seat, idx[1], BOND_AURO))
         if pl.lean:
             bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
+        bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
         records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
     x = np.array(pos)
     kind = np.array(kind)
@@ -663,17 +756,17 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
     if "anchored_s_push" in opts:
         # S bonded to the kernel (terminal, bridging) lie closer to it than middle S
-        anchored = np.zeros(n, bool)
-        anchored[[i for r in records if r["anchors"]
-                  for i in (r["atoms"][0], r["atoms"][-1])]] = True
-        soft[(ii < n_k) & anchored[jj]] = opts["anchored_s_push"]
+        bound_s = np.zeros(n, bool)
+        bound_s[[i for r in records if r["anchors"]
+                 for i in (r["atoms"][0], r["atoms"][-1])]] = True
+        soft[(ii < n_k) & bound_s[jj]] = opts["anchored_s_push"]
     if on_kernel:
         soft[np.isin(ii, on_kernel) | np.isin(jj, on_kernel)] = 0.0
     # a chain resting on a cap lies on the kernel, held by its Au-Au contacts: the push
     # that holds other staples upright would fight them and bend its S-Au-S (to 153)
     lying = np.zeros(n, bool)
     for pl, rec in zip(arrangement, records):
-        if pl.lean:
+        if pl.lean or pl.belt or pl.rest and set(pl.rest[1]) - anchored:
             lying[rec["atoms"]] = True
     soft[lying[ii] | lying[jj]] = 0.0
 

@@ -1,4 +1,5 @@
-"""Au3 on an Au7 backbone: the Au20(SR)16 ring member and the ring motif machinery."""
+"""Au3 on an Au7 backbone: the Au20(SR)16 ring member and the ring motif machinery, the
+Au21(SR)15 member (octahedron-completing Au3, tetramer run round the waist)."""
 
 from pathlib import Path
 
@@ -9,8 +10,10 @@ from ase.io import read
 from clustergen import shell
 from clustergen.analyse import analyse
 from clustergen.checks import geometry_report
+from clustergen.errors import ClusterGenError
 from clustergen.generate import build, frameworks, kernel_of, shell_rule
 from clustergen.families import family, member
+from clustergen.kernels import bitetrahedral_backbone
 from clustergen.model import format_motifs, motif_size, motif_thiolates, parse_motifs
 from clustergen.symmetry import point_group
 
@@ -94,9 +97,123 @@ def test_shell_rule_of_other_members_is_the_family_rule():
 @pytest.mark.parametrize("ref, inventory", [
     ("au20_sr16_dft.xyz", {"octamer-ring": 1, "trimer": 1, "monomer": 2}),
     ("au21_sr15_dft_a.xyz", {"octamer": 1, "dimer": 1, "monomer": 1, "bridging": 1}),
+    ("au21_sr15_dft_b.xyz", {"dimer": 2, "trimer": 1, "tetramer": 1}),
 ])
 def test_analyser_reads_the_literature_shells_off_the_references(ref, inventory):
     path = REF / ref
     if not path.exists():
         pytest.skip(f"reference {ref} not shipped")
     assert analyse(read(path), convention="staple").inventory == inventory
+
+
+# ---------------------------------------------------------------- Au21(SR)15
+
+@pytest.fixture(scope="module")
+def au21():
+    return build("Au21(SR)15", ligand="SH", isomers=4)
+
+
+def nn_bonds(pos, a):
+    d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    return d < 1.2 * a / 2 ** 0.5
+
+
+def test_octahedron_au3_completes_an_au6_octahedron_on_the_au7():
+    pos, lab = bitetrahedral_backbone(2, a=4.06, au3="octahedron")
+    bonded = nn_bonds(pos, 4.06)
+    assert len(pos) == 10 and bonded[0].sum() == 8          # centre: 6 + 2 waist atoms
+    assert lab.count("waist") == 2 and lab.count("cap") == 1
+    cap = lab.index("cap")
+    # the cap, the centre and the four atoms of the square face it caps: an octahedron
+    octa = [0, cap] + [int(i) for i in np.flatnonzero(bonded[cap])]
+    assert len(octa) == 6
+    sub = bonded[np.ix_(octa, octa)]
+    assert (sub.sum(axis=1) == 4).all()                     # each vertex: 4 of the other 5
+    assert sum(lab[i] == "waist" for i in octa) == 2
+    # the alternate Au3 (the family's default) is untouched: every other waist site
+    assert nn_bonds(bitetrahedral_backbone(2)[0], 4.20)[0].sum() == 9
+    with pytest.raises(ClusterGenError, match="'alternate' or 'octahedron'"):
+        bitetrahedral_backbone(3, au3="octahedron")
+    with pytest.raises(ClusterGenError, match="'alternate' or 'octahedron'"):
+        bitetrahedral_backbone(2, au3="ring")
+
+
+def test_au21_member_counts():
+    m = member("au7-backbone", 2)
+    f = m["formula"]
+    assert (f.n_metal, f.n_thiolate, f.charge, m["nstar"]) == (21, 15, 0, 6)
+    assert m["built"] and m["kernel_atoms"] == 10
+    assert m["motifs"] == {"dimer": 2, "trimer": 1, "tetramer": 1}
+
+
+@pytest.mark.parametrize("ligand", ["SH", "SCH3"])
+def test_au21_builds_with_both_ligands_inside_the_windows(ligand):
+    cands = build("Au21(SR)15", ligand=ligand, isomers=4)
+    assert cands
+    for atoms in cands:
+        report = geometry_report(atoms)
+        assert report["ok"], report["problems"]
+        result = analyse(atoms)
+        assert result.inventory_string == atoms.info["motifs"] == "dimer:2,trimer:1,tetramer:1"
+        assert list(result.roles) == list(atoms.arrays["role"])
+        assert atoms.info["nstar"] == result.nstar == 6
+
+
+def test_au21_first_isomer_has_the_shell_of_dft_model_b(au21):
+    frame = au21[0]
+    result = analyse(frame)
+    pos = frame.positions
+    kernel = result.kernel
+    k = pos[kernel]
+    bonded = nn_bonds(k, 4.06)
+    centre = int(np.argmax(bonded.sum(axis=1)))
+    s = pos[result.sulfur]
+    n_s = np.array([(np.linalg.norm(s - x, axis=1) < 2.6).sum() for x in k])
+    # the centre and one atom of the capped square face are bare, 8 atoms carry one S
+    assert sorted(n_s) == [0, 0] + [1] * 8
+    cap = [i for i in range(10) if i != centre and bonded[i].sum() == 4
+           and not bonded[i, centre]]
+    assert len(cap) == 1
+    bare = [i for i in range(10) if n_s[i] == 0 and i != centre]
+    assert len(bare) == 1 and bonded[bare[0], cap[0]] and bonded[bare[0], centre]
+    by_type = {m["type"]: m for m in result.motifs if m["type"] != "dimer"}
+    dimers = [m for m in result.motifs if m["type"] == "dimer"]
+    # tetramer: on two bonded atoms, its 4 Au round the waist over the vacant hexagon
+    # sites, 3.2-4.0 A from the centre (DFT model b: 3.23-3.72)
+    tet = by_type["tetramer"]
+    a, b = (np.flatnonzero(kernel == x)[0] for x in tet["anchors"])
+    assert bonded[a, b] and bonded[a, centre] and bonded[b, centre]
+    r = [np.linalg.norm(pos[q] - k[centre]) for q in tet["metal"]]
+    assert all(3.2 < x < 4.0 for x in r), r
+    # trimer: its middle Au on the cap (3.0 A; DFT model b 3.00)
+    mid = by_type["trimer"]["metal"][1]
+    assert abs(np.linalg.norm(pos[mid] - k[cap[0]]) - 3.0) < 0.15
+    # one dimer over an edge, the other from the cap resting on the bare corner
+    spans = sorted(np.linalg.norm(pos[m["anchors"][0]] - pos[m["anchors"][1]]) for m in dimers)
+    assert spans[0] < 3.1 < 4.6 < spans[1]
+    rest = [m for m in dimers if any(np.flatnonzero(kernel == x)[0] == cap[0]
+                                     for x in m["anchors"])]
+    assert len(rest) == 1
+    assert all(2.8 < np.linalg.norm(pos[q] - k[bare[0]]) < 3.3 for q in rest[0]["metal"])
+
+
+def test_au21_staple_au_on_lattice_sites_as_in_dft_model_b(au21):
+    # the "bridging" convention moves staple Au sitting on kernel lattice sites into the
+    # kernel: the built and the DFT model b agree on which (the tetramer's 4 Au)
+    path = REF / "au21_sr15_dft_b.xyz"
+    if not path.exists():
+        pytest.skip("reference au21_sr15_dft_b.xyz not shipped")
+    built = analyse(au21[0], convention="bridging")
+    model = analyse(read(path), convention="bridging")
+    assert built.inventory == model.inventory == {"bridging": 5, "dimer": 2, "trimer": 1}
+    assert len(built.kernel) == len(model.kernel) == 14
+
+
+def test_belt_motifs_refuse_anchors_in_line_with_the_centre():
+    kernel, labels = bitetrahedral_backbone(3)
+    opposite = [i for i in range(1, 13)
+                if np.allclose(kernel[i], -kernel[1])][0]
+    with pytest.raises(ClusterGenError, match="belt"):
+        shell._belt_guess(kernel, labels, 1, opposite, 4, 3.45)
+

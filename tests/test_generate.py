@@ -115,6 +115,9 @@ REFERENCES = [
     ("[Au23(SR)16]-", "au23_sr16_dft.xyz", 0.46, True),
     # the octameric ring wrapped around the Au7, which the monomers twist (0.51 A)
     ("Au20(SR)16", "au20_sr16_dft.xyz", 0.55, True),
+    # Au7 + octahedron-completing Au3; the tetramer run round the waist, a dimer resting
+    # on the bare corner, the trimer folded over the cap (0.57 A)
+    ("Au21(SR)15", "au21_sr15_dft_b.xyz", 0.62, True),
 ]
 
 
