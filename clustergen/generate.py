@@ -75,7 +75,12 @@ def shell_rule(fam, k):
 
 
 def frameworks(fam, k, limit=None):
-    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct."""
+    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct.
+
+    Shell rule keys read here: ``flexible_kernel``, ``windows`` (drop frameworks outside
+    the :mod:`clustergen.checks` windows) and ``max_embed`` (arrangements scored per
+    kernel, default :data:`MAX_EMBED`).
+    """
     fam = family(fam) if isinstance(fam, str) else fam
     m = member(fam, k)
     rule = shell_rule(fam, k)
