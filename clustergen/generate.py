@@ -6,6 +6,7 @@ motif arrangement the shell rule allows -> restraint-FF embedding of the Au-S fr
 """
 
 import argparse
+import itertools
 import sys
 import time
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from . import families as fam_mod
 from . import kernels, shell
+from .checks import geometry_report
 from .errors import ClusterGenError
 from .families import evaluate, family, match, member, members
 from .formula import ligand_info, parse
@@ -25,6 +27,18 @@ MAX_EMBED = 16          # arrangements embedded per member (most symmetric first
 
 def kernel_of(fam, k):
     """Kernel positions and site labels of member ``k`` from the family's growth operation."""
+    return kernel_options(fam, k)[0]
+
+
+def kernel_options(fam, k):
+    """Every kernel of member ``k``: a list-valued kernel argument gives one per value.
+
+    A growth step that can go to several symmetry-distinct places (an Au3 unit on the
+    Au22 of Au30(SR)18) lists them; their shells are ranked together.
+
+    >>> [len(pos) for pos, _ in kernel_options(family("double-au7-backbone"), 3)]
+    [25, 25, 25, 25]
+    """
     spec = fam["kernel"]
     op = getattr(kernels, spec["operation"], None)
     if op is None:
@@ -33,7 +47,9 @@ def kernel_of(fam, k):
     args = {a: evaluate(e, k=k) for a, e in spec.get("args", {}).items()}
     if any(m["k"] == k for m in fam.get("members", [])):
         args.update(member(fam, k)["kernel_args"])
-    return op(**args)
+    lists = {a: v for a, v in args.items() if isinstance(v, list)}
+    return [op(**{**args, **dict(zip(lists, values))})
+            for values in itertools.product(*lists.values())]
 
 
 def shell_rule(fam, k):
@@ -59,28 +75,35 @@ def shell_rule(fam, k):
 
 
 def frameworks(fam, k, limit=None):
-    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct."""
+    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct.
+
+    Shell rule keys read here: ``flexible_kernel``, ``windows`` (drop frameworks outside
+    the :mod:`clustergen.checks` windows) and ``max_embed`` (arrangements scored per
+    kernel, default :data:`MAX_EMBED`).
+    """
     fam = family(fam) if isinstance(fam, str) else fam
     m = member(fam, k)
-    kernel, labels = kernel_of(fam, k)
-    if len(kernel) != m["kernel_atoms"]:
-        raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)} "
-                           f"kernel atoms, series says {m['kernel_atoms']}")
     rule = shell_rule(fam, k)
-    options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
-    if not options:
-        raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
-                              f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
     # score every arrangement on the ideal (fixed) kernel, so that the kernel's own
     # springs do not blur the comparison; then shape the best ones for real
     scored = []
-    for arrangement, order in list(zip(options, orders))[:max(limit or 0, MAX_EMBED)]:
-        embedded = shell.embed(kernel, arrangement)
-        scored.append((round(embedded[-1], 2), -order, len(scored), arrangement, embedded))
+    for kernel, labels in kernel_options(fam, k):
+        if len(kernel) != m["kernel_atoms"]:
+            raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)}"
+                               f" kernel atoms, series says {m['kernel_atoms']}")
+        options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
+        embed = max(limit or 0, rule.get("max_embed", MAX_EMBED))
+        for arrangement, order in list(zip(options, orders))[:embed]:
+            embedded = shell.embed(kernel, arrangement)
+            scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
+                           embedded, kernel))
+    if not scored:
+        raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
+                              f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
     scored.sort(key=lambda item: item[:3])
     flexible = rule.get("flexible_kernel", False)
     out = []
-    for strain, neg_order, _, arrangement, embedded in scored:
+    for strain, neg_order, _, arrangement, embedded, kernel in scored:
         if limit and len(out) == limit:
             break
         if flexible:
@@ -90,6 +113,8 @@ def frameworks(fam, k, limit=None):
         atoms.info["family"] = fam["family"]
         if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
+        if rule.get("windows") and not geometry_report(atoms)["ok"]:
+            continue            # a prediction outside the issue-2 windows is no guess
         atoms.info["strain"] = strain
         atoms.info["symmetry_order"] = -neg_order
         atoms.info["motif_records"] = records

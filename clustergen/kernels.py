@@ -123,7 +123,7 @@ def cuboctahedra_rod(pairs, a=4.08):
     return pos - pos.mean(axis=0), labels
 
 
-def capped_cuboctahedra_pair(caps, a=4.20):
+def capped_cuboctahedra_pair(caps, a=4.20, au3=None):
     """Two interpenetrating cuboctahedra (the Au20 of Au28(SR)20) with square-face caps.
 
     The kernel of :func:`cuboctahedra_rod` ``(1)`` (centres A = (0,0,0), B = (1,1,0) in
@@ -133,10 +133,14 @@ def capped_cuboctahedra_pair(caps, a=4.20):
     atoms; the shell atom of the face on the side of the other centre (A + (-1,1,0),
     B + (1,-1,0)) is labelled ``shaded``: the monomer that grows with the cap arches over
     it (Au29(SR)19, Au30(SR)18). Labels: ``centre``, ``shell``, ``cap``, ``shaded``.
+    ``au3`` (an index into :func:`au3_units` of the capped kernel) adds that Au3 unit,
+    its three atoms last and labelled ``unit`` (the predicted Au36(SR)22).
 
     >>> pos, labels = capped_cuboctahedra_pair(2)
     >>> len(pos), labels.count("cap"), labels.count("shaded"), labels.count("row")
     (22, 2, 2, 2)
+    >>> len(capped_cuboctahedra_pair(2, au3=0)[0])
+    25
     """
     if caps not in (0, 1, 2):
         from .errors import ClusterGenError
@@ -156,9 +160,70 @@ def capped_cuboctahedra_pair(caps, a=4.20):
         if n < caps:
             label[cap], label[shaded] = "cap", "shaded"
     order = sorted(sites)
+    if au3 is not None:
+        # a unit atom held by fewer than two atoms of the grown-on kernel besides its
+        # partners would hang off it: every atom of the Au20-Au22 has >= 4 neighbours
+        units = au3_units(order, [label[s] for s in order], min_bonds=4)
+        if not 0 <= au3 < len(units):
+            from .errors import ClusterGenError
+            raise ClusterGenError(f"the capped Au{len(order)} has {len(units)} "
+                                  f"symmetry-distinct Au3 positions, not #{au3}")
+        order += units[au3]
+        label.update({s: "unit" for s in units[au3]})
     # centre on the pair's C2 axis (not on the centroid, which a single cap shifts)
     pos = (np.array(order, float) - [0.5, 0.5, 0.0]) * a / 2
     return pos, [label[s] for s in order]
+
+
+def au3_units(sites, labels=None, min_bonds=3):
+    """Symmetry-distinct Au3 units that can grow on an fcc kernel (integer a/2 sites).
+
+    An Au3 unit (2e, seed 000 section 2.1.1) takes three free fcc sites forming a
+    triangle: three mutual nearest neighbours (a face of an Au4 tetrahedron), or every
+    other site of a hexagon around one kernel atom (as the Au3 of the Au10 in
+    :func:`bitetrahedral_backbone`). Each of its atoms must end with at least
+    ``min_bonds`` kernel neighbours, unit partners included (3: the Au3 of the Au10).
+    Units related by a point-group operation of the labelled kernel (mirrors too:
+    enantiomers) count once. Returns lists of three site tuples, best bound first.
+
+    The best-bound unit on the Au7 is the half hexagon of the Au10:
+
+    >>> au7 = np.rint(bitetrahedral_backbone(1, a=2.0)[0]).astype(int)
+    >>> au3_units(au7)[0]
+    [(-1, 0, 1), (0, 1, -1), (1, -1, 0)]
+    """
+    sites = [tuple(int(x) for x in s) for s in sites]
+    labels = labels or [""] * len(sites)
+    taken = dict(zip(sites, labels))
+    nn = [tuple(int(x) for x in v) for v in FCC_NEIGHBOURS]
+
+    def bonds(p, extra=()):
+        return sum(tuple(np.add(p, v)) in taken or tuple(np.add(p, v)) in extra for v in nn)
+
+    free = sorted({tuple(int(x) for x in np.add(s, v)) for s in sites for v in nn} - set(taken))
+    centre = np.mean(sites, axis=0)
+    ops = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((-1, 1), repeat=3):
+            m = np.zeros((3, 3))
+            m[range(3), perm] = signs
+            img = {tuple(np.rint(m @ (np.array(s) - centre) + centre).astype(int)): lab
+                   for s, lab in taken.items()}
+            if img == taken:
+                ops.append(m)
+    units = {}
+    for tri in itertools.combinations(free, 3):
+        sq = {int(np.sum(np.subtract(p, q) ** 2)) for p, q in itertools.combinations(tri, 2)}
+        half_hexagon = sq == {6} and any(
+            all(np.sum(np.subtract(p, s) ** 2) == 2 for p in tri) for s in sites)
+        if sq != {2} and not half_hexagon:
+            continue
+        if min(bonds(p, tri) for p in tri) < min_bonds:
+            continue
+        key = min(tuple(sorted(tuple(np.rint(m @ (np.array(p) - centre) + centre).astype(int))
+                               for p in tri)) for m in ops)
+        units.setdefault(key, list(tri))
+    return sorted(units.values(), key=lambda t: (-sum(bonds(p) for p in t), sorted(t)))
 
 
 def bitetrahedral_backbone(units, a=4.20, au3="alternate"):

@@ -35,6 +35,9 @@ MIN_DIST = {("S", "S"): 3.3, ("M", "S"): 3.1, ("M", "M"): 3.0, ("K", "S"): 3.5,
             ("K", "M"): 3.1}
 SOFT_DIST = {("K", "S"): 5.0, ("K", "M"): 4.0}
 SOFT_K = 0.2
+# Atoms grown on a kernel (square-face caps, an Au3 unit): away from them the shell keeps
+# the symmetry of the kernel they grew on. A "unit" atom anchors S like a "shell" atom.
+GROWN = ("cap", "unit")
 
 
 def _law_of_cosines(a, b, angle):
@@ -518,7 +521,7 @@ def _base_rotation_maps(kernel, labels):
     are left out of the maps, so motifs on them are placed freely.
     """
     _, bonded, _ = kernel_bonds(kernel)
-    cap = np.array([lab == "cap" for lab in labels])
+    cap = np.array([lab in GROWN for lab in labels])
     base = np.flatnonzero(~cap)
     near = cap | bonded[:, cap].any(axis=1)
     maps = []
@@ -542,7 +545,7 @@ def _screw_groups(placements, kernel, rule, labels=None):
         kinds = {p.kind for p in placements}
         maps += [(kinds, dict(enumerate(int(j) for j in perm)))
                  for perm in rotation_permutations(kernel, kind=rule["symmetry"])]
-        if labels is not None and "cap" in labels and rule["symmetry"] == "rotations":
+        if labels is not None and set(GROWN) & set(labels) and rule["symmetry"] == "rotations":
             maps += [(kinds, m) for m in _base_rotation_maps(kernel, labels)]
     if not maps:
         return [[k] for k in range(len(placements))]
@@ -608,11 +611,13 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     and they may overlap the chains that cross them. Optional rule keys:
     ``max_s_by_coordination``, ``screw``,
     ``symmetry`` (``rotations``: the shell keeps every proper rotation of the kernel, and
-    away from ``cap`` atoms those of the uncapped kernel; ``inversion``), ``linear_bridges``
+    away from ``cap`` and ``unit`` atoms (:data:`GROWN`) those of the kernel without
+    them; ``inversion``), ``linear_bridges``
     (two S on one atom only as two bridging SR on opposite sides), ``crossing`` (A, chains
     keep this far apart along their whole paths) and ``clash`` (A, path overlap allowed
     between a bridging SR and a chain).
     """
+    grown, labels = labels, ["shell" if lab == "unit" else lab for lab in labels]
     eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
     placements = candidate_placements(kernel, eligible, motifs, rule, labels)
     # two motif paths closer than 2.2 A exclude each other; ``clash`` (A) may relax that
@@ -645,7 +650,7 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
                 if cn[i] <= cn_max:
                     caps[i] = n_s
                     break
-    groups = _screw_groups(placements, kernel, rule, labels)
+    groups = _screw_groups(placements, kernel, rule, grown)
     found = _search(placements, groups, conflict, eligible, motifs, tuple(rule["cover"]),
                     limit, seconds, caps)
     perms = kernel_permutations(kernel)
