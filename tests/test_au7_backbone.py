@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from ase.io import read
 
-from clustergen import shell
+from clustergen import placements
 from clustergen.analyse import analyse
 from clustergen.checks import geometry_report
 from clustergen.errors import ClusterGenError
@@ -72,7 +72,7 @@ def test_au20_framework_keeps_the_c2_of_the_dft_model(au20):
 def test_ring_candidates_follow_the_kernel_two_fold_axes():
     fam = family("au7-backbone")
     kernel, _ = kernel_of(fam, 1)
-    rings = shell.ring_placements(kernel, "octamer-ring",
+    rings = placements.ring_placements(kernel, "octamer-ring",
                                   shell_rule(fam, 1)["motifs"]["octamer-ring"])
     assert len(rings) == 3                              # D3d Au7: three C2 axes
     assert all(len(r.guess) == 16 and not r.anchors for r in rings)
@@ -215,5 +215,5 @@ def test_belt_motifs_refuse_anchors_in_line_with_the_centre():
     opposite = [i for i in range(1, 13)
                 if np.allclose(kernel[i], -kernel[1])][0]
     with pytest.raises(ClusterGenError, match="belt"):
-        shell._belt_guess(kernel, labels, 1, opposite, 4, 3.45)
+        placements._belt_guess(kernel, labels, 1, opposite, 4, 3.45)
 
