@@ -9,9 +9,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
-from relax_common import au25_model, load_line
+from relax_common import au25_model, load_line, run
 
 CHILD = r"""
 import json, sys, time
@@ -70,6 +69,4 @@ def main():
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    main()
-    print(f"benchmark wall time {time.perf_counter() - t0:.0f} s")
+    run(main)

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,3 +34,10 @@ def rattled_copies(atoms, n, first_seed=0, stdev=0.02):
         a.rattle(stdev, seed=seed)
         out.append(a)
     return out
+
+
+def run(main):
+    """Run a benchmark's ``main`` and print its wall time (the ``__main__`` of each)."""
+    t0 = time.perf_counter()
+    main()
+    print(f"benchmark wall time {time.perf_counter() - t0:.0f} s")

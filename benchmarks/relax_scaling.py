@@ -10,7 +10,7 @@ import os
 import tempfile
 import time
 
-from relax_common import au25_model, load_line, rattled_copies
+from relax_common import au25_model, load_line, rattled_copies, run
 
 
 def timed(cands, workers, steps):
@@ -45,6 +45,4 @@ def main():
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    main()
-    print(f"benchmark wall time {time.perf_counter() - t0:.0f} s")
+    run(main)

@@ -5,7 +5,6 @@ motif arrangement the shell rule allows -> restraint-FF embedding of the Au-S fr
 -> R groups -> candidates ordered by strain score (best guess first).
 """
 
-import argparse
 import itertools
 import sys
 import time
@@ -14,6 +13,7 @@ import numpy as np
 
 from . import families as fam_mod
 from . import kernels, shell
+from .analyse import analyse
 from .checks import geometry_report
 from .errors import ClusterGenError
 from .families import evaluate, family, match, member, members
@@ -45,8 +45,7 @@ def kernel_options(fam, k):
         raise ClusterGenError(f"family {fam['family']}: unknown growth operation "
                               f"'{spec['operation']}'")
     args = {a: evaluate(e, k=k) for a, e in spec.get("args", {}).items()}
-    if any(m["k"] == k for m in fam.get("members", [])):
-        args.update(member(fam, k)["kernel_args"])
+    args.update(member(fam, k)["kernel_args"])
     lists = {a: v for a, v in args.items() if isinstance(v, list)}
     return [op(**{**args, **dict(zip(lists, values))})
             for values in itertools.product(*lists.values())]
@@ -87,12 +86,12 @@ def frameworks(fam, k, limit=None):
     # score every arrangement on the ideal (fixed) kernel, so that the kernel's own
     # springs do not blur the comparison; then shape the best ones for real
     scored = []
+    embed = max(limit or 0, rule.get("max_embed", MAX_EMBED))
     for kernel, labels in kernel_options(fam, k):
         if len(kernel) != m["kernel_atoms"]:
             raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)}"
                                f" kernel atoms, series says {m['kernel_atoms']}")
         options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
-        embed = max(limit or 0, rule.get("max_embed", MAX_EMBED))
         for arrangement, order in list(zip(options, orders))[:embed]:
             embedded = shell.embed(kernel, arrangement)
             scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
@@ -110,7 +109,7 @@ def frameworks(fam, k, limit=None):
             embedded = shell.embed(kernel, arrangement, flexible_kernel=flexible)
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
-        atoms.info["family"] = fam["family"]
+        atoms.info["family"] = fam["family"]    # the analyser reads its convention from it
         if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
         if rule.get("windows") and not geometry_report(atoms)["ok"]:
@@ -136,7 +135,6 @@ def _sound(atoms):
 def _reads_back(atoms, motifs):
     """The analyser finds the intended motifs and roles in the framework: a chain bent
     onto a neighbour's S, or a ring broken open, is not the arrangement asked for."""
-    from .analyse import analyse
     result = analyse(atoms)
     return result.inventory == motifs and list(result.roles) == list(atoms.arrays["role"])
 

@@ -274,3 +274,62 @@ def bitetrahedral_backbone(units, a=4.20, au3="alternate"):
         sites[-3:] = [(1, -1, 0), (1, 0, -1), (2, 0, 0)]
         labels[-3:] = ["waist", "waist", "cap"]
     return np.array(sites, float) * a / 2, labels
+
+
+# Symmetry of a kernel: atom permutations under its point group (the shell engine keeps
+# arrangements symmetry-distinct with them and lays motifs along its axes).
+
+def kernel_permutations(kernel, tolerance=0.1):
+    """Permutations of kernel atoms under its point-group operations (identity first)."""
+    from pymatgen.core import Molecule
+    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
+
+    mol = Molecule(["Au"] * len(kernel), kernel - kernel.mean(axis=0))
+    ops = PointGroupAnalyzer(mol, tolerance=tolerance).get_symmetry_operations()
+    x = mol.cart_coords
+    perms = [np.arange(len(kernel))]
+    for op in ops:
+        y = op.operate_multi(x)
+        d = np.linalg.norm(y[:, None] - x[None], axis=-1)
+        p = d.argmin(axis=1)
+        if d[np.arange(len(x)), p].max() < 0.3 and len(set(p)) == len(p):
+            perms.append(p)
+    return np.unique(np.array(perms), axis=0)
+
+
+def screw_map(kernel, angle, tol=0.3):
+    """Partial permutation of kernel atoms under a screw along z through the centroid.
+
+    Rotation by ``angle`` degrees plus a shift of one atomic layer (the smallest z
+    spacing). Returns ``{i: j}`` for the atoms whose image is a kernel atom.
+    """
+    z = np.unique(np.round(kernel[:, 2], 2))
+    shift = np.diff(z).min()
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    centre = kernel.mean(axis=0)
+    x = kernel - centre
+    image = x @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]).T + [0, 0, shift]
+    d = np.linalg.norm(image[:, None] - x[None], axis=-1)
+    return {i: int(d[i].argmin()) for i in range(len(x)) if d[i].min() < tol}
+
+
+def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
+    """Permutations of kernel atoms under the proper rotations of its point group.
+
+    The chiral subgroup: a shell that keeps all of them is as symmetric as a chiral
+    (handed) cluster can be on that kernel, e.g. D2 on the D2h Au20 of Au28(SR)20.
+    ``kind="inversion"`` gives the inversion instead (if the kernel has one): the
+    centrosymmetric shell of [Au23(SR)16]-.
+    """
+    x = kernel - kernel.mean(axis=0)
+    out = []
+    for p in kernel_permutations(kernel, tolerance):
+        if kind == "inversion":
+            if np.allclose(x[p], -x, atol=0.3):
+                out.append(p)
+            continue
+        # the rotation part of the operation, fitted to the permutation (Kabsch)
+        u, _, vt = np.linalg.svd(x.T @ x[p])
+        if np.linalg.det(u @ vt) > 0:
+            out.append(p)
+    return out

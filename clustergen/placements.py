@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ClusterGenError
+from .kernels import rotation_permutations
 from .model import motif_size
 
 # Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
@@ -27,6 +28,7 @@ ANGLE_KSK = 95.0        # kernel Au-S-kernel Au at a bridging SR (91-100)
 BOND_AURO = 2.85        # monomer Au seated on a kernel atom (Au29, Au30: 2.81-2.83)
 ANGLE_KSAU_SEATED = 98.0   # kernel Au-S-staple Au of a seated monomer (96-100)
 SPAN_SEATED = 5.6       # anchor distance of a seated monomer, a 2-nn row (5.60-5.64)
+
 
 def _law_of_cosines(a, b, angle):
     return float(np.sqrt(a * a + b * b - 2 * a * b * np.cos(np.radians(angle))))
@@ -204,8 +206,7 @@ def _fold_point(kernel, normals, bonded, i, j, atom, dist):
     round (bonded to i, j and ``atom``, as in :func:`_lean`): beside the cap, over the
     corner's side (a path guess: 2.0 A from the middle Au of Au21(SR)15, DFT model b).
     """
-    cn = bonded.sum(axis=1)
-    corner = [c for c in np.flatnonzero(bonded[i] & bonded[j] & bonded[atom]) if cn[c] < 12]
+    corner = [c for c in _corners(bonded, i, j) if bonded[c, atom]]
     n = normals[corner[0]] if corner else normals[atom]
     return kernel[atom] + dist * n
 
@@ -232,17 +233,22 @@ def _lean(i, j, bonded, labels, label, dist):
     12 kernel neighbours); an atom labelled ``label`` (e.g. a cap) bonded to that corner
     holds the chain's middle metal at ``dist`` (aurophilic contact).
 
-    >>> import numpy as np
     >>> bonded = np.array([[0, 1, 1, 0], [1, 0, 1, 1], [1, 1, 0, 0], [0, 1, 0, 0]], bool)
     >>> _lean(0, 2, bonded, ["shell", "shell", "shell", "cap"], "cap", 3.0)
     (3, 3.0)
     """
-    cn = bonded.sum(axis=1)
-    for corner in np.flatnonzero(bonded[i] & bonded[j]):
+    for corner in _corners(bonded, i, j):
         on = [int(q) for q in np.flatnonzero(bonded[corner]) if labels[q] == label]
-        if cn[corner] < 12 and on:
+        if on:
             return on[0], float(dist)
     return None
+
+
+def _corners(bonded, i, j):
+    """Surface atoms (fewer than 12 kernel neighbours) bonded to both anchors i and j:
+    what a chain from i to j wraps round."""
+    cn = bonded.sum(axis=1)
+    return [int(c) for c in np.flatnonzero(bonded[i] & bonded[j]) if cn[c] < 12]
 
 
 def _angles_by_coordination(angles, cn_i, cn_j):
@@ -270,7 +276,6 @@ def _seat(kernel, i, j, dnn):
 
 def _two_fold_axes(kernel):
     """Unit axes of the kernel's proper two-fold rotations (fitted to its permutations)."""
-    from .shell import rotation_permutations    # the shell's symmetry half imports us
     x = kernel - kernel.mean(axis=0)
     axes = []
     for p in rotation_permutations(kernel):
