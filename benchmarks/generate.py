@@ -5,8 +5,8 @@ Run: python benchmarks/generate.py     (target from issue 2: the grow run < 60 s
 
 import time
 
-from clustergen.families import families, members
-from clustergen.generate import build, grow
+from clustergen.generation.families import families, members
+from clustergen.generation.generate import build, grow
 
 
 def main():

@@ -14,8 +14,8 @@ from relax_common import au25_model, load_line, run
 
 CHILD = r"""
 import json, sys, time
-from clustergen.model import read_candidates
-from clustergen.relax import blas_in_use, calculator, _thread_limit
+from clustergen.core.model import read_candidates
+from clustergen.compute.relax import blas_in_use, calculator, _thread_limit
 import tblite.ase
 atoms = read_candidates(sys.argv[1])[0]
 times = []
@@ -31,7 +31,7 @@ print(json.dumps({"blas": blas_in_use(), "energy": energy, "times": times}))
 
 
 def single_point(path, repeat, preload):
-    from clustergen.executor import THREAD_VARIABLES
+    from clustergen.compute.executor import THREAD_VARIABLES
 
     env = dict(os.environ, **{v: "1" for v in THREAD_VARIABLES})
     env.pop("LD_PRELOAD", None)
@@ -43,8 +43,8 @@ def single_point(path, repeat, preload):
 
 
 def main():
-    from clustergen.executor import openblas_path
-    from clustergen.model import write_candidates
+    from clustergen.compute.executor import openblas_path
+    from clustergen.core.model import write_candidates
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)

@@ -8,14 +8,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def au25_model():
-    """A built [Au25(SCH3)18]- (clustergen.generate.build), or the structure in
+    """A built [Au25(SCH3)18]- (clustergen.generation.generate.build), or the structure in
     ``$CLUSTERGEN_BENCH_XYZ`` when given (extxyz with charge/multiplicity info)."""
-    from clustergen.model import read_candidates
+    from clustergen.core.model import read_candidates
 
     path = os.environ.get("CLUSTERGEN_BENCH_XYZ")
     if path:
         return read_candidates(path)[0]
-    from clustergen.generate import build
+    from clustergen.generation.generate import build
 
     return build("[Au25(SR)18]-", ligand="SCH3", isomers=1)[0]
 

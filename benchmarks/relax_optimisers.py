@@ -17,8 +17,8 @@ REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 
 
 def main():
-    from clustergen import executor
-    from clustergen.relax import relax_one
+    from clustergen.compute import executor
+    from clustergen.compute.relax import relax_one
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--optimisers", nargs="+",
@@ -46,7 +46,7 @@ def main():
         out, rec = results[name]
         rmsd = ""
         if ref is not None:
-            from clustergen.compare import framework_rmsd
+            from clustergen.analysis.compare import framework_rmsd
 
             rmsd = f"{framework_rmsd(out, ref):.3f}"
         print(f"{name:15s} {rec['status']:17s} {rec['steps']:5d} {rec['wall']:7.1f} "

@@ -1,4 +1,4 @@
-"""Overhead of ``clustergen.relax`` (Dask worker, db writes, trajectories, topology check)
+"""Overhead of ``clustergen.compute.relax`` (Dask worker, db writes, trajectories, topology check)
 over bare tblite + ASE FIRE calls on the same structures and the same number of steps.
 Both sides run single-threaded with OpenBLAS preloaded.  Goal: <= 5 %.
 
@@ -23,8 +23,8 @@ BARE = r"""
 import sys
 from ase.optimize import FIRE
 from tblite.ase import TBLite
-from clustergen.model import read_candidates
-from clustergen.relax import _thread_limit
+from clustergen.core.model import read_candidates
+from clustergen.compute.relax import _thread_limit
 cands = read_candidates(sys.argv[1])
 with _thread_limit(1):
     for atoms in cands:
@@ -43,7 +43,7 @@ def cpu_children():
 
 def bare(path, steps):
     """Wall and CPU time of the whole bare process (imports included, as for relax)."""
-    from clustergen.executor import worker_environ
+    from clustergen.compute.executor import worker_environ
 
     env = dict(os.environ, **worker_environ())
     c, t = cpu_children(), time.perf_counter()
@@ -54,7 +54,7 @@ def bare(path, steps):
 
 def pipeline(cands, steps, workdir):
     """Wall time of relax() including cluster start and stop; CPU of every process."""
-    from clustergen.relax import relax
+    from clustergen.compute.relax import relax
 
     db = os.path.join(workdir, f"r{time.time_ns()}.db")
     c, t = cpu_children(), time.perf_counter()
@@ -63,7 +63,7 @@ def pipeline(cands, steps, workdir):
 
 
 def main():
-    from clustergen.model import write_candidates
+    from clustergen.core.model import write_candidates
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", type=int, default=3)

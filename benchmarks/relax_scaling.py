@@ -14,7 +14,7 @@ from relax_common import au25_model, load_line, rattled_copies, run
 
 
 def timed(cands, workers, steps):
-    from clustergen.relax import relax
+    from clustergen.compute.relax import relax
 
     db = os.path.join(tempfile.mkdtemp(prefix="clustergen-scaling-"), "r.db")
     t = time.perf_counter()

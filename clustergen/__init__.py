@@ -10,21 +10,20 @@
 
 from importlib import import_module
 
-from .errors import ClusterGenError
-from .formula import parse as parse_formula
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.formula import parse as parse_formula
 
 __version__ = "0.1.0"
 
 # public name -> module; loaded on first use so `import clustergen` stays light
 _LAZY = {
-    "build": "generate", "grow": "generate",
+    "build": "generation.generate", "grow": "generation.generate",
     "write_deck": "dft", "write_decks": "dft",
-    "view": "viz", "render": "viz", "init_notebook": "viz",
-    "framework_rmsd": "compare",
-    # these two modules are callable (clustergen._callable): importing them rebinds the
-    # name to the module, which then calls the function
-    "analyse": "analyse", "assign_roles": "analyse", "relax": "relax",
-    "read_candidates": "model", "write_candidates": "model",
+    "view": "visual.viz", "render": "visual.viz", "init_notebook": "visual.viz",
+    "framework_rmsd": "analysis.compare",
+    "analyse": "analysis.analyse", "assign_roles": "analysis.analyse",
+    "relax": "compute.relax",
+    "read_candidates": "core.model", "write_candidates": "core.model",
 }
 __all__ = ["ClusterGenError", "parse_formula", "__version__", *_LAZY]
 

@@ -1,6 +1,6 @@
 """Small gold thiolates for fast tblite tests (built here, not read from references)."""
 import numpy as np
-from clustergen.model import make_cluster
+from clustergen.core.model import make_cluster
 
 AU_S, S_C, C_H, S_H = 2.30, 1.82, 1.09, 1.35
 

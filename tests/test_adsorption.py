@@ -9,11 +9,11 @@ from ase.calculators.emt import EMT
 from ase.cluster import Icosahedron, Octahedron
 from ase.io import write
 
-from clustergen.adsorption import (adsorbate_spec, adsorption_sites, exposed_atoms,
+from clustergen.screen.adsorption import (adsorbate_spec, adsorption_sites, exposed_atoms,
                                    final_site, place, screen)
-from clustergen.dopants import substitute
-from clustergen.errors import ClusterGenError
-from clustergen.model import read_candidates, write_candidates
+from clustergen.screen.dopants import substitute
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import read_candidates, write_candidates
 from dopant_structures import au13, au25_framework, run_cli
 
 
@@ -178,7 +178,7 @@ def test_eads_is_complex_minus_parts():
 
 
 def _run(argv, monkeypatch):
-    return run_cli(argv, monkeypatch, "clustergen.adsorption")
+    return run_cli(argv, monkeypatch, "clustergen.screen.adsorption")
 
 
 def test_cli_lists_sites(tmp_path, monkeypatch, capsys):

@@ -1,4 +1,4 @@
-"""Tests of clustergen.analyse: kernel / staple / ligand split, motif inventory and N*.
+"""Tests of clustergen.analysis.analyse: kernel / staple / ligand split, motif inventory and N*.
 
 Toy structures are built here from geometry (an Au13 icosahedron, centre-vertex 2.80 A, with
 staples placed on it at Au-S 2.33-2.40 A, linear S-Au-S); each builder checks its own bond
@@ -16,11 +16,11 @@ from ase import Atoms
 from ase.cluster import Octahedron
 from scipy.optimize import brentq
 
-from clustergen import model
-from clustergen.analyse import analyse, assign_roles
+from clustergen.core import model
+from clustergen.analysis.analyse import analyse, assign_roles
 from clustergen.cli import main
-from clustergen.errors import ClusterGenError
-from clustergen.formula import parse
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.formula import parse
 
 REFERENCE = Path(__file__).resolve().parents[1] / "structures" / "reference"
 AU_S_KERNEL, AU_S_STAPLE = 2.40, 2.33
@@ -433,7 +433,7 @@ def test_reference_structures_analyse_fast():
 
 
 def test_convention_follows_the_family_label():
-    from clustergen.data import load, template_files
+    from clustergen.core.data import load, template_files
 
     families = {load(f).get("family"): load(f) for f in template_files()
                 if isinstance(load(f), dict)}

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from clustergen.analyse import analyse
-from clustergen.generate import build
+from clustergen.analysis.analyse import analyse
+from clustergen.generation.generate import build
 
 
 def _bend(atoms, metal, angle):

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from clustergen import shell
-from clustergen.analyse import analyse
-from clustergen.checks import geometry_report
-from clustergen.compare import framework_rmsd
-from clustergen.families import family, member
-from clustergen.generate import build, kernel_options, shell_rule
-from clustergen.kernels import au3_units, bitetrahedral_backbone, capped_cuboctahedra_pair
-from clustergen.model import motif_size, motif_thiolates
+from clustergen.generation import shell
+from clustergen.analysis.analyse import analyse
+from clustergen.analysis.checks import geometry_report
+from clustergen.analysis.compare import framework_rmsd
+from clustergen.generation.families import family, member
+from clustergen.generation.generate import build, kernel_options, shell_rule
+from clustergen.generation.kernels import au3_units, bitetrahedral_backbone, capped_cuboctahedra_pair
+from clustergen.core.model import motif_size, motif_thiolates
 
 FAM = "double-au7-backbone"
 AU36 = {"trimer": 3, "monomer": 2, "bridging": 6}

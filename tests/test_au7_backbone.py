@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from ase.io import read
 
-from clustergen import placements
-from clustergen.analyse import analyse
-from clustergen.checks import geometry_report
-from clustergen.errors import ClusterGenError
-from clustergen.generate import build, frameworks, kernel_of, shell_rule
-from clustergen.families import family, member
-from clustergen.kernels import bitetrahedral_backbone
-from clustergen.model import format_motifs, motif_size, motif_thiolates, parse_motifs
-from clustergen.symmetry import point_group
+from clustergen.generation import placements
+from clustergen.analysis.analyse import analyse
+from clustergen.analysis.checks import geometry_report
+from clustergen.core.errors import ClusterGenError
+from clustergen.generation.generate import build, frameworks, kernel_of, shell_rule
+from clustergen.generation.families import family, member
+from clustergen.generation.kernels import bitetrahedral_backbone
+from clustergen.core.model import format_motifs, motif_size, motif_thiolates, parse_motifs
+from clustergen.core.symmetry import point_group
 
 REF = Path(__file__).resolve().parents[1] / "structures" / "reference"
 

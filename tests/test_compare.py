@@ -8,8 +8,8 @@ from ase import Atoms
 from ase.io import read
 from scipy.spatial.transform import Rotation
 
-from clustergen.compare import align_frameworks, framework_rmsd
-from clustergen.errors import ClusterGenError
+from clustergen.analysis.compare import align_frameworks, framework_rmsd
+from clustergen.core.errors import ClusterGenError
 
 REFERENCE = Path(__file__).resolve().parents[1] / "structures" / "reference"
 
@@ -117,7 +117,7 @@ def test_cli_compare_prints_rmsd_per_frame(tmp_path, capsys):
 
     from ase.io import write
 
-    from clustergen.compare import register_cli
+    from clustergen.cli.compare import register_cli
 
     a = random_cluster(seed=11)
     b, _ = scrambled(a, seed=12)

@@ -17,9 +17,9 @@ from ase.io import read
 from clustergen.cli import main
 from clustergen.dft import read_top, resolve, write_deck, write_decks
 from clustergen.dft.settings import codes
-from clustergen.errors import ClusterGenError
-from clustergen.generate import build
-from clustergen.model import write_candidates
+from clustergen.core.errors import ClusterGenError
+from clustergen.generation.generate import build
+from clustergen.core.model import write_candidates
 
 CP2K = shutil.which("cp2k.psmp") or shutil.which("cp2k.popt") or shutil.which("cp2k")
 CP2K_DATA = "/usr/share/cp2k"

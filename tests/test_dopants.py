@@ -8,12 +8,13 @@ import pytest
 from ase.calculators.emt import EMT
 from ase.optimize import FIRE
 
-from clustergen.dopants import (KB, boltzmann, enumerate_dopings, format_table,
-                                priors, screen, substitute, summary)
-from clustergen.errors import ClusterGenError
-from clustergen.model import dopant_mask, read_candidates, write_candidates
-from clustergen.sites import CLASSES
-from clustergen.symmetry import burnside_count, framework_permutations, site_permutations
+from clustergen.cli.common import format_table
+from clustergen.screen.dopants import (KB, boltzmann, enumerate_dopings, priors, screen,
+                                       substitute, summary)
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import dopant_mask, read_candidates, write_candidates
+from clustergen.analysis.sites import CLASSES
+from clustergen.core.symmetry import burnside_count, framework_permutations, site_permutations
 from dopant_structures import au13, au25_framework, run_cli
 
 
@@ -162,7 +163,7 @@ def test_failed_relaxation_is_listed_without_population():
 
 
 def _run(argv, monkeypatch):
-    return run_cli(argv, monkeypatch, "clustergen.dopants")
+    return run_cli(argv, monkeypatch, "clustergen.screen.dopants")
 
 
 def test_cli_enumerates_a_structure_file(tmp_path, monkeypatch, capsys):
@@ -199,7 +200,7 @@ def test_table_format():
 
 @pytest.mark.slow
 def test_gfn1_screening_of_pt_in_au13(tmp_path):
-    """Real pipeline: GFN1-xTB relaxations through clustergen.relax, stored in a db."""
+    """Real pipeline: GFN1-xTB relaxations through clustergen.compute.relax, stored in a db."""
     pytest.importorskip("tblite")
     base = au13()
     base.info.update(charge=0, formula="Au13", nstar=13, multiplicity=2)
@@ -218,7 +219,7 @@ def test_gfn1_screening_of_pt_in_au13(tmp_path):
 
 @pytest.fixture(scope="module")
 def built_au25():
-    generate = pytest.importorskip("clustergen.generate")
+    generate = pytest.importorskip("clustergen.generation.generate")
     return generate.build("[Au25(SR)18]0", ligand="SCH3", isomers=1)[0]
 
 

@@ -11,8 +11,9 @@ import time
 import cloudpickle
 import pytest
 
-from clustergen import executor, store
-from clustergen.model import write_candidates
+from clustergen.compute import executor
+from clustergen.compute import store
+from clustergen.core.model import write_candidates
 from relax_toys import au2_sh2, au4_sh4, au_sch3_2, rattled
 
 # Functions of this test module must reach the spawned workers by value.
@@ -39,7 +40,7 @@ def test_worker_environment_is_single_threaded_with_openblas(monkeypatch):
 
 
 def test_local_cluster_with_two_workers(tmp_path):
-    from clustergen.relax import relax
+    from clustergen.compute.relax import relax
 
     cands = [au_sch3_2(), au2_sh2(), au4_sh4(), rattled(au4_sh4(), 1)]
     out = relax(cands, db=tmp_path / "r.db", workers=2, progress=False)
@@ -124,7 +125,7 @@ def test_existing_scheduler_by_address(tmp_path):
     """--scheduler: the tasks go to a cluster someone else started."""
     from dask.distributed import LocalCluster
 
-    from clustergen.relax import relax
+    from clustergen.compute.relax import relax
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                       dashboard_address="127.0.0.1:0") as cluster:

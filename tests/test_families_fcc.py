@@ -11,13 +11,13 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from clustergen import shell
-from clustergen.errors import ClusterGenError
-from clustergen.families import family, member
-from clustergen.generate import build, frameworks, kernel_of, shell_rule
-from clustergen.kernels import (bitetrahedral_backbone, capped_cuboctahedra_pair,
+from clustergen.generation import shell
+from clustergen.core.errors import ClusterGenError
+from clustergen.generation.families import family, member
+from clustergen.generation.generate import build, frameworks, kernel_of, shell_rule
+from clustergen.generation.kernels import (bitetrahedral_backbone, capped_cuboctahedra_pair,
                                 cuboctahedra_rod)
-from clustergen.symmetry import point_group
+from clustergen.core.symmetry import point_group
 
 
 def degrees(pos, cutoff=1.2):

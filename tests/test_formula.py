@@ -2,8 +2,8 @@
 
 import pytest
 
-from clustergen.errors import ClusterGenError
-from clustergen.formula import parse
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.formula import parse
 
 
 @pytest.mark.parametrize("text, metals, ligands, charge, nstar, mult", [

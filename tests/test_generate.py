@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clustergen.analyse import analyse
-from clustergen.checks import geometry_report
-from clustergen.compare import framework_rmsd
-from clustergen.families import families, member, members
-from clustergen.generate import build, grow
-from clustergen.model import motif_size, motif_thiolates, read_candidates, write_candidates
-from clustergen.symmetry import point_group
+from clustergen.analysis.analyse import analyse
+from clustergen.analysis.checks import geometry_report
+from clustergen.analysis.compare import framework_rmsd
+from clustergen.generation.families import families, member, members
+from clustergen.generation.generate import build, grow
+from clustergen.core.model import motif_size, motif_thiolates, read_candidates, write_candidates
+from clustergen.core.symmetry import point_group
 
 REF = Path(__file__).resolve().parents[1] / "structures" / "reference"
 LISTED = [(name, m["k"]) for name, fam in families().items() for m in fam["members"]
@@ -163,7 +163,7 @@ def test_neutral_au25_is_a_doublet_and_spin_choice_is_checked():
     a = build("Au25(SR)18", ligand="SH", isomers=1)[0]
     assert a.info["charge"] == 0 and a.info["nstar"] == 7 and a.info["multiplicity"] == 2
     assert build("Au25(SR)18", ligand="SH", isomers=1, multiplicity=4)[0].info["multiplicity"] == 4
-    from clustergen.errors import ClusterGenError
+    from clustergen.core.errors import ClusterGenError
     with pytest.raises(ClusterGenError, match="impossible"):
         build("Au25(SR)18", ligand="SH", isomers=1, multiplicity=1)
 
@@ -187,7 +187,7 @@ def test_families_list_known_and_predicted_members():
     assert statuses == {"known", "predicted"}
     for name, fam in fs.items():
         for m in fam["members"]:       # listed formulas agree with the series rule
-            from clustergen.formula import parse
+            from clustergen.core.formula import parse
             assert member(fam, m["k"])["formula"] == parse(m["formula"])
 
 

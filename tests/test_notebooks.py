@@ -2,7 +2,7 @@
 
 Each notebook runs in a fresh kernel in a temporary directory (the files it writes stay
 out of the repository).  Notebooks that use the generator are skipped, with the reason,
-while ``clustergen.generate`` is not in the checkout.
+while ``clustergen.generation.generate`` is not in the checkout.
 """
 
 import importlib.util
@@ -39,9 +39,9 @@ def test_notebook_executes_without_errors(path, tmp_path):
     pytest.importorskip("ipykernel")
     nb = nbformat.read(path, as_version=4)
     source = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
-    if "clustergen.generate" in source and importlib.util.find_spec("clustergen.generate") is None:
-        pytest.skip("clustergen.generate (build/grow) is not in this checkout yet")
-    if "clustergen.relax" in source:
+    if "clustergen.generation.generate" in source and importlib.util.find_spec("clustergen.generation.generate") is None:
+        pytest.skip("clustergen.generation.generate (build/grow) is not in this checkout yet")
+    if "clustergen.compute.relax" in source:
         pytest.importorskip("tblite", reason="GFN-xTB relaxations need tblite")
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                                      resources={"metadata": {"path": str(tmp_path)}})

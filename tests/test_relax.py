@@ -7,11 +7,11 @@ import pytest
 
 pytest.importorskip("tblite")
 
-from clustergen import relax as rx  # noqa: E402
-from clustergen import store  # noqa: E402
+from clustergen.compute import relax as rx  # noqa: E402
+from clustergen.compute import store  # noqa: E402
 from clustergen.cli import main  # noqa: E402
-from clustergen.errors import ClusterGenError  # noqa: E402
-from clustergen.model import read_candidates, write_candidates  # noqa: E402
+from clustergen.core.errors import ClusterGenError  # noqa: E402
+from clustergen.core.model import read_candidates, write_candidates  # noqa: E402
 from relax_toys import au2_sh2, au4_sh4, au_sch3_2, hs_pair  # noqa: E402
 
 
@@ -95,13 +95,13 @@ def test_check_topology_sees_broken_bonds_and_lost_fragments():
 
 
 def test_inventory_change_is_reported(monkeypatch):
-    """The motif inventory comes from clustergen.analyse; a different one is a problem."""
+    """The motif inventory comes from clustergen.analysis.analyse; a different one is a problem."""
     import types
 
     calls = iter([{"dimer": 6}, {"dimer": 5, "monomer": 1}])
     fake = types.SimpleNamespace(analyse=lambda atoms, **kw: types.SimpleNamespace(roles=None,
         inventory=next(calls)))
-    monkeypatch.setitem(__import__("sys").modules, "clustergen.analyse", fake)
+    monkeypatch.setitem(__import__("sys").modules, "clustergen.analysis.analyse", fake)
     a = au_sch3_2()
     assert rx.check_topology(a, a.copy()) == ["motif inventory dimer:6 -> monomer:1,dimer:5"]
 
@@ -175,7 +175,7 @@ def test_default_trajectory_directory_sits_beside_the_db(tmp_path):
     import clustergen
 
     db = tmp_path / "r.db"
-    # the module is callable: clustergen.relax(...) is clustergen.relax.relax(...)
+    # the module is callable: clustergen.relax(...) is clustergen.compute.relax.relax(...)
     [out] = clustergen.relax(au_sch3_2(), db=db, workers=0, progress=False)
     traj = f"{db}.traj/{out.info['cid']}.traj"
     assert os.path.exists(traj)
@@ -198,9 +198,9 @@ def test_built_au25_relaxes_with_staples_intact(tmp_path):
 
     from ase.io import read
 
-    generate = pytest.importorskip("clustergen.generate")
-    from clustergen.analyse import analyse
-    from clustergen.compare import framework_rmsd
+    generate = pytest.importorskip("clustergen.generation.generate")
+    from clustergen.analysis.analyse import analyse
+    from clustergen.analysis.compare import framework_rmsd
 
     [au25] = generate.build("[Au25(SR)18]-", ligand="SCH3", isomers=1)
     t = time.perf_counter()
@@ -240,7 +240,7 @@ def test_relaxed_double_helix_member_keeps_its_topology_label():
     """A built Au36 moved slightly (as a relaxation moves it) is not a topology change:
     the comparison uses the local analyser convention, not Au-Au contact counts."""
     import numpy as np
-    from clustergen.generate import build
+    from clustergen.generation.generate import build
 
     a = build("Au36(SR)24", ligand="SH", isomers=1)[0]
     b = a.copy()

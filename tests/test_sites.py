@@ -8,9 +8,9 @@ import pytest
 from ase.cluster import Icosahedron, Octahedron
 from ase.io import read
 
-from clustergen.errors import ClusterGenError
-from clustergen.model import make_cluster
-from clustergen.sites import CLASSES, class_counts, hull_depth, site_classes
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import make_cluster
+from clustergen.analysis.sites import CLASSES, class_counts, hull_depth, site_classes
 from dopant_structures import au13, au25_framework, biicosahedron
 
 
@@ -82,7 +82,7 @@ def test_no_roles_and_no_analyser_is_a_clear_error(monkeypatch):
     atoms = au25_framework()
     del atoms.arrays["role"]
     import sys
-    monkeypatch.setitem(sys.modules, "clustergen.analyse", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "clustergen.analysis.analyse", None)  # as if not installed
     with pytest.raises(ClusterGenError, match="no 'role' array"):
         site_classes(atoms)
 
@@ -93,7 +93,7 @@ def test_bare_au13_without_roles():
 
 
 def test_without_roles_the_analyser_finds_the_kernel():
-    pytest.importorskip("clustergen.analyse")
+    pytest.importorskip("clustergen.analysis.analyse")
     atoms = au25_framework()
     with_roles = site_classes(atoms)
     del atoms.arrays["role"]
@@ -132,6 +132,6 @@ def reference(name, **info):
 ])
 def test_site_classes_of_published_structures(name, family, expected):
     """Validation against published coordinates (roles from the analyser)."""
-    pytest.importorskip("clustergen.analyse")
+    pytest.importorskip("clustergen.analysis.analyse")
     atoms = reference(name, **({"family": family} if family else {}))
     assert class_counts(site_classes(atoms)) == expected

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from ase.calculators.singlepoint import SinglePointCalculator
 
-from clustergen import store
+from clustergen.compute import store
 from clustergen.cli import main
-from clustergen.errors import ClusterGenError
-from clustergen.model import read_candidates, write_candidates
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import read_candidates, write_candidates
 from relax_toys import au2_sh2, au4_sh4, au_sch3_2
 
 SETTINGS = {"method": "GFN1-xTB", "fmax": 0.05, "optimiser": "FIRE", "tblite": {}}

@@ -9,9 +9,9 @@ import pytest
 from ase import Atoms
 from ase.cluster import Icosahedron, Octahedron
 
-from clustergen.errors import ClusterGenError
+from clustergen.core.errors import ClusterGenError
 from dopant_structures import au25_framework
-from clustergen.symmetry import (bond_graph, burnside_count, distinct_substitutions,
+from clustergen.core.symmetry import (bond_graph, burnside_count, distinct_substitutions,
                                  framework_permutations, point_group, site_orbits,
                                  site_permutations, subset_orbits,
                                  symmetry_operations)
@@ -242,7 +242,7 @@ def _reference(name):
     ("au38_sr24_dft", 1, 6, 8),
 ])
 def test_graph_symmetry_of_published_structures(name, geometric, graph, singles):
-    pytest.importorskip("clustergen.analyse")
+    pytest.importorskip("clustergen.analysis.analyse")
     atoms = _reference(name)
     assert len(framework_permutations(atoms, tolerance=0.3)) == geometric
     images = framework_permutations(atoms, method="graph")

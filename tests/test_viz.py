@@ -1,4 +1,4 @@
-"""Views, pages and figures of clustergen.viz / figure / palette.
+"""Views, pages and figures of clustergen.visual.viz / figure / palette.
 
 The browser tests open the rendered HTML in headless Chromium with the network closed and
 count screenshot pixels near each role colour: the cluster must really be drawn, in the
@@ -16,10 +16,12 @@ from ase import Atoms
 from ase.cluster import Icosahedron
 
 import py3Dmol
-from clustergen import palette, viewer, viz
+from clustergen.visual import palette
+from clustergen.visual import viewer
+from clustergen.visual import viz
 from clustergen.cli import main
-from clustergen.errors import ClusterGenError
-from clustergen.model import make_cluster, write_candidates
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import make_cluster, write_candidates
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -257,7 +259,7 @@ def test_db_view_selects_rows_and_restores_roles(toy, tmp_path):
     import ase.db
 
     path = tmp_path / "results.db"
-    with ase.db.connect(str(path)) as db:  # the layout of clustergen.store.write_result
+    with ase.db.connect(str(path)) as db:  # the layout of clustergen.compute.store.write_result
         db.write(toy, status="converged", cluster="first", gap=1.2,
                  data={"role": toy.arrays["role"].tolist(), "info": {"family": "toy"}})
         db.write(Icosahedron("Au", 2), status="failed", cluster="Au13")
@@ -361,7 +363,7 @@ def test_notebook_views_render_offline_after_execution(toy, tmp_path):
     write_candidates(tmp_path / "toy.extxyz", [toy])
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in (
-        "from clustergen.model import read_candidates\nimport clustergen.viz as viz\n"
+        "from clustergen.core.model import read_candidates\nimport clustergen.visual.viz as viz\n"
         f"atoms = read_candidates({str(tmp_path / 'toy.extxyz')!r})[0]",
         "viz.view(atoms, width=400, height=300)",
         "viz.view(atoms, width=400, height=300, kernel_only=True)")]
@@ -383,7 +385,7 @@ def test_notebook_views_render_offline_after_execution(toy, tmp_path):
 # ------------------------------------------------------------------ static figures
 
 def test_png_figure_in_role_colours(toy, tmp_path):
-    from clustergen import figure
+    from clustergen.visual import figure
 
     png = tmp_path / "toy.png"
     figure.save([toy], png, legend=False)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from clustergen import cli, relax as relax_mod
+from clustergen import cli
+from clustergen.compute import relax as relax_mod
 from clustergen import workflow as wf_mod
-from clustergen.errors import ClusterGenError
+from clustergen.core.errors import ClusterGenError
 
 TINY = """
 name: tiny
@@ -72,7 +73,7 @@ def test_first_run_outputs_physics(first_run):
     assert [r["survivor"] for r in rows] == ["yes", "no"]
     assert rows[1]["reason"] == "not in top 1"
     # the store holds both relaxations; its rows are the ranking's
-    from clustergen.store import rows as stored
+    from clustergen.compute.store import rows as stored
     assert {r["cid"] for r in stored(str(run_dir / "results.db"))} == {r["cid"] for r in rows}
 
 
@@ -194,9 +195,6 @@ def test_ranking_csv_round_trip(tmp_path):
 # ---------------------------------------------------------------- validation
 
 def _cli(argv, capsys, monkeypatch):
-    if "clustergen.workflow" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES",
-                            cli.COMMAND_MODULES + ("clustergen.workflow",))
     status = cli.main(argv)
     return status, capsys.readouterr().err
 

@@ -13,9 +13,8 @@ file is written.  Charge and multiplicity come from the candidate.
 True
 """
 
-from .batch import read_top, register_cli, write_decks
+from .batch import read_top, write_decks
 from .settings import TASKS, codes, resolve
 from .writer import write_deck
 
-__all__ = ["write_deck", "write_decks", "read_top", "resolve", "codes", "TASKS",
-           "register_cli"]
+__all__ = ["write_deck", "write_decks", "read_top", "resolve", "codes", "TASKS"]

@@ -10,9 +10,10 @@ import csv
 import json
 from pathlib import Path
 
-from ..errors import ClusterGenError
-from ..model import read_candidates, write_candidates
-from .settings import TASKS, codes, resolve
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import write_candidates
+
+from .settings import resolve
 from .writer import SUPPLY, candidate_id, write_deck
 
 # How each deck is run inside the array job (cwd = the deck's directory).
@@ -126,13 +127,13 @@ def write_decks(candidates, code="orca", task="opt", directory="dft", **override
 def read_top(db, top=None):
     """Converged candidates from a results database, lowest energy first per formula.
 
-    Reads the ``ase.db`` rows written by :mod:`clustergen.store` directly: status must be
+    Reads the ``ase.db`` rows written by :mod:`clustergen.compute.store` directly: status must be
     ``converged``; total energies are only comparable within one composition, so ``top``
     keeps the N lowest of each formula.
 
     >>> read_top("missing.db")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    clustergen.errors.ClusterGenError: no results database 'missing.db'
+    clustergen.core.errors.ClusterGenError: no results database 'missing.db'
     """
     import ase.db
 
@@ -157,52 +158,3 @@ def read_top(db, top=None):
     if not chosen:
         raise ClusterGenError(f"no converged candidates in '{db}'")
     return chosen
-
-
-def register_cli(subparsers):
-    """``clustergen dft``: decks, manifest and SLURM script for candidates."""
-    p = subparsers.add_parser(
-        "dft", help="write DFT input decks + SLURM array script for candidates",
-        description="Write one DFT input deck per candidate (charge and multiplicity from "
-                    "the candidate), a manifest (JSON + CSV) and a SLURM array script. "
-                    "Examples: clustergen dft relaxed.extxyz --code orca --task opt -o dft/ ; "
-                    "clustergen dft --db results.db --top 5 --code cp2k -o dft/ ; "
-                    "clustergen dft au25.extxyz --code gaussian --task tddft --nstates 40 -o dft/")
-    p.add_argument("files", nargs="*", metavar="FILES", help="candidate extxyz files")
-    p.add_argument("--db", help="results database (clustergen relax); converged rows only")
-    p.add_argument("--top", type=int, help="with --db: lowest-energy N per formula")
-    p.add_argument("--code", default="orca", choices=codes())
-    p.add_argument("--task", default="opt", choices=TASKS)
-    p.add_argument("--functional", help="override the task default (e.g. PBE, TPSS, PBE0)")
-    p.add_argument("--basis", help="override the basis (def2-SVP, def2-TZVP, ...)")
-    p.add_argument("--dispersion", help="d3bj, d4 or none")
-    p.add_argument("--nstates", type=int, help="excited states for --task tddft")
-    p.add_argument("--solvent", help="implicit solvent name (water, dichloromethane, ...)")
-    p.add_argument("--vacuum", type=float, help="vacuum (A) around the cluster, box codes")
-    p.add_argument("--cutoff", type=float,
-                   help="plane-wave cutoff: cp2k CUTOFF (Ry), vasp ENCUT (eV), espresso ecutwfc (Ry)")
-    p.add_argument("--extra", default="", help="raw text appended to every deck")
-    p.add_argument("-o", "--output", default="dft", help="output directory (default dft/)")
-    p.set_defaults(func=_cli_dft)
-
-
-def _cli_dft(args):
-    candidates = []
-    if args.db:
-        candidates += read_top(args.db, args.top)
-    elif args.top is not None:
-        raise ClusterGenError("--top needs --db")
-    for name in args.files:
-        if not Path(name).exists():
-            raise ClusterGenError(f"no such file '{name}'")
-        candidates += read_candidates(name)
-    if not candidates:
-        raise ClusterGenError("give candidate files or --db")
-    overrides = {k: getattr(args, k) for k in ("functional", "basis", "dispersion",
-                                               "nstates", "solvent", "vacuum", "cutoff")
-                 if getattr(args, k) is not None}
-    entries = write_decks(candidates, code=args.code, task=args.task, directory=args.output,
-                          extra=args.extra, **overrides)
-    print(f"{len(entries)} {args.code} {args.task} deck(s) in {args.output}/; "
-          f"submit: cd {args.output} && sbatch run_{args.code}_{args.task}.slurm")
-    return 0

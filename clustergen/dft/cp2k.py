@@ -6,7 +6,8 @@ multiplicity for open shells; DFT-D3(BJ) from CP2K's ``dftd3.dat``.  Basis and p
 names carry the valence count (``-q11``) so a basis can never pair with the wrong core.
 """
 
-from ..data import load
+from clustergen.core.data import load
+
 from .geometry import cluster_box
 
 RUN_TYPE = {"sp": "ENERGY", "opt": "GEO_OPT", "freq": "VIBRATIONAL_ANALYSIS"}

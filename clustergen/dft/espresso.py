@@ -7,7 +7,8 @@ SSSP efficiency PBE pseudopotentials by file name (the user downloads them into
 
 from ase.io.espresso import write_espresso_in
 
-from ..data import load
+from clustergen.core.data import load
+
 from .geometry import cluster_box
 
 CALCULATION = {"sp": "scf", "opt": "relax"}

@@ -8,7 +8,8 @@ does not depend on which built-in ECP a Gaussian version attaches to a name.
 import re
 import textwrap
 
-from ..data import load
+from clustergen.core.data import load
+
 from .geometry import xyz_lines
 from .settings import basis_keyword, solvent_data
 

@@ -7,7 +7,8 @@ candidate, the default PAW setups by name, a cubic vacuum box, D3(BJ) through th
 
 from ase.io import write as ase_write
 
-from ..data import load
+from clustergen.core.data import load
+
 from .geometry import cluster_box
 
 TEMPLATE = '''\

@@ -7,8 +7,8 @@ ECP or pseudopotential in the chosen set.  The result is a plain dict the writer
 
 from ase.data import atomic_numbers
 
-from ..data import load
-from ..errors import ClusterGenError
+from clustergen.core.data import load
+from clustergen.core.errors import ClusterGenError
 
 TASKS = ("sp", "opt", "freq", "tddft")
 # plane-wave cutoff per code: CP2K density cutoff (Ry), VASP ENCUT (eV), QE ecutwfc (Ry)

@@ -9,7 +9,8 @@ ISPIN = 2 with NUPDOWN fixed for open shells, monopole/dipole correction (IDIPOL
 import numpy as np
 from ase.io import write as ase_write
 
-from ..data import load
+from clustergen.core.data import load
+
 from .geometry import cluster_box
 
 TASK = {"sp": {"IBRION": -1, "NSW": 0},

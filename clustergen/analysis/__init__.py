@@ -1,0 +1,1 @@
+"""Reading structures: kernel/motif analysis, framework comparison, site classes, checks."""

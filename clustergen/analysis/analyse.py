@@ -1,0 +1,564 @@
+"""Split a thiolate-protected cluster into kernel, staple motifs and ligands ("divide and protect").
+
+The analyser reads only the geometry: no roles, templates or formula are needed, so it works on
+crystal structures, relaxed candidates and bare metal+S frameworks alike.
+
+1. Bonds from covalent radii: metal-metal up to 1.22 x (r_i + r_j) (Au-Au 3.32 A), metal-donor up
+   to 1.15 x (Au-S 2.77 A), other pairs 1.2 x.  Pairs closer than 0.7 x are overlapping atoms.
+2. Staple metals are linear M(I): two S at an S-M-S angle above 150 deg and at most five metal
+   contacts (aurophilic contacts to the kernel do not count against them).  A kernel Au holding two
+   bridging SR at ~90-110 deg stays kernel.
+3. The remaining metals form the kernel by connectivity; a lone metal that only touches S is a
+   (bent) staple metal too.
+4. Staple metals and their S form chains (n M, n+1 SR: monomer, dimer, ...) or rings (n M, n SR);
+   S on kernel metals only is bridging (two or more) or terminal (one).
+
+Two conventions, because the literature uses two.  In published Au28(TBBT)20, Au36, Au44, Au52
+and [Au23(SR)16]- structures the Au atoms counted as kernel under "bridging SR" hold their two S
+at 165-175 deg, with aurophilic contacts no different from the staple Au of Au102 or Au38: no
+local rule can give both inventories.  ``convention="staple"`` (divide and protect) calls every
+linear Au(I) a staple atom.  ``convention="bridging"`` then moves back into the kernel every
+linear metal with at least four kernel contacts within 1.33 x the kernel's nearest-neighbour
+distance (it sits on a lattice site of the kernel), repeated until nothing changes.  The default
+(None) picks "bridging" when ``atoms.info["family"]`` names a template family whose motif rule
+has bridging SR, else "staple".
+
+>>> from ase import Atoms
+>>> complex_ = Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]])
+>>> a = analyse(complex_, charge=-1)
+>>> a.inventory, a.nstar, str(a.formula)
+({'monomer': 1}, 0, '[Au(SR)2]-')
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from ase.data import covalent_radii
+from ase.neighborlist import neighbor_list
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from clustergen.core import model
+from clustergen.core.data import load, template_files
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.formula import Formula, chemistry, parse
+
+# Bond tolerances, as multiples of the sum of covalent radii (ase.data.covalent_radii).
+METAL_METAL = 1.22    # Au-Au 3.32 A: kernel bonds and aurophilic contacts
+METAL_DONOR = 1.15    # Au-S 2.77 A, Au-P 2.80 A, Au-Cl 2.71 A
+COVALENT = 1.20       # C-C, C-H, S-C ... inside ligands (ASE natural_cutoffs style)
+OVERLAP = 0.70        # closer than this = two atoms on top of each other
+LINEAR = 150.0        # S-M-S angle (deg) above which a metal is a linear M(I) staple atom
+STAPLE_MAX_METALS = 5  # a linear metal with more metal contacts than this is kernel
+LATTICE_SITE = 1.33   # "bridging" convention: kernel contacts within this x kernel NN distance...
+LATTICE_CONTACTS = 4  # ...at least this many of them put a linear metal on a kernel site
+CONVENTIONS = ("staple", "bridging", "roles")
+
+NONMETALS = frozenset("H He B C N O F Ne Si P S Cl Ar As Se Br Kr Te I Xe".split())
+HALIDES = frozenset(("Cl", "Br", "I"))
+
+
+@dataclass
+class Analysis:
+    """Kernel / staple / ligand split of one structure (indices refer to the input atoms).
+
+    ``motifs`` holds one dict per motif: ``type`` (bridging, terminal, monomer, dimer, ...,
+    ``octamer-ring``, or ``network`` for branched staples), ``metal`` and ``sulfur`` (indices,
+    chains in bond order), ``anchors`` (kernel metals bonded to its S) and ``ring``.
+    ``fragments`` lists pieces not bonded to the main cluster; metal-free ones (solvent,
+    counter-ions, free thiols) are left out of the formula.
+    """
+
+    kernel: np.ndarray
+    staple: np.ndarray
+    sulfur: np.ndarray
+    ligand: np.ndarray
+    roles: np.ndarray
+    motifs: list
+    inventory: dict
+    inventory_string: str
+    nstar: int
+    formula: Formula
+    kernel_formula: str = ""
+    convention: str = "staple"
+    fragments: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def summary(self):
+        """Plain dict (JSON-ready) of the analysis.
+
+        >>> from ase import Atoms
+        >>> s = analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]),
+        ...             charge=-1).summary()
+        >>> s["formula"], s["nstar"], s["inventory"], s["motifs"][0]["metal"]
+        ('[Au(SR)2]-', 0, {'monomer': 1}, [1])
+        """
+        return {
+            "formula": str(self.formula),
+            "charge": self.formula.charge,
+            "nstar": self.nstar,
+            "kernel_size": len(self.kernel),
+            "kernel_formula": self.kernel_formula,
+            "convention": self.convention,
+            "kernel": self.kernel.tolist(),
+            "staple": self.staple.tolist(),
+            "inventory": dict(self.inventory),
+            "motifs_string": self.inventory_string,
+            "motifs": self.motifs,
+            "fragments": [f.tolist() for f in self.fragments],
+            "warnings": list(self.warnings),
+        }
+
+
+def metal_symbols():
+    """Metals the electron counting knows (``templates/chemistry.yaml``).
+
+    >>> "Au" in metal_symbols() and "Pt" in metal_symbols()
+    True
+    """
+    return tuple(chemistry()["metals"])
+
+
+def _metal_text(counts):
+    return "".join(m + (str(n) if n > 1 else "") for m, n in counts.items())
+
+
+def _check_elements(symbols):
+    metals = set(metal_symbols())
+    odd = sorted(set(symbols) - metals - NONMETALS)
+    if odd:
+        raise ClusterGenError(
+            f"element(s) {', '.join(odd)} are neither supported metals "
+            f"({', '.join(metal_symbols())}) nor ligand atoms")
+    is_metal = np.isin(symbols, list(metals))
+    if not is_metal.any():
+        raise ClusterGenError("structure has no metal atoms "
+                              f"(supported metals: {', '.join(metal_symbols())})")
+    return is_metal
+
+
+def _pairs(atoms, cutoff):
+    """All pairs i < j closer than ``cutoff``: distances and vectors i -> j."""
+    if atoms.pbc.any():
+        i, j, d, vec = neighbor_list("ijdD", atoms, float(cutoff))
+        keep = i < j
+        return i[keep], j[keep], d[keep], vec[keep]
+    pos = atoms.get_positions()
+    ij = cKDTree(pos).query_pairs(cutoff, output_type="ndarray")
+    i, j = ij[:, 0], ij[:, 1]
+    vec = pos[j] - pos[i]
+    return i, j, np.linalg.norm(vec, axis=1), vec
+
+
+def _bonds(atoms, is_metal):
+    """Bonded pairs (i < j) and their vectors, with element-pair tolerances."""
+    numbers = atoms.numbers
+    radii = covalent_radii[numbers]
+    factor = max(METAL_METAL, METAL_DONOR, COVALENT)
+    i, j, d, vec = _pairs(atoms, 2 * factor * radii.max())
+    rsum = radii[i] + radii[j]
+    close = d < OVERLAP * rsum
+    if close.any():
+        k = np.argmin(d / rsum)
+        s = atoms.get_chemical_symbols()
+        raise ClusterGenError(
+            f"overlapping atoms: {s[i[k]]}{i[k]} and {s[j[k]]}{j[k]} are {d[k]:.2f} A apart "
+            f"({int(close.sum())} pair(s) closer than {OVERLAP} x sum of covalent radii)")
+    mi, mj = is_metal[i], is_metal[j]
+    hydrogen = (numbers[i] == 1) | (numbers[j] == 1)
+    factor = np.where(mi & mj, METAL_METAL, np.where(mi | mj, METAL_DONOR, COVALENT))
+    bonded = d < factor * rsum
+    bonded &= ~((mi | mj) & hydrogen)  # metal...H contacts are not bonds here
+    return i[bonded], j[bonded], vec[bonded]
+
+
+def _touches(n, i, j, mask):
+    """Atoms bonded to at least one atom in ``mask``."""
+    hit = np.zeros(n, bool)
+    hit[i[mask[j]]] = True
+    hit[j[mask[i]]] = True
+    return hit
+
+
+def _components(n, i, j, mask=None):
+    """Connected-component labels over the atoms in ``mask`` (others get -1)."""
+    if mask is not None:
+        keep = mask[i] & mask[j]
+        i, j = i[keep], j[keep]
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    if mask is not None:
+        labels = np.where(mask, labels, -1)
+    return labels
+
+
+def _neighbours(n, i, j, vec):
+    """Per-atom neighbour index arrays and bond vectors (atom -> neighbour, periodic-safe)."""
+    a = np.concatenate([i, j])
+    b = np.concatenate([j, i])
+    v = np.concatenate([vec, -vec])
+    order = np.argsort(a, kind="stable")
+    cuts = np.searchsorted(a[order], np.arange(1, n))
+    return np.split(b[order], cuts), np.split(v[order], cuts)
+
+
+def _max_angle(vectors):
+    """Largest angle (deg) between any two bond vectors (0 with fewer than two)."""
+    if len(vectors) < 2:
+        return 0.0
+    u = vectors / np.linalg.norm(vectors, axis=1)[:, None]
+    return float(np.degrees(np.arccos(np.clip((u @ u.T).min(), -1.0, 1.0))))
+
+
+def _staple_angles(symbols):
+    """Per-atom S-M-S angle above which a metal with two S is a staple metal.
+
+    Au(I) and Ag(I) staples are linear (LINEAR); Cu(I), Cd(II), Hg(II) in staples bend
+    further (templates/chemistry.yaml, ``staple_min_angle``)."""
+    table = chemistry()["metals"]
+    return np.array([table.get(s, {}).get("staple_min_angle", LINEAR) for s in symbols])
+
+
+def _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings, min_angle=None):
+    """Staple and kernel metal masks (module docstring, steps 2-3)."""
+    n = len(is_metal)
+    if min_angle is None:
+        min_angle = np.full(n, LINEAR)
+    staple = np.zeros(n, bool)
+    n_s = np.bincount(np.concatenate([i[is_sulfur[j]], j[is_sulfur[i]]]), minlength=n)
+    n_m = np.bincount(np.concatenate([i[is_metal[j]], j[is_metal[i]]]), minlength=n)
+    for m in np.flatnonzero(is_metal & (n_s >= 2) & (n_m <= STAPLE_MAX_METALS)):
+        staple[m] = _max_angle(vecs[m][is_sulfur[adj[m]]]) > min_angle[m]
+    kernel = is_metal & ~staple
+    if not kernel.any():
+        return staple, kernel
+    # connectivity of the remaining metals: the largest piece is the kernel
+    labels = _components(n, i, j, kernel)
+    pieces, sizes = np.unique(labels[kernel], return_counts=True)
+    main = pieces[np.argmax(sizes)]
+    for piece, size in zip(pieces, sizes):
+        members = np.flatnonzero(labels == piece)
+        touches_s = bool((n_s[members] > 0).all())
+        if size == 1 and touches_s and n_m[members[0]] == 0:
+            # a metal bonded to S only (bent or trigonal M(I)): a staple metal, never a kernel
+            staple[members], kernel[members] = True, False
+        elif piece == main:
+            continue
+        elif touches_s and size < 4:
+            staple[members], kernel[members] = True, False
+            warnings.append(f"metal atom(s) {members.tolist()} are not linear but are not "
+                            "bonded to the kernel: counted as staple metal")
+        else:
+            warnings.append(f"kernel is in pieces: metal atom(s) {members.tolist()} are not "
+                            "bonded to the main kernel")
+    return staple, kernel
+
+
+def _promote_lattice_sites(positions, staple, kernel):
+    """"bridging" convention: linear metals sitting on kernel lattice sites join the kernel."""
+    staple, kernel = staple.copy(), kernel.copy()
+    core = np.flatnonzero(kernel)
+    if len(core) < 2:
+        return staple, kernel, []
+    d = np.linalg.norm(positions[core][:, None] - positions[core][None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    site = LATTICE_SITE * np.median(d.min(axis=1))
+    moved = []
+    while True:
+        cand = np.flatnonzero(staple)
+        if not len(cand):
+            break
+        core = np.flatnonzero(kernel)
+        d = np.linalg.norm(positions[cand][:, None] - positions[core][None], axis=-1)
+        hit = cand[(d <= site).sum(axis=1) >= LATTICE_CONTACTS]
+        if not len(hit):
+            break
+        staple[hit], kernel[hit] = False, True
+        moved.extend(int(h) for h in hit)
+    return staple, kernel, sorted(moved)
+
+
+def _family_convention(atoms):
+    """"bridging" if ``info["family"]`` names a template family with bridging SR in its motifs."""
+    name = atoms.info.get("family")
+    if not name:
+        return "staple"
+    for fname in template_files():
+        data = load(fname)
+        if isinstance(data, dict) and data.get("family") == name:
+            motifs = (data.get("series") or {}).get("motifs") or {}
+            return "bridging" if "bridging" in motifs else "staple"
+    return "staple"
+
+
+def _order_chain(members, adj, in_motif):
+    """Atoms of a staple chain in bond order, from its lowest-index end S (rings: lowest atom)."""
+    inside = set(members)
+    deg = {a: sum(b in inside for b in adj[a]) for a in members}
+    ends = [a for a in members if deg[a] == 1]
+    path = [min(ends) if ends else min(members)]
+    seen = set(path)
+    while True:
+        nxt = sorted(int(b) for b in adj[path[-1]] if b in inside and b not in seen)
+        if not nxt:
+            return path
+        path.append(nxt[0])
+        seen.add(nxt[0])
+
+
+def _motifs(i, j, adj, staple, kernel, is_sulfur):
+    """Staple chains / rings, bridging and terminal SR (module docstring, step 4)."""
+    n = len(staple)
+    # the motif graph: staple metal - S bonds only
+    link = (staple[i] & is_sulfur[j]) | (staple[j] & is_sulfur[i])
+    mi, mj = i[link], j[link]
+    deg = np.bincount(np.concatenate([mi, mj]), minlength=n)
+    in_motif = deg > 0
+    labels = _components(n, mi, mj, in_motif)
+    madj = _neighbours(n, mi, mj, np.zeros((len(mi), 3)))[0]
+    motifs = []
+    for piece in np.unique(labels[in_motif]):
+        members = np.flatnonzero(labels == piece)
+        metal, sulfur = members[staple[members]], members[~staple[members]]
+        nm, ns = len(metal), len(sulfur)
+        simple = (deg[members] <= 2).all() and (deg[metal] == 2).all()
+        ring = bool(simple and ns == nm and (deg[sulfur] == 2).all())
+        if ring or (simple and ns == nm + 1):
+            order = np.array(_order_chain(members.tolist(), madj, in_motif))
+            metal, sulfur = order[staple[order]], order[~staple[order]]
+            kind = model.motif_name(nm) + ("-ring" if ring else "")
+        else:
+            kind = "network"  # branched: an S on three staple metals, a metal on three S...
+        motifs.append(_motif(kind, metal, sulfur, adj, kernel, ring))
+    k_count = np.bincount(np.concatenate([i[kernel[j]], j[kernel[i]]]), minlength=n)
+    for s in np.flatnonzero(is_sulfur & ~in_motif & (k_count > 0)):
+        kind = "bridging" if k_count[s] >= 2 else "terminal"
+        motifs.append(_motif(kind, [], [s], adj, kernel, False))
+    motifs.sort(key=lambda m: (_size(m["type"]), m["type"], min(m["sulfur"])))
+    return motifs
+
+
+def _motif(kind, metal, sulfur, adj, kernel, ring):
+    anchors = sorted({int(b) for s in sulfur for b in adj[s] if kernel[b]})
+    return {"type": kind, "metal": [int(a) for a in metal], "sulfur": [int(s) for s in sulfur],
+            "anchors": anchors, "ring": bool(ring)}
+
+
+def _size(kind):
+    """Sort key of a motif type: metal atoms in it (rings and terminal SR included)."""
+    if kind in ("terminal", "network"):
+        return 0 if kind == "terminal" else 10**6
+    return model.motif_size(kind.removesuffix("-ring"))
+
+
+def format_inventory(inventory):
+    """Inventory string, smallest motif first (``model.format_motifs`` plus ring/terminal types).
+
+    >>> format_inventory({"trimer": 2, "octamer-ring": 1, "dimer": 1})
+    'dimer:1,trimer:2,octamer-ring:1'
+    """
+    try:
+        return model.format_motifs(inventory)
+    except (ValueError, KeyError):
+        items = sorted((_size(k), k, v) for k, v in inventory.items() if v)
+        return ",".join(f"{k}:{v}" for _, k, v in items)
+
+
+def _ligands(symbols, i, j, is_metal, warnings):
+    """Roles of non-metal atoms and ligand counts for the formula (metal-free pieces: none)."""
+    n = len(symbols)
+    nonmetal = ~is_metal
+    labels = _components(n, i, j, nonmetal)
+    donor = nonmetal & _touches(n, i, j, is_metal)
+    roles = np.where(is_metal, "kernel", "ligand").astype("U8")
+    counts = {}
+    order = np.argsort(labels, kind="stable")
+    cuts = np.searchsorted(labels[order], np.arange(labels.max() + 2))
+    for unit in np.unique(labels[nonmetal]):
+        members = order[cuts[unit]:cuts[unit + 1]]
+        donors = members[donor[members]]
+        dsym = symbols[donors]
+        if not len(donors):
+            continue  # solvent, counter-ion, free thiol: reported as a fragment
+        if (dsym == "S").any():
+            name, k = "SR", int((dsym == "S").sum())
+            roles[donors[dsym == "S"]] = "S"
+        elif (dsym == "P").any():
+            k = int((dsym == "P").sum())
+            name, k = ("dppe", 1) if k == 2 else ("PPh3", k)
+            roles[donors[dsym == "P"]] = "P"
+        elif len(members) == 1 and dsym[0] in HALIDES:
+            name, k = str(dsym[0]), 1
+            roles[donors] = "halide"
+        elif (dsym == "C").any():
+            name, k = "C2R", 1
+        else:
+            warnings.append(f"ligand on atom(s) {donors.tolist()} ({', '.join(sorted(set(dsym)))}"
+                            " donor) is not counted in N*")
+            continue
+        counts[name] = counts.get(name, 0) + k
+    # written as in the literature: [Au25(PPh3)10(SR)5Cl2]2+
+    order = ("PPh3", "dppe", "SR", "C2R", "Cl", "Br", "I")
+    counts = {name: counts[name] for name in order if name in counts}
+    return roles, counts
+
+
+def _info_charge(info):
+    """Charge from ``info["charge"]``, else from a formula such as ``[Au25(SR)18]-``, else 0."""
+    if "charge" in info:
+        return int(info["charge"])
+    try:
+        return parse(str(info["formula"])).charge
+    except (KeyError, ClusterGenError):
+        return 0
+
+
+def _composition(symbols):
+    el, c = np.unique(symbols, return_counts=True)
+    return "".join(e + (str(k) if k > 1 else "") for e, k in zip(el, c))
+
+
+def _metal_order(counts, host):
+    """Metals as a dict with dopants first and the host last (PtAu24)."""
+    if host not in counts:
+        host = max(counts, key=lambda m: (counts[m], m == "Au"))
+    out = {m: int(c) for m, c in sorted(counts.items()) if m != host}
+    if host in counts:
+        out[host] = int(counts[host])
+    return out
+
+
+def analyse(atoms, charge=None, convention=None):
+    """Kernel / motif / ligand analysis of a metal-thiolate cluster.
+
+    ``charge`` defaults to ``atoms.info["charge"]``, else the charge of ``info["formula"]``,
+    else 0.  ``convention`` is "staple", "bridging" or None (from ``atoms.info["family"]``;
+    see the module docstring).  Raises ClusterGenError for overlapping atoms, unsupported
+    elements or a structure without metal atoms.
+
+    >>> from ase import Atoms
+    >>> a = analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]))
+    >>> a.inventory_string, a.staple.tolist(), a.roles.tolist(), a.nstar
+    ('monomer:1', [1], ['S', 'staple', 'S'], -1)
+    """
+    if len(atoms) == 0:
+        raise ClusterGenError("structure has no atoms")
+    symbols = np.array(atoms.get_chemical_symbols())
+    is_metal = _check_elements(symbols)
+    n = len(atoms)
+    i, j, vec = _bonds(atoms, is_metal)
+    adj, vecs = _neighbours(n, i, j, vec)
+    warnings = []
+
+    roles, counts = _ligands(symbols, i, j, is_metal, warnings)
+    is_sulfur = roles == "S"
+    staple, kernel = _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings,
+                                   _staple_angles(symbols))
+    if convention is None:
+        convention = _family_convention(atoms)
+    if convention not in CONVENTIONS:
+        raise ClusterGenError(f"unknown convention '{convention}' (known: "
+                              f"{', '.join(CONVENTIONS)})")
+    if convention == "bridging":
+        # plain Cartesian distances: a cluster in a periodic cell must not cross its faces
+        staple, kernel, _ = _promote_lattice_sites(atoms.get_positions(), staple, kernel)
+    elif convention == "roles":
+        # keep the kernel/staple split the structure carries (e.g. from before a
+        # relaxation) and recompute only the motifs from the current bonds
+        if "role" not in atoms.arrays:
+            raise ClusterGenError("convention 'roles' needs a structure with a role array")
+        given = np.asarray(atoms.arrays["role"])
+        staple, kernel = is_metal & (given == "staple"), is_metal & (given == "kernel")
+    roles[staple] = "staple"
+    roles[kernel] = "kernel"
+    motifs = _motifs(i, j, adj, staple, kernel, is_sulfur)
+    inventory = {}
+    for m in motifs:
+        inventory[m["type"]] = inventory.get(m["type"], 0) + 1
+
+    # pieces not bonded to the main (largest metal-containing) cluster
+    labels = _components(n, i, j)
+    metal_pieces = np.unique(labels[is_metal])
+    sizes = np.bincount(labels)
+    main = metal_pieces[np.argmax(sizes[metal_pieces])]
+    fragments = []
+    for p in np.unique(labels):
+        if p == main:
+            continue
+        f = np.flatnonzero(labels == p)
+        fragments.append(f)
+        tail = "" if p in metal_pieces else "; left out of the formula"
+        warnings.append(f"fragment {_composition(symbols[f])} (atoms {f[:6].tolist()}"
+                        f"{'...' if len(f) > 6 else ''}) is not bonded to the main cluster{tail}")
+
+    if charge is None:
+        charge = _info_charge(atoms.info)
+    host = atoms.info.get("host")
+    metals = _metal_order(dict(zip(*np.unique(symbols[is_metal], return_counts=True))), host)
+    kmetals = _metal_order(dict(zip(*np.unique(symbols[kernel], return_counts=True))),
+                           list(metals)[-1]) if kernel.any() else {}
+    formula = Formula(metals, counts, int(charge))
+    return Analysis(
+        kernel=np.flatnonzero(kernel), staple=np.flatnonzero(staple),
+        sulfur=np.flatnonzero(is_sulfur), ligand=np.flatnonzero(roles == "ligand"),
+        roles=roles, motifs=motifs, inventory=inventory,
+        inventory_string=format_inventory(inventory), nstar=formula.nstar, formula=formula,
+        kernel_formula=_metal_text(kmetals), convention=convention, fragments=fragments,
+        warnings=warnings)
+
+
+def assign_roles(atoms, charge=None, convention=None):
+    """Set ``atoms.arrays["role"]`` (and info motifs, nstar, formula, charge, multiplicity)
+    from :func:`analyse`; returns the same atoms.
+
+    >>> from ase import Atoms
+    >>> a = assign_roles(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]))
+    >>> a.arrays["role"].tolist(), a.info["motifs"]
+    (['S', 'staple', 'S'], 'monomer:1')
+    """
+    result = analyse(atoms, charge, convention)
+    model.set_roles(atoms, result.roles)
+    atoms.info.update(formula=str(result.formula), charge=result.formula.charge,
+                      multiplicity=result.formula.multiplicity, nstar=result.nstar,
+                      motifs=result.inventory_string)
+    atoms.info.setdefault("host", list(result.formula.metals)[-1])
+    return atoms
+
+
+# ---------------------------------------------------------------------------------- CLI
+
+
+def report(result, title=""):
+    """Human-readable text of an :class:`Analysis` (what ``clustergen analyse`` prints).
+
+    >>> from ase import Atoms
+    >>> print(report(analyse(Atoms("SAuS", positions=[[-2.3, 0, 0], [0, 0, 0], [2.3, 0, 0]]),
+    ...                      charge=-1)))
+    formula   [Au(SR)2]-   N* = 0   (charge -1)
+    kernel    - (0 atoms)   convention staple
+    motifs    monomer:1
+      monomer        M 1  S 0,2  anchors -
+    """
+    s = result.summary()
+    lines = [title] if title else []
+    lines.append(f"formula   {s['formula']}   N* = {s['nstar']}"
+                 f"   (charge {s['charge']:+d})")
+    lines.append(f"kernel    {s['kernel_formula'] or '-'} ({s['kernel_size']} atoms)"
+                 f"   convention {s['convention']}")
+    lines.append(f"motifs    {s['motifs_string'] or '-'}")
+    for m in result.motifs:
+        atoms = []
+        if m["metal"]:
+            atoms.append("M " + ",".join(map(str, m["metal"])))
+        atoms.append("S " + ",".join(map(str, m["sulfur"])))
+        atoms.append("anchors " + (",".join(map(str, m["anchors"])) or "-"))
+        lines.append(f"  {m['type']:<14} " + "  ".join(atoms))
+    for w in result.warnings:
+        lines.append(f"warning   {w}")
+    return "\n".join(lines)
+
+
+__all__ = ["Analysis", "analyse", "assign_roles", "format_inventory", "metal_symbols",
+           "report"]
+

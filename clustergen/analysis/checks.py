@@ -1,0 +1,77 @@
+"""Chemical sanity figures of a built structure, before any quantum relaxation.
+
+Windows from the reference structures (docs/reference-geometry.md): Au-S 2.3-2.5 A,
+staple S-Au-S >= 160 deg, kernel Au-Au nearest-neighbour contacts 2.7-3.1 A, no heavy
+atom pair closer than 2.2 A, no H-H closer than 1.5 A.
+"""
+
+import numpy as np
+from ase.data import covalent_radii
+
+from clustergen.core.model import roles as get_roles
+
+WINDOWS = {"au_s": (2.3, 2.5), "staple_angle_min": 160.0, "kernel_nn": (2.7, 3.1),
+           "heavy_min": 2.2, "hh_min": 1.5}
+
+
+def geometry_report(atoms, bond=2.7):
+    """Distances and angles that decide whether a candidate is chemically sensible.
+
+    Returns a dict: ``au_s`` (min, max Au-S bond), ``staple_angle`` (smallest S-Au-S at a
+    staple metal), ``kernel_nn`` (min, max of each kernel atom's nearest kernel
+    neighbour), ``heavy_min`` (closest non-H pair), ``hh_min`` (closest H-H pair), and
+    ``ok`` with the list ``problems`` against :data:`WINDOWS`.
+
+    >>> from clustergen.generation.generate import build
+    >>> geometry_report(build("[Au25(SR)18]-", ligand="SH", isomers=1)[0])["ok"]
+    True
+    """
+    role = get_roles(atoms)
+    pos = atoms.positions
+    sym = np.array(atoms.get_chemical_symbols())
+    d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    metal = np.isin(role, ("kernel", "staple"))
+    s = role == "S"
+    ms = d[np.ix_(metal, s)]
+    au_s = ms[ms < bond]
+    angles = []
+    for i in np.flatnonzero(role == "staple"):
+        nb = np.flatnonzero(s & (d[i] < bond))
+        for a in range(len(nb)):
+            for b in range(a + 1, len(nb)):
+                u, v = pos[nb[a]] - pos[i], pos[nb[b]] - pos[i]
+                angles.append(np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v))))
+    kern = role == "kernel"
+    knn = d[np.ix_(kern, kern)].min(axis=1) if kern.sum() > 1 else np.array([np.nan])
+    heavy = sym != "H"
+    hyd = ~heavy
+    # covalent bonds (S-C, C-C, C-H, Au-S) are not contacts
+    rc = covalent_radii[atoms.numbers]
+    contact = d > 1.25 * (rc[:, None] + rc[None])
+    contact |= metal[:, None] & metal[None]
+    rep = {
+        "au_s": (float(au_s.min()), float(au_s.max())) if au_s.size else (np.nan, np.nan),
+        "staple_angle": float(min(angles)) if angles else np.nan,
+        "kernel_nn": (float(knn.min()), float(knn.max())),
+        "heavy_min": float(np.where(contact, d, np.inf)[np.ix_(heavy, heavy)].min()),
+        "hh_min": float(np.where(contact | (d > 1.6), d, np.inf)[np.ix_(hyd, hyd)].min())
+        if hyd.sum() > 1 else np.inf,
+    }
+    problems = []
+    lo, hi = WINDOWS["au_s"]
+    if not (lo <= rep["au_s"][0] and rep["au_s"][1] <= hi):
+        problems.append(f"Au-S {rep['au_s'][0]:.2f}-{rep['au_s'][1]:.2f} outside {lo}-{hi}")
+    if angles and rep["staple_angle"] < WINDOWS["staple_angle_min"]:
+        problems.append(f"staple S-Au-S {rep['staple_angle']:.0f} < 160")
+    lo, hi = WINDOWS["kernel_nn"]
+    if not (lo <= rep["kernel_nn"][0] and rep["kernel_nn"][1] <= hi):
+        problems.append(f"kernel Au-Au {rep['kernel_nn'][0]:.2f}-{rep['kernel_nn'][1]:.2f}"
+                        f" outside {lo}-{hi}")
+    if rep["heavy_min"] < WINDOWS["heavy_min"]:
+        problems.append(f"heavy atoms {rep['heavy_min']:.2f} A apart")
+    if rep["hh_min"] < WINDOWS["hh_min"]:
+        problems.append(f"H-H {rep['hh_min']:.2f} A apart")
+    rep["problems"] = problems
+    rep["ok"] = not problems
+    return rep

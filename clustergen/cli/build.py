@@ -1,0 +1,81 @@
+"""The ``clustergen`` sub-command(s) over :mod:`clustergen.generation.generate`."""
+
+import sys
+import time
+
+from clustergen.generation import families as fam_mod
+from clustergen.generation.families import members
+from clustergen.generation.generate import build, grow
+from clustergen.core.model import format_motifs, write_candidates
+
+
+def _cmd_families(args):
+    for name, fam in fam_mod.families().items():
+        print(f"{name}: {fam['title']}")
+        print(f"  step: {fam['step']}")
+        for m in members(fam):
+            print(f"  k={m['k']:<3} {str(m['formula']):<18} N*={m['nstar']:<3} "
+                  f"{format_motifs(m['motifs']):<26} {m['status']}"
+                  + ("" if m["built"] else "  (not built yet: no shell rule)"))
+    return 0
+
+
+def _progress(i, n, text):
+    print(f"[{i + 1}/{n}] building {text}", file=sys.stderr, flush=True)
+
+
+def _cmd_build(args):
+    t = time.perf_counter()
+    cands = build(args.formula, ligand=args.ligand, isomers=args.isomers,
+                  multiplicity=args.multiplicity)
+    write_candidates(args.output, cands)
+    for a in cands:
+        print(f"{a.info['formula']:<20} {a.info['family']:<26} isomer {a.info['isomer']:<3}"
+              f" score {a.info['score']:.4f}  N*={a.info['nstar']} "
+              f"2S+1={a.info['multiplicity']}  {a.info['motifs']}")
+    print(f"wrote {len(cands)} candidate(s) to {args.output} "
+          f"in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _cmd_grow(args):
+    from pathlib import Path
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    for atoms in grow(args.family, upto=args.upto, ligand=args.ligand, progress=_progress):
+        name = atoms.info["formula"].strip("[]+-").replace("(", "_").replace(")", "_")
+        path = out / f"{name.strip('_')}.extxyz"
+        write_candidates(path, [atoms])
+        print(f"{atoms.info['formula']:<20} N*={atoms.info['nstar']:<3} "
+              f"{atoms.info['literature']:<9} -> {path}")
+    return 0
+
+
+def register_cli(sub):
+    """Add ``families``, ``build`` and ``grow`` to the ``clustergen`` command."""
+    p = sub.add_parser("families", help="list growth families with known and predicted members",
+                       description="List growth families. Example: clustergen families")
+    p.set_defaults(func=_cmd_families)
+
+    p = sub.add_parser(
+        "build", help="build candidates for a formula",
+        description="Build candidate structures for a formula from every family that fits. "
+                    "Example: clustergen build \"[Au25(SR)18]-\" --ligand SCH3 --isomers 8 "
+                    "-o au25.extxyz")
+    p.add_argument("formula", help='e.g. "[Au25(SR)18]-" or Au38(SR)24')
+    p.add_argument("--ligand", default=None, help="R group to build: SH or SCH3")
+    p.add_argument("--isomers", type=int, default=8, help="at most this many per family")
+    p.add_argument("--multiplicity", type=int, default=None,
+                   help="spin multiplicity 2S+1 (default: lowest allowed by electron count)")
+    p.add_argument("-o", "--output", default="candidates.extxyz", help="extended XYZ output")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "grow", help="build a family's members up to a size",
+        description="Build the best candidate of each member of a family. "
+                    "Example: clustergen grow double-helix --upto 84 --ligand SCH3 -o series/")
+    p.add_argument("family", help="family name (see `clustergen families`)")
+    p.add_argument("--upto", type=int, default=None, help="largest metal count to build")
+    p.add_argument("--ligand", default="SCH3", help="R group to build: SH or SCH3")
+    p.add_argument("-o", "--output", default="series", help="output directory")
+    p.set_defaults(func=_cmd_grow)

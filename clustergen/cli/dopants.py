@@ -1,0 +1,95 @@
+"""The ``clustergen`` sub-command(s) over :mod:`clustergen.screen.dopants`."""
+
+import sys
+
+from clustergen.cli.common import (
+    add_screen_arguments,
+    format_table,
+    graph_hint,
+    load_input,
+    relax_options,
+)
+from clustergen.core.errors import ClusterGenError
+from clustergen.screen.dopants import (
+    TEMPERATURE,
+    enumerate_dopings,
+    prior,
+    relax_configurations,
+    scalar_info,
+    screen,
+    summary,
+)
+
+
+def register_cli(subparsers):
+    """``clustergen dopants``: symmetry-distinct dopant sites, relaxed and ranked.
+
+    Example: ``clustergen dopants "[Au25(SR)18]0" --ligand SCH3 --dopant Pt --relax``.
+    """
+    p = subparsers.add_parser(
+        "dopants", help="screen symmetry-distinct dopant sites (centre, kernel-surface, "
+                        "staple) and rank them by GFN-xTB energy",
+        description="Enumerate every symmetry-distinct way to put --count dopant atoms "
+                    "on the host metal sites of a cluster, relax them (--relax) and rank "
+                    "them: energy, relative energy, Boltzmann population (weighted by the "
+                    "symmetry multiplicity), HOMO-LUMO gap, status, and the literature "
+                    "prior. Example: clustergen dopants \"[Au25(SR)18]0\" --ligand SCH3 "
+                    "--dopant Pt --count 1 --relax --format csv -o pt.csv")
+    p.add_argument("input", help="formula (built with the template generator) or a "
+                                 "structure file (extxyz)")
+    p.add_argument("--dopant", required=True, help="dopant element, e.g. Pt, Ag, Cu")
+    p.add_argument("--count", type=int, default=1, help="dopant atoms per cluster")
+    p.add_argument("--classes", help="comma-separated site classes to dope "
+                                     "(centre,kernel-surface,staple; default all)")
+    p.add_argument("--charge", type=int, help="charge of the doped cluster (default: "
+                                              "the host's)")
+    p.add_argument("--use-priors", action="store_true",
+                   help="relax configurations matching the literature prior first "
+                        "(with --cap this prunes the others)")
+    p.add_argument("--cap", type=int, help="relax at most this many configurations")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE,
+                   help="K, for Boltzmann populations (default 298.15)")
+    add_screen_arguments(p)
+    p.set_defaults(func=_cli)
+
+
+def _cli(args):
+    from clustergen.core.model import write_candidates
+    if args.count < 1:
+        raise ClusterGenError(f"--count must be >= 1, got {args.count}")
+    atoms = load_input(args.input, args.ligand, args.frame)
+    classes = args.classes.split(",") if args.classes else None
+    configs = enumerate_dopings(atoms, args.dopant, args.count, classes=classes,
+                                charge=args.charge, tolerance=args.tolerance,
+                                method=args.symmetry)
+    host = atoms.info.get("host", "Au")
+    total = sum(c.info["site_multiplicity"] for c in configs)
+    print(f"{configs[0].info['formula']}: {len(configs)} symmetry-distinct configuration(s) "
+          f"of {total} ({configs[0].info['point_group']} framework)", file=sys.stderr)
+    if args.symmetry == "geometry":
+        hint = graph_hint(atoms, args.tolerance)
+        if hint:
+            print(hint, file=sys.stderr)
+    relaxed = {}
+
+    def engine(chosen):
+        done = relax_configurations(chosen, **relax_options(args))
+        relaxed.update({id(c): d for c, d in zip(chosen, done)})
+        return done
+
+    rows = screen(configs, relax=engine if args.relax else False,
+                  temperature=args.temperature, cap=args.cap, use_priors=args.use_priors)
+    text = format_table(rows, args.format)
+    if args.output:
+        with open(args.output, "w") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+    p = prior(args.dopant, host)
+    if p:
+        print(f"prior ({args.dopant} in {host}): {p['site']} - {p['note']}", file=sys.stderr)
+    print(summary(rows, args.dopant, host, args.temperature))
+    if args.structures:
+        write_candidates(args.structures,
+                         [scalar_info(relaxed.get(id(c)) or c) for c in configs])
+    return 0

@@ -1,0 +1,78 @@
+"""The ``clustergen`` sub-command(s) over :mod:`clustergen.compute.relax`."""
+
+import os
+import sys
+
+import numpy as np
+
+from clustergen.compute.relax import (
+    DEFAULT_METHOD,
+    DEFAULT_OPTIMISER,
+    FMAX,
+    METHODS,
+    OPTIMISERS,
+    STEPS,
+    relax,
+)
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import read_candidates, write_candidates
+
+
+def register_cli(subparsers):
+    """``clustergen relax``: GFN-xTB pre-relaxation into a results database."""
+    p = subparsers.add_parser(
+        "relax", help="pre-relax candidates with GFN-xTB (tblite), results in a database",
+        description="Relax candidates with GFN-xTB through tblite, in parallel Dask "
+                    "workers, storing each result as it finishes; a rerun skips finished "
+                    "candidates. Example: clustergen relax candidates.extxyz --db "
+                    "results.db --workers 2 -o relaxed.extxyz")
+    p.add_argument("inputs", nargs="+", help="extended XYZ files of candidates")
+    p.add_argument("--db", default="results.db",
+                   help="SQLite file or postgresql:// URL (default results.db)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: one per core; 0 = no Dask)")
+    p.add_argument("--scheduler", help="address of an existing Dask scheduler, "
+                                       "e.g. tcp://10.0.0.5:8786")
+    p.add_argument("-o", "--output", help="write the relaxed candidates to this extxyz")
+    p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
+    p.add_argument("--fmax", type=float, default=FMAX, help="force criterion, eV/A")
+    p.add_argument("--steps", type=int, default=STEPS, help="step cap per candidate")
+    p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS)
+    p.add_argument("--retry", action="store_true",
+                   help="redo stored not-converged and failed candidates")
+    p.add_argument("--traj-dir", help="trajectory directory (default <db>.traj)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cli_relax)
+
+
+def _cli_relax(args):
+    candidates = []
+    for path in args.inputs:
+        if not os.path.exists(path):
+            raise ClusterGenError(f"no such file '{path}'")
+        try:
+            candidates += read_candidates(path)
+        except Exception as exc:  # ASE raises many types for unreadable files
+            raise ClusterGenError(f"cannot read candidates from '{path}': {exc}") from None
+    if args.workers is not None and args.workers < 0:
+        raise ClusterGenError(f"--workers must be >= 0, got {args.workers}")
+    relaxed = relax(candidates, db=args.db, workers=args.workers, scheduler=args.scheduler,
+                    method=args.method, fmax=args.fmax, steps=args.steps,
+                    optimiser=args.optimiser, retry=args.retry, traj_dir=args.traj_dir,
+                    progress=not args.no_progress)
+    counts = {}
+    for atoms in relaxed:
+        counts[atoms.info.get("status")] = counts.get(atoms.info.get("status"), 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}", file=sys.stderr)
+    if args.output:
+        write_candidates(args.output, [_for_extxyz(a) for a in relaxed])
+    return 0
+
+
+def _for_extxyz(atoms):
+    """Scalar info only (extxyz cannot hold lists); the calculator is dropped."""
+    out = atoms.copy()
+    out.info = {k: v for k, v in atoms.info.items()
+                if isinstance(v, (str, int, float, bool, np.generic))}
+    return out

@@ -1,0 +1,448 @@
+"""GFN-xTB pre-relaxation with tblite: SCF failure ladder, optimiser, topology check.
+
+GFN1-xTB is the default: on Au-thiolate clusters tblite's GFN2-xTB SCF does not converge
+(measured, see docs/relaxation.md).  When the SCF fails the calculation climbs a ladder of
+safer settings (:data:`LADDER`: more mixer damping, then a higher electronic temperature,
+then GFN1-xTB when another method was asked) and every rung tried is recorded.  FIRE is
+the default optimiser: on built [Au25(SCH3)18]- models it converged in the fewest steps
+with the staples kept (91 vs 117-133 for the BFGS family; benchmarks/relax_optimisers.py).  After relaxation the structure is checked
+against the start (:func:`check_topology`); a change is reported as status
+``topology-changed``, never dropped.
+
+Runs go through :func:`relax`, which stores every result in an ``ase.db`` (see
+:mod:`clustergen.compute.store`) as it finishes and skips candidates already stored, so an
+interrupted run resumes where it stopped::
+
+    >>> from clustergen.compute.relax import relax                      # doctest: +SKIP
+    >>> relaxed = relax(candidates, db="results.db", workers=2)  # doctest: +SKIP
+    >>> relaxed[0].info["status"], relaxed[0].info["gap"]       # doctest: +SKIP
+    ('converged', 0.93)
+"""
+
+import os
+import socket
+import time
+
+import numpy as np
+
+from clustergen.compute import store
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import (
+    METAL_ROLES,
+    format_motifs,
+)
+
+DEFAULT_METHOD = "GFN1-xTB"
+METHODS = ("GFN1-xTB", "GFN2-xTB", "IPEA1-xTB")
+OPTIMISERS = ("FIRE", "BFGS", "LBFGS", "BFGSLineSearch", "LBFGSLineSearch", "MDMin")
+DEFAULT_OPTIMISER = "FIRE"
+FMAX = 0.05     # eV/A
+STEPS = 300     # step cap per candidate, counted over restarts and rungs
+
+# Rungs tried in order when the SCF does not converge; each overrides tblite settings
+# (names as in tblite.ase.TBLite).  Slower mixing needs more iterations; a higher
+# electronic temperature smears near-degenerate frontier levels (shifts E by meV).
+LADDER = (
+    ("as asked", {}),
+    ("damping 0.2", {"mixer_damping": 0.2, "max_iterations": 500}),
+    ("damping 0.1, 1000 K", {"mixer_damping": 0.1, "electronic_temperature": 1000.0,
+                             "max_iterations": 1000}),
+    ("damping 0.05, 3000 K", {"mixer_damping": 0.05, "electronic_temperature": 3000.0,
+                              "max_iterations": 1000}),
+)
+# Last resort when another method was asked: GFN1 with tblite's own defaults.
+GFN1_RUNG = ("GFN1-xTB", {"method": "GFN1-xTB", "mixer_damping": 0.4,
+                          "electronic_temperature": 300.0, "max_iterations": 250})
+
+S_S_BOND = 2.5                   # A: shorter S-S is a disulfide, never in a thiolate shell
+BONDED, UNBONDED = 2.7, 3.1      # A: metal-S made/broken only across this gap (hysteresis)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def charge_multiplicity(atoms):
+    """Charge and spin multiplicity from ``atoms.info`` (multiplicity by parity if absent).
+
+    >>> from ase import Atoms
+    >>> charge_multiplicity(Atoms("Au", info={"charge": -1}))
+    (-1, 1)
+    >>> charge_multiplicity(Atoms("Au"))
+    (0, 2)
+    """
+    charge = int(atoms.info.get("charge", 0))
+    electrons = int(atoms.numbers.sum()) - charge
+    mult = atoms.info.get("multiplicity")
+    mult = (1 if electrons % 2 == 0 else 2) if mult is None else int(mult)
+    if mult < 1 or (electrons - (mult - 1)) % 2:
+        raise ClusterGenError(f"multiplicity {mult} impossible for {electrons} electrons "
+                              f"({atoms.info.get('formula', atoms.get_chemical_formula())}, "
+                              f"charge {charge})")
+    return charge, mult
+
+
+def method_settings(method=DEFAULT_METHOD, fmax=FMAX, optimiser=DEFAULT_OPTIMISER,
+                    settings=None):
+    """The settings that define a result, hashed into the candidate id.
+
+    >>> method_settings()["method"]
+    'GFN1-xTB'
+    """
+    return {"method": method, "fmax": float(fmax), "optimiser": optimiser,
+            "tblite": dict(sorted((settings or {}).items()))}
+
+
+def calculator(method=DEFAULT_METHOD, charge=0, multiplicity=1, **settings):
+    """A quiet tblite ASE calculator.
+
+    >>> calc = calculator("GFN1-xTB", charge=-1)
+    >>> calc.parameters.method, calc.parameters.charge
+    ('GFN1-xTB', -1)
+    """
+    from tblite.ase import TBLite
+
+    return TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0,
+                  **settings)
+
+
+def frontier_orbitals(calc):
+    """HOMO and LUMO energies (eV) of tblite's last single point; None where unknown.
+
+    Occupations are per orbital (0..2, summed over spin): an orbital holding more than
+    half an electron counts as occupied, so a singly occupied one is the HOMO.
+    """
+    from ase.units import Hartree
+
+    res = getattr(calc, "_res", None)  # tblite keeps its Result object here
+    if res is None:
+        return None, None
+    eps = np.asarray(res.get("orbital-energies")) * Hartree
+    occ = np.asarray(res.get("orbital-occupations"))
+    if eps.ndim == 2:  # spin-resolved: occupations 0..1 per channel
+        eps, occ = eps.ravel(), occ.ravel()
+    occupied = occ > 0.5
+    homo = float(eps[occupied].max()) if occupied.any() else None
+    lumo = float(eps[~occupied].min()) if (~occupied).any() else None
+    return homo, lumo
+
+
+def blas_in_use():
+    """``"openblas"`` when this process has OpenBLAS loaded, else ``"reference"``."""
+    try:
+        with open("/proc/self/maps") as fh:
+            return "openblas" if "libopenblas" in fh.read() else "reference"
+    except OSError:
+        return "unknown"
+
+
+def _metal_mask(atoms):
+    if "role" in atoms.arrays:
+        return np.isin(atoms.arrays["role"], METAL_ROLES)
+    from clustergen.core.formula import chemistry
+
+    metals = set(chemistry()["metals"])
+    return np.array([s in metals for s in atoms.get_chemical_symbols()])
+
+
+def fragments(atoms, scale=1.2):
+    """Number of bonded fragments (covalent radii x ``scale``).
+
+    >>> from ase import Atoms
+    >>> fragments(Atoms("H2H2", positions=[[0, 0, 0], [0.74, 0, 0], [5, 0, 0], [5.74, 0, 0]]))
+    2
+    """
+    from ase.data import covalent_radii
+    from scipy.sparse.csgraph import connected_components
+
+    r = covalent_radii[atoms.numbers] * scale
+    d = atoms.get_all_distances()
+    return connected_components(d < r[:, None] + r[None, :], directed=False)[0]
+
+
+def _inventory(atoms, roles=None):
+    """(motif inventory, roles) from clustergen.analysis.analyse; (None, None) without it.
+
+    With ``roles`` (the kernel/staple split before relaxation) only the motifs are
+    recomputed from the current bonds: thresholds on angles and Au-Au contacts move with
+    relaxation without any bond being made or broken, and must not look like a change."""
+    try:
+        from clustergen.analysis.analyse import analyse
+    except ImportError:
+        return None, None
+    atoms = atoms.copy()
+    if roles is not None:
+        atoms.set_array("role", np.asarray(roles))
+    try:
+        res = analyse(atoms, convention="roles") if roles is not None else analyse(atoms)
+    except ClusterGenError as exc:
+        return f"unclassified ({exc})", None
+    return dict(res.inventory), getattr(res, "roles", None)
+
+
+def check_topology(before, after):
+    """Problems that make ``after`` a different structure from ``before``; [] if intact.
+
+    Checks: no S-S bond (< 2.5 A); no more fragments than before; no metal-S bond made
+    or broken (only changes across 2.7-3.1 A count, so rough start geometries do not
+    raise false alarms); and, when :mod:`clustergen.analysis.analyse` is available, the same motif
+    inventory.
+
+    >>> from ase import Atoms
+    >>> a = Atoms("SS", positions=[[0, 0, 0], [3.4, 0, 0]])
+    >>> b = Atoms("SS", positions=[[0, 0, 0], [2.05, 0, 0]])
+    >>> check_topology(a, b)
+    ['S-S bond 2.05 A (atoms 0-1)']
+    """
+    problems = []
+    sym = np.array(after.get_chemical_symbols())
+    d0, d1 = before.get_all_distances(), after.get_all_distances()
+    s = np.flatnonzero(sym == "S")
+    for k, i in enumerate(s):
+        for j in s[k + 1:]:
+            if d1[i, j] < S_S_BOND:
+                problems.append(f"S-S bond {d1[i, j]:.2f} A (atoms {i}-{j})")
+    metal = np.flatnonzero(_metal_mask(before))
+    for i in s:
+        for j in metal:
+            if d0[i, j] < BONDED and d1[i, j] > UNBONDED:
+                problems.append(f"{sym[j]}{j}-S{i} bond broken ({d0[i, j]:.2f} -> "
+                                f"{d1[i, j]:.2f} A)")
+            elif d0[i, j] > UNBONDED and d1[i, j] < BONDED:
+                problems.append(f"{sym[j]}{j}-S{i} bond formed ({d0[i, j]:.2f} -> "
+                                f"{d1[i, j]:.2f} A)")
+    n0, n1 = fragments(before), fragments(after)
+    if n1 > n0:
+        problems.append(f"fragment lost: {n1} fragments after relaxation, {n0} before")
+    inv0, roles0 = _inventory(before)
+    if isinstance(inv0, dict):
+        inv1, _ = _inventory(after, roles0)
+        if inv1 != inv0:
+            problems.append(f"motif inventory {_format_inventory(inv0)} -> "
+                            f"{_format_inventory(inv1)}")
+    return problems
+
+
+def _format_inventory(inventory):
+    if not isinstance(inventory, dict):
+        return str(inventory)
+    try:
+        return format_motifs(inventory)
+    except ValueError:  # analyser types beyond the model's grammar (rings, networks)
+        return ",".join(f"{k}:{v}" for k, v in sorted(inventory.items()) if v)
+
+
+def _ladder_for(method, ladder):
+    rungs = list(LADDER if ladder is None else ladder)
+    if method != "GFN1-xTB" and all(s.get("method") != "GFN1-xTB" for _, s in rungs):
+        rungs.append(GFN1_RUNG)
+    return rungs
+
+
+def _optimiser_class(name):
+    import ase.optimize
+
+    if name not in OPTIMISERS:
+        raise ClusterGenError(f"unknown optimiser '{name}' (known: {', '.join(OPTIMISERS)})")
+    return getattr(ase.optimize, name)
+
+
+def _restart_positions(traj):
+    """Frames written so far and the last frame's positions (None when nothing usable)."""
+    if not traj or not os.path.exists(traj):
+        return 0, None
+    from ase.io.trajectory import Trajectory
+
+    try:
+        with Trajectory(traj) as frames:
+            n = len(frames)
+            return (n, frames[-1].positions.copy()) if n else (0, None)
+    except Exception:  # a file cut by a kill mid-write: start that candidate afresh
+        os.remove(traj)
+        return 0, None
+
+
+# ------------------------------------------------------------------------ one candidate
+
+def relax_one(atoms, method=DEFAULT_METHOD, fmax=FMAX, steps=STEPS,
+              optimiser=DEFAULT_OPTIMISER, traj=None, ladder=None, settings=None,
+              cid=None, threads=1):
+    """Relax one candidate; returns ``(relaxed_atoms, record)`` and never raises on
+    physics failures (they become ``status = "failed:<reason>"``).
+
+    The relaxed atoms carry a single-point calculator with energy, forces and Mulliken
+    charges.  ``record`` has status, steps, energy, homo, lumo, gap (eV), the method and
+    rung finally used, the ladder (one dict per rung tried), topology problems, wall
+    time and the BLAS the process used.  With ``traj`` the optimisation is written there
+    and, when the file already has frames, continues from its last frame.  tblite runs
+    with ``threads`` OpenMP threads (1: parallelise over structures; idle OpenMP threads
+    spinning on a loaded machine made a 12-atom relaxation 12x slower here).
+
+    >>> from clustergen.core.model import make_cluster
+    >>> h2 = make_cluster(["H", "H"], [[0, 0, 0], [0.9, 0, 0]], ["ligand"] * 2,
+    ...                   charge=0, multiplicity=1)
+    >>> out, rec = relax_one(h2)
+    >>> rec["status"], round(float(out.get_distance(0, 1)), 2)   # GFN1 H-H
+    ('converged', 0.77)
+    """
+    import tblite.ase  # noqa: F401  load libgomp first so the thread limit reaches it
+
+    with _thread_limit(threads):
+        return _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, cid)
+
+
+def _thread_limit(threads):
+    """Limit OpenMP/BLAS threads of the libraries already loaded (tblite's libgomp)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads)
+
+
+def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, cid):
+    from ase.calculators.calculator import CalculationFailed, InputError
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    start = atoms
+    atoms = atoms.copy()
+    charge, mult = charge_multiplicity(atoms)
+    record = {"cid": cid, "method": method, "optimiser": optimiser, "fmax_target": fmax,
+              "charge": charge, "multiplicity": mult, "blas": blas_in_use(),
+              "worker": f"{socket.gethostname()}:{os.getpid()}",
+              "steps": 0, "problems": [], "ladder": []}
+    if traj:
+        os.makedirs(os.path.dirname(os.path.abspath(traj)), exist_ok=True)
+    frames, last = _restart_positions(traj)
+    if last is not None and len(last) == len(atoms):
+        atoms.positions = last
+        record["restarted_from_frame"] = frames - 1
+    done = max(frames - 1, 0)
+    opt_class = _optimiser_class(optimiser)
+    converged, failure = False, None
+    for name, over in _ladder_for(method, ladder):
+        params = {"method": method, **(settings or {}), **over}
+        atoms.calc = calculator(charge=charge, multiplicity=mult, **params)
+        opt = opt_class(atoms, logfile=None, trajectory=traj, append_trajectory=True)
+        rung = {"rung": name, "settings": over, "method": params["method"]}
+        try:
+            converged = opt.run(fmax=fmax, steps=max(steps - done, 0))
+        except (CalculationFailed, InputError) as exc:
+            done += opt.nsteps
+            rung.update(result=str(exc).strip() or type(exc).__name__, at_step=done)
+            record["ladder"].append(rung)
+            if "SCF" not in str(exc):  # bad geometry or input: no setting helps
+                failure = str(exc).strip().splitlines()[0] if str(exc).strip() else "tblite"
+                break
+            failure = f"SCF not converged on {len(record['ladder'])} rungs"
+            continue
+        done += opt.nsteps
+        rung.update(result="ok", at_step=done)
+        record["ladder"].append(rung)
+        record.update(method=params["method"], rung=name)
+        failure = None
+        break
+    record["steps"] = done
+    if failure:
+        atoms.calc = None
+        record.update(status=f"failed:{failure}", wall=time.perf_counter() - t0,
+                      cpu=time.process_time() - c0)
+        return atoms, record
+    calc = atoms.calc
+    energy = atoms.get_potential_energy()
+    forces = atoms.get_forces()
+    charges = atoms.get_charges()
+    homo, lumo = frontier_orbitals(calc)
+    atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces, charges=charges)
+    problems = check_topology(start, atoms)
+    status = "topology-changed" if problems else ("converged" if converged
+                                                  else "not-converged")
+    record.update(status=status, converged=bool(converged), energy=float(energy),
+                  fmax=float(np.linalg.norm(forces, axis=1).max()), homo=homo, lumo=lumo,
+                  gap=(lumo - homo) if homo is not None and lumo is not None else None,
+                  problems=problems, topology="; ".join(problems) or "ok",
+                  wall=time.perf_counter() - t0, cpu=time.process_time() - c0)
+    return atoms, record
+
+
+# ---------------------------------------------------------------------------- many
+
+def _check_options(method, fmax, steps, optimiser):
+    if method not in METHODS:
+        raise ClusterGenError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
+    if not fmax > 0:
+        raise ClusterGenError(f"fmax must be positive, got {fmax}")
+    if int(steps) < 0:
+        raise ClusterGenError(f"steps must be >= 0, got {steps}")
+    _optimiser_class(optimiser)
+
+
+def default_traj_dir(db):
+    """Where trajectories go: ``<db>.traj/`` beside a SQLite file, else ``./clustergen-traj``.
+
+    >>> default_traj_dir("runs/results.db")
+    'runs/results.db.traj'
+    """
+    if isinstance(db, (str, os.PathLike)) and not store.is_url(str(db)):
+        return f"{db}.traj"
+    return "clustergen-traj"
+
+
+def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
+          method=DEFAULT_METHOD, fmax=FMAX, steps=STEPS, optimiser=DEFAULT_OPTIMISER,
+          retry=False, traj_dir=None, progress=True, settings=None, ladder=None):
+    """Relax candidates with GFN-xTB, store each result in ``db`` as it finishes.
+
+    ``workers``: Dask worker processes on this machine (default: one per core; each
+    single-threaded with OpenBLAS preloaded when installed); ``0`` runs in this process
+    without Dask.  ``scheduler``: address of an existing Dask scheduler instead.
+    Candidates already in ``db`` are skipped (with ``retry=True`` only converged and
+    topology-changed ones).  Returns the relaxed candidates in input order, their
+    ``info`` holding cid, status, energy, fmax, steps, homo, lumo, gap...
+
+    >>> from clustergen.compute.relax import relax                         # doctest: +SKIP
+    >>> out = relax(read_candidates("candidates.extxyz"), db="results.db", workers=2)
+    ...                                                             # doctest: +SKIP
+    """
+    from ase import Atoms
+
+    from clustergen.compute import executor
+
+    candidates = [atoms_or_list] if isinstance(atoms_or_list, Atoms) else list(atoms_or_list)
+    _check_options(method, fmax, steps, optimiser)
+    key = method_settings(method, fmax, optimiser, settings)
+    ids, by_cid = [], {}
+    for atoms in candidates:
+        charge, mult = charge_multiplicity(atoms)
+        cid = store.candidate_id(atoms, charge, mult, key)
+        ids.append(cid)
+        by_cid.setdefault(cid, atoms)
+    conn = store.connect(db)
+    stored = store.stored_status(conn)
+    todo = [c for c in by_cid
+            if c not in stored or (retry and not store.is_final(stored[c]))]
+    traj_dir = traj_dir or default_traj_dir(db)
+    tasks = {cid: ((by_cid[cid],), dict(method=method, fmax=fmax, steps=int(steps),
+                                         optimiser=optimiser, ladder=ladder,
+                                         settings=settings, cid=cid,
+                                         traj=os.path.join(traj_dir, f"{cid}.traj")))
+             for cid in todo}
+
+    def save(cid, result):
+        relaxed, record = result
+        store.write_result(conn, relaxed, record, start=by_cid[cid])
+
+    def fail(cid, reason):
+        store.write_result(conn, by_cid[cid].copy(),
+                           {"cid": cid, "status": f"failed:{reason}", "method": method},
+                           start=by_cid[cid])
+
+    executor.run(relax_one, tasks, save, on_error=fail, workers=workers,
+                 scheduler=scheduler, progress=progress, desc="relax")
+    return [a.copy() for a in store.read_relaxed(conn, ids)]
+
+
+# ---------------------------------------------------------------------------- CLI
+
+

@@ -1,0 +1,576 @@
+"""Point group of a cluster framework and symmetry-distinct substitutions.
+
+The symmetry that matters for doping and adsorption is that of the heavy-atom framework
+(metal + S, P, halide): R groups (CH3 rotors, phenyl rings) lower the point group without
+making two metal sites chemically different.  A symmetry operation is turned into a
+permutation of framework atoms by matching images within ``tolerance``; the orbits of
+``count``-element subsets under those permutations are the distinct dopings, and Burnside's
+lemma counts them independently.
+
+>>> from ase.cluster import Icosahedron
+>>> au13 = Icosahedron("Au", 2)
+>>> point_group(au13)
+'Ih'
+>>> [(sites, mult) for sites, mult in distinct_substitutions(au13, range(13), 1)]
+[((0,), 1), ((1,), 12)]
+"""
+
+import itertools
+from math import comb
+
+import networkx as nx
+import numpy as np
+from scipy.spatial import cKDTree
+
+from clustergen.core.errors import ClusterGenError
+
+FRAMEWORK = ("S", "P", "Cl", "Br", "I")  # non-metal framework elements; metals always count
+MAX_SUBSETS = 5_000_000  # enumeration bound: C(n, k) subsets are held in memory
+
+
+def framework_elements(atoms):
+    """Elements that define the framework: every metal of ``templates/chemistry.yaml``
+    present in ``atoms`` plus S, P and halides.
+
+    >>> from ase import Atoms
+    >>> framework_elements(Atoms("AuPtSCH3"))
+    ('Au', 'Pt', 'S')
+    """
+    from clustergen.core.formula import chemistry
+    metals = chemistry()["metals"]
+    present = dict.fromkeys(atoms.get_chemical_symbols())
+    return tuple(e for e in present if e in metals or e in FRAMEWORK)
+
+
+def framework_indices(atoms, elements=None):
+    """Indices of the atoms whose element is in ``elements`` (default: the framework).
+
+    >>> from ase import Atoms
+    >>> framework_indices(Atoms("AuSCH3")).tolist()
+    [0, 1]
+    """
+    elements = framework_elements(atoms) if elements is None else tuple(elements)
+    symbols = np.array(atoms.get_chemical_symbols())
+    return np.flatnonzero(np.isin(symbols, elements))
+
+
+def symmetry_operations(atoms, elements=None, tolerance=0.3):
+    """Orthogonal 3x3 matrices (about the framework centroid) that map every framework
+    atom to within ``tolerance`` Angstrom of an atom of the same element, with the atom
+    permutation each induces (positions into :func:`framework_indices`).
+
+    Found exhaustively: an operation is fixed by the images of two non-collinear atoms
+    a, b (and the sign of its determinant), so every pair a', b' with matching radii and
+    separation is tried.  pymatgen's PointGroupAnalyzer reports only the C3 subgroup of
+    the Th framework of [Au25(SR)18] and loses Ih for an Au13 with 0.04 A noise, so the
+    group is not taken from it.
+
+    >>> from ase.cluster import Icosahedron
+    >>> ops, perms = symmetry_operations(Icosahedron("Au", 2))
+    >>> len(ops), perms.shape
+    (120, (120, 13))
+    """
+    index = framework_indices(atoms, elements)
+    if len(index) == 0:
+        raise ClusterGenError("no framework atoms to take the symmetry of")
+    pos = atoms.positions[index] - atoms.positions[index].mean(axis=0)
+    symbols = np.array([atoms[i].symbol for i in index])
+    radius = np.linalg.norm(pos, axis=1)
+    trees = {e: (np.flatnonzero(symbols == e), cKDTree(pos[symbols == e]))
+             for e in set(symbols)}
+
+    def match(op):
+        image = pos @ op.T
+        perm = np.full(len(pos), -1)
+        for mine, tree in trees.values():
+            dist, near = tree.query(image[mine])
+            if np.any(dist > tolerance):
+                return None
+            perm[mine] = mine[near]
+        return perm if len(set(perm.tolist())) == len(perm) else None
+
+    def twins(i):  # atoms that an operation may send atom i to
+        return np.flatnonzero((symbols == symbols[i]) &
+                              (np.abs(radius - radius[i]) <= 2 * tolerance))
+
+    a, b = _reference_pair(pos, symbols, radius, tolerance)
+    found = {}
+    if b is None:  # collinear (or single-atom) framework: identity and the reversal
+        for op in (np.eye(3), -np.eye(3)):
+            perm = match(op)
+            if perm is not None:
+                found[(tuple(perm), 1)] = (op, perm)
+    else:
+        frame = np.array([pos[a], pos[b], np.cross(pos[a], pos[b])]).T
+        inverse = np.linalg.inv(frame)
+        sep = np.linalg.norm(pos[a] - pos[b])
+        for a2 in twins(a):
+            for b2 in twins(b):
+                if a2 == b2 or abs(np.linalg.norm(pos[a2] - pos[b2]) - sep) > 2 * tolerance:
+                    continue
+                for det in (1, -1):
+                    target = np.array([pos[a2], pos[b2],
+                                       det * np.cross(pos[a2], pos[b2])]).T
+                    op = _nearest_orthogonal(target @ inverse, det)
+                    perm = match(op)
+                    # a planar framework's mirror plane permutes nothing: key on det too
+                    key = (tuple(perm), det) if perm is not None else None
+                    if key is not None and key not in found:
+                        # refit on every atom: the pair alone carries its noise
+                        found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+    found = _close_operations(found, pos, tolerance)
+    ops = [found[k][0] for k in sorted(found)]
+    perms = np.unique(np.array([found[k][1] for k in sorted(found)], dtype=int), axis=0)
+    return ops, perms
+
+
+MAX_ORDER = 240  # no finite point group of a cluster is larger (Ih has 120)
+
+
+def _close_operations(found, pos, tolerance):
+    """Close the operations under composition.  With a loose tolerance the matched set
+    may miss products (each within tolerance, the product not); their permutations
+    still compose, and each product is refitted on all atoms."""
+    frontier = list(found)
+    gens = list(found)
+    while frontier:
+        new = []
+        for k1 in frontier:
+            for k2 in gens:
+                perm = found[k2][1][found[k1][1]]
+                det = k1[1] * k2[1]
+                key = (tuple(perm), det)
+                if key not in found:
+                    found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+                    new.append(key)
+        if len(found) > MAX_ORDER:
+            raise ClusterGenError(
+                f"symmetry tolerance {tolerance} A is too loose: the matched operations "
+                f"generate more than {MAX_ORDER}, which no point group has; use a "
+                "smaller --tolerance")
+        frontier = new
+    return found
+
+
+def _reference_pair(pos, symbols, radius, tolerance):
+    """Two atoms away from the centre and far from collinear with it, chosen from the
+    rarest (element, radius) shells so few images need trying."""
+    shell = {}
+    for i in range(len(pos)):
+        key = (symbols[i], round(radius[i] / (2 * tolerance + 1e-9)))
+        shell.setdefault(key, []).append(i)
+    order = sorted(range(len(pos)), key=lambda i: (
+        len(shell[(symbols[i], round(radius[i] / (2 * tolerance + 1e-9)))]), -radius[i]))
+    order = [i for i in order if radius[i] > 2 * tolerance]
+    if not order:
+        return (0, None)
+    a = order[0]
+    best, best_sin = None, 0.2  # need a clear angle so the frame is well conditioned
+    for i in order[1:]:
+        sin = np.linalg.norm(np.cross(pos[a], pos[i])) / (radius[a] * radius[i])
+        if sin > best_sin + 0.3 or (best is None and sin > best_sin):
+            best, best_sin = i, sin
+            if sin > 0.7:
+                break
+    return (a, best)
+
+
+def _nearest_orthogonal(matrix, det):
+    """Closest orthogonal matrix with the given determinant (polar decomposition)."""
+    u, _, vt = np.linalg.svd(matrix)
+    op = u @ vt
+    if np.sign(np.linalg.det(op)) != det:
+        u[:, -1] *= -1
+        op = u @ vt
+    return op
+
+
+def schoenflies(ops, tol=0.15):
+    """Schoenflies symbol of a finite point group given as 3x3 orthogonal matrices.
+
+    >>> schoenflies([np.eye(3), -np.eye(3)])
+    'Ci'
+    >>> schoenflies([np.eye(3), np.diag([1.0, 1.0, -1.0])])
+    'Cs'
+    """
+    ops = [np.asarray(m, dtype=float) for m in ops]
+    proper = [m for m in ops if np.linalg.det(m) > 0]
+    improper = [m for m in ops if np.linalg.det(m) < 0]
+    inversion = any(np.allclose(m, -np.eye(3), atol=tol) for m in improper)
+    mirrors = [_axis(-m) for m in improper if abs(np.trace(m) - 1) < tol]  # normals
+    axes = {}  # rotation order -> list of axes
+    for m in proper:
+        angle = np.arccos(np.clip((np.trace(m) - 1) / 2, -1, 1))
+        if angle < tol:
+            continue
+        order = int(round(2 * np.pi / angle))
+        axes.setdefault(order, []).append(_axis(m))
+    if not axes:
+        return "Ci" if inversion else "Cs" if improper else "C1"
+    distinct_c3 = _distinct(axes.get(3, []), tol)
+    if 5 in axes:
+        return "Ih" if inversion else "I"
+    if len(distinct_c3) > 1:
+        if 4 in axes:
+            return "Oh" if inversion else "O"
+        return "Th" if inversion else "Td" if improper else "T"
+    n = max(axes)
+    principal = axes[n][0]
+    parallel = lambda v: abs(abs(v @ principal) - 1) < tol
+    if len(proper) == 2 * n:  # dihedral: n C2 axes perpendicular to the principal one
+        if n == 2:  # D2: any of the three C2 axes may be the principal
+            c2 = _distinct(axes[2], tol)
+            horizontal = any(abs(abs(v @ c) - 1) < tol for v in mirrors for c in c2)
+        else:
+            horizontal = any(parallel(v) for v in mirrors)
+        return f"D{n}h" if horizontal else f"D{n}d" if improper else f"D{n}"
+    if len(proper) == n:
+        if not improper:
+            return f"C{n}"
+        if any(parallel(v) for v in mirrors):
+            return f"C{n}h"
+        return f"C{n}v" if mirrors else f"S{2 * n}"
+    raise ClusterGenError(f"{len(ops)} approximate operations do not form a point group; "
+                          "use a smaller symmetry tolerance")
+
+
+def _axis(rotation):
+    """Unit axis of a proper rotation (eigenvector of eigenvalue 1), sign fixed."""
+    w, v = np.linalg.eig(rotation)
+    axis = np.real(v[:, np.argmin(np.abs(w - 1))])
+    axis /= np.linalg.norm(axis)
+    k = np.argmax(np.abs(axis))
+    return axis if axis[k] > 0 else -axis
+
+
+def _distinct(vectors, tol):
+    out = []
+    for v in vectors:
+        if not any(abs(abs(v @ u) - 1) < tol for u in out):
+            out.append(v)
+    return out
+
+
+def point_group(atoms, elements=None, tolerance=0.3):
+    """Schoenflies symbol of the framework point group; ``tolerance`` (Angstrom) is how
+    far an operation's image may lie from an atom of the same element.
+
+    >>> from ase.cluster import Octahedron
+    >>> point_group(Octahedron("Au", 3, 1))
+    'Oh'
+    """
+    ops, perms = symmetry_operations(atoms, elements, tolerance)
+    index = framework_indices(atoms, elements)
+    if len(index) == 1:
+        return "Kh"  # a lone atom
+    pos = atoms.positions[index] - atoms.positions[index].mean(axis=0)
+    if np.linalg.matrix_rank(pos, tol=2 * tolerance) <= 1:  # linear framework
+        return "D*h" if len(perms) == 2 else "C*v"
+    return schoenflies(ops)
+
+
+def group_name(atoms, images):
+    """Schoenflies symbol of the point group closest to a permutation group (e.g. the
+    bond-graph automorphisms of a distorted structure): each permutation is fitted with
+    the orthogonal matrix that best maps the framework onto itself; ``"?"`` when the
+    fitted matrices are not a point group.
+
+    >>> from ase.cluster import Icosahedron
+    >>> au13 = Icosahedron("Au", 2)
+    >>> group_name(au13, framework_permutations(au13, method="graph"))
+    'Ih'
+    """
+    frame = np.flatnonzero(np.asarray(images)[0] >= 0)
+    pos = atoms.positions[frame] - atoms.positions[frame].mean(axis=0)
+    position = {int(a): k for k, a in enumerate(frame)}
+    ops = []
+    for image in images:
+        perm = np.array([position[int(a)] for a in image[frame]])
+        fits = [_nearest_orthogonal(pos[perm].T @ pos, det) for det in (1, -1)]
+        residual = [np.linalg.norm(pos @ op.T - pos[perm]) for op in fits]
+        ops.append(fits[int(np.argmin(residual))])
+    try:
+        return schoenflies(ops)
+    except ClusterGenError:
+        return "?"
+
+
+def close_group(perms):
+    """Smallest set of permutations closed under composition that contains ``perms``.
+
+    Rounding can make an operation of the generated group fail the tolerance match; the
+    closure restores it from the operations that matched.
+
+    >>> len(close_group([np.array([1, 2, 0])]))
+    3
+    """
+    perms = [np.asarray(p, dtype=int) for p in perms]
+    n = len(perms[0]) if perms else 0
+    seen = {tuple(range(n)): np.arange(n)}
+    for p in perms:
+        seen.setdefault(tuple(p), p)
+    frontier = list(seen.values())
+    gens = list(seen.values())
+    while frontier:
+        new = []
+        for p in frontier:
+            for g in gens:
+                q = g[p]
+                key = tuple(q)
+                if key not in seen:
+                    seen[key] = q
+                    new.append(q)
+        frontier = new
+    return np.array(sorted(seen), dtype=int)
+
+
+METAL_DONOR = 1.15  # metal-S/P/halide bond within 1.15 x covalent radii (Au-S 2.77 A)
+KERNEL_BOND = 1.25  # kernel metal-metal bond within 1.25 x the median nearest-neighbour
+
+
+def bond_graph(atoms, index):
+    """Framework bond graph on positions 0..len(index)-1, nodes labelled (element,
+    kernel?): kernel metal-metal bonds and metal-donor bonds only.  Aurophilic
+    kernel-staple contacts, whose lengths scatter most, are left out, so relaxed and
+    crystal structures keep the graph of the ideal framework.
+
+    >>> from ase.cluster import Icosahedron
+    >>> g = bond_graph(Icosahedron("Au", 2), np.arange(13))
+    >>> g.number_of_edges()  # 12 centre-shell + 30 shell-shell bonds
+    42
+    """
+    from ase.data import covalent_radii
+
+    from clustergen.analysis.sites import kernel_indices
+
+    index = np.asarray(index)
+    kernel = set(int(i) for i in kernel_indices(atoms)) & set(index.tolist())
+    metals = set(int(i) for i in framework_indices(atoms, _metal_elements(atoms)))
+    pos = atoms.positions[index]
+    dist = np.linalg.norm(pos[:, None] - pos[None], axis=2)
+    radii = covalent_radii[atoms.numbers[index]]
+    is_kernel = np.array([int(i) in kernel for i in index])
+    is_metal = np.array([int(i) in metals for i in index])
+    graph = nx.Graph()
+    for k, i in enumerate(index):
+        graph.add_node(k, label=(atoms[int(i)].symbol, bool(is_kernel[k])))
+    if is_kernel.sum() > 1:
+        kk = dist[np.ix_(is_kernel, is_kernel)] + np.diag([np.inf] * int(is_kernel.sum()))
+        cutoff = KERNEL_BOND * np.median(kk.min(axis=1))
+    else:
+        cutoff = 0.0
+    for k in range(len(index)):
+        for m in range(k + 1, len(index)):
+            if is_kernel[k] and is_kernel[m]:
+                bonded = dist[k, m] <= cutoff
+            elif is_metal[k] != is_metal[m]:
+                bonded = dist[k, m] <= METAL_DONOR * (radii[k] + radii[m])
+            else:
+                bonded = False
+            if bonded:
+                graph.add_edge(k, m)
+    return graph
+
+
+def _metal_elements(atoms):
+    from clustergen.core.formula import chemistry
+    metals = chemistry()["metals"]
+    return tuple(e for e in dict.fromkeys(atoms.get_chemical_symbols()) if e in metals)
+
+
+def _graph_images(atoms, index, limit=MAX_ORDER):
+    """Permutations of ``index`` positions that are automorphisms of :func:`bond_graph`:
+    the symmetry of the ideal framework, whatever distortion relaxation or a crystal
+    packing added."""
+    graph = bond_graph(atoms, index)
+    matcher = nx.algorithms.isomorphism.GraphMatcher(
+        graph, graph, node_match=lambda a, b: a["label"] == b["label"])
+    perms = []
+    for mapping in matcher.isomorphisms_iter():
+        perms.append(np.array([mapping[k] for k in range(len(index))]))
+        if len(perms) > limit:
+            raise ClusterGenError(f"the framework bond graph has more than {limit} "
+                                  "automorphisms (no point group is that large): use "
+                                  "the geometric symmetry")
+    return perms
+
+
+def framework_permutations(atoms, elements=None, tolerance=0.3, method="geometry"):
+    """Symmetry operations of the framework as permutations of atom indices.
+
+    Returns an int array ``images`` of shape (group order, len(atoms)): ``images[g, i]`` is
+    the atom that atom ``i`` goes to under operation ``g``; atoms outside the framework
+    map to -1.  ``method`` is ``"geometry"`` (point group within ``tolerance``) or
+    ``"graph"`` (automorphisms of the bond graph: the ideal symmetry of a slightly
+    distorted structure).
+
+    >>> from ase.cluster import Icosahedron
+    >>> framework_permutations(Icosahedron("Au", 2)).shape
+    (120, 13)
+    """
+    index = framework_indices(atoms, elements)
+    if method == "geometry":
+        perms = list(symmetry_operations(atoms, elements, tolerance)[1])
+    elif method == "graph":
+        perms = _graph_images(atoms, index)
+    else:
+        raise ClusterGenError(f"unknown symmetry method '{method}' (geometry, graph)")
+    local = close_group(perms or [np.arange(len(index))])
+    images = np.full((len(local), len(atoms)), -1)
+    images[:, index] = index[local]
+    return images
+
+
+def site_permutations(images, sites):
+    """Restrict framework permutations to ``sites`` (atom indices).
+
+    Only operations that map the site set onto itself are kept (its set-wise stabiliser,
+    itself a group); the result acts on positions 0..len(sites)-1 of ``sorted(sites)``.
+
+    >>> images = np.array([[0, 1, 2, 3], [1, 0, 3, 2], [2, 3, 0, 1], [3, 2, 1, 0]])
+    >>> site_permutations(images, [0, 1]).tolist()
+    [[0, 1], [1, 0]]
+    """
+    sites = np.array(sorted(set(int(s) for s in sites)))
+    position = {int(s): k for k, s in enumerate(sites)}
+    perms = set()
+    for image in np.asarray(images):
+        mapped = image[sites]
+        if all(int(m) in position for m in mapped):
+            perms.add(tuple(position[int(m)] for m in mapped))
+    return np.array(sorted(perms), dtype=int).reshape(len(perms), len(sites))
+
+
+def canonical(perms, subset):
+    """Lexicographically smallest sorted image of ``subset`` under ``perms``.
+
+    >>> canonical(np.array([[0, 1, 2], [2, 0, 1], [1, 2, 0]]), (1, 2))
+    (0, 1)
+    """
+    subset = np.asarray(subset, dtype=int)
+    return min(tuple(sorted(p[subset].tolist())) for p in perms)
+
+
+def subset_orbits(perms, count, n_sites=None):
+    """Orbits of ``count``-element subsets of ``range(n_sites)`` under ``perms``.
+
+    Returns ``[(representative, orbit size), ...]`` in lexicographic order of the
+    representatives, each the smallest subset of its orbit.  Walks the subsets in
+    lexicographic order and marks each new orbit, so every subset is visited once.
+
+    >>> cyclic = np.array([[0, 1, 2, 3], [1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]])
+    >>> subset_orbits(cyclic, 2)
+    [((0, 1), 4), ((0, 2), 2)]
+    """
+    perms = np.asarray(perms, dtype=int)
+    n = perms.shape[1] if n_sites is None else n_sites
+    if not 0 <= count <= n:
+        raise ClusterGenError(f"cannot place {count} dopant(s) on {n} site(s)")
+    if comb(n, count) > MAX_SUBSETS:
+        raise ClusterGenError(f"C({n}, {count}) = {comb(n, count)} configurations is too "
+                              f"many to enumerate (limit {MAX_SUBSETS}); lower --count "
+                              "or restrict the sites")
+    seen = set()
+    orbits = []
+    for subset in itertools.combinations(range(n), count):
+        if subset in seen:
+            continue
+        orbit = {tuple(sorted(p[list(subset)].tolist())) for p in perms}
+        seen |= orbit
+        orbits.append((subset, len(orbit)))
+    return orbits
+
+
+def burnside_count(perms, n_sites, count):
+    """Number of orbits of ``count``-subsets by Burnside's lemma: the average over the
+    group of the subsets each operation fixes.  A permutation fixes a subset when the
+    subset is a union of its cycles, so the fixed count is the x^count coefficient of
+    prod over cycles (1 + x^length).
+
+    >>> burnside_count(np.array([[0, 1, 2, 3], [1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]]), 4, 2)
+    2
+    """
+    perms = np.asarray(perms, dtype=int)
+    total = 0
+    for p in perms:
+        poly = np.zeros(n_sites + 1, dtype=object)
+        poly[0] = 1
+        for length in _cycle_lengths(p):
+            shifted = np.zeros_like(poly)
+            shifted[length:] = poly[:len(poly) - length]
+            poly = poly + shifted
+        total += poly[count]
+    if total % len(perms):
+        raise ArithmeticError("Burnside sum not divisible by the group order: not a group")
+    return int(total // len(perms))
+
+
+def _cycle_lengths(perm):
+    seen = np.zeros(len(perm), dtype=bool)
+    lengths = []
+    for start in range(len(perm)):
+        if seen[start]:
+            continue
+        length, k = 0, start
+        while not seen[k]:
+            seen[k] = True
+            k = perm[k]
+            length += 1
+        lengths.append(length)
+    return lengths
+
+
+def distinct_substitutions(atoms, sites, count, group=None, tolerance=0.3,
+                           method="geometry"):
+    """Every way to put ``count`` dopants on ``sites`` (atom indices), up to symmetry.
+
+    Returns ``[(atom indices, multiplicity), ...]``; the multiplicities (orbit sizes) sum
+    to C(len(sites), count).  ``group`` may be the output of
+    :func:`framework_permutations` to reuse it.
+
+    >>> from ase.cluster import Icosahedron
+    >>> au13 = Icosahedron("Au", 2)
+    >>> [m for _, m in distinct_substitutions(au13, range(1, 13), 2)]
+    [30, 30, 6]
+    """
+    sites = sorted(set(int(s) for s in sites))
+    if not sites:
+        raise ClusterGenError("no sites to substitute")
+    if min(sites) < 0 or max(sites) >= len(atoms):
+        raise ClusterGenError(f"site index out of range 0..{len(atoms) - 1}")
+    images = framework_permutations(atoms, tolerance=tolerance, method=method) \
+        if group is None else np.asarray(group)
+    missing = [s for s in sites if images[0, s] < 0]
+    if missing:
+        raise ClusterGenError(f"sites {missing} are not framework (metal/S) atoms")
+    perms = site_permutations(images, sites)
+    return [(tuple(sites[k] for k in rep), mult)
+            for rep, mult in subset_orbits(perms, count)]
+
+
+def site_orbits(images, indices):
+    """Group atom ``indices`` into symmetry-equivalent sets under ``images``.
+
+    >>> from ase.cluster import Icosahedron
+    >>> [len(o) for o in site_orbits(framework_permutations(Icosahedron("Au", 2)), range(13))]
+    [1, 12]
+    """
+    return [list(orbit) for orbit in tuple_orbits(images, [(i,) for i in indices], flat=True)]
+
+
+def tuple_orbits(images, tuples, flat=False):
+    """Group unordered atom tuples (e.g. bridge pairs, hollow triples) into orbits.
+
+    Returns a list of orbits, each a list of the input tuples (sorted) in input order;
+    ``flat`` turns 1-tuples into plain indices.
+
+    >>> square = np.array([[0, 1, 2, 3], [1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]])
+    >>> tuple_orbits(square, [(0, 1), (1, 2), (0, 2), (1, 3)])
+    [[(0, 1), (1, 2)], [(0, 2), (1, 3)]]
+    """
+    images = np.asarray(images)
+    keys = {}
+    for t in tuples:
+        key = min(tuple(sorted(int(x) for x in image[list(t)])) for image in images)
+        keys.setdefault(key, []).append(t[0] if flat else tuple(sorted(t)))
+    return list(keys.values())

@@ -1,0 +1,222 @@
+"""Build candidates from template rules: ``build`` a formula, ``grow`` a family.
+
+Pipeline for one member: kernel from its growth operation -> every symmetry-distinct
+motif arrangement the shell rule allows -> restraint-FF embedding of the Au-S framework
+-> R groups -> candidates ordered by strain score (best guess first).
+"""
+
+import itertools
+import sys
+import time
+
+import numpy as np
+
+from clustergen.generation import families as fam_mod
+from clustergen.generation import kernels
+from clustergen.generation import shell
+from clustergen.analysis.analyse import analyse
+from clustergen.analysis.checks import geometry_report
+from clustergen.core.errors import ClusterGenError
+from clustergen.generation.families import evaluate, family, match, member, members
+from clustergen.core.formula import ligand_info, parse
+from clustergen.generation.ligands import add_ligands
+from clustergen.core.model import format_motifs, make_cluster, write_candidates
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MAX_EMBED = 16          # arrangements embedded per member (most symmetric first)
+
+
+def kernel_of(fam, k):
+    """Kernel positions and site labels of member ``k`` from the family's growth operation."""
+    return kernel_options(fam, k)[0]
+
+
+def kernel_options(fam, k):
+    """Every kernel of member ``k``: a list-valued kernel argument gives one per value.
+
+    A growth step that can go to several symmetry-distinct places (an Au3 unit on the
+    Au22 of Au30(SR)18) lists them; their shells are ranked together.
+
+    >>> [len(pos) for pos, _ in kernel_options(family("double-au7-backbone"), 3)]
+    [25, 25, 25, 25]
+    """
+    spec = fam["kernel"]
+    op = getattr(kernels, spec["operation"], None)
+    if op is None:
+        raise ClusterGenError(f"family {fam['family']}: unknown growth operation "
+                              f"'{spec['operation']}'")
+    args = {a: evaluate(e, k=k) for a, e in spec.get("args", {}).items()}
+    args.update(member(fam, k)["kernel_args"])
+    lists = {a: v for a, v in args.items() if isinstance(v, list)}
+    return [op(**{**args, **dict(zip(lists, values))})
+            for values in itertools.product(*lists.values())]
+
+
+def shell_rule(fam, k):
+    """The family's shell rule with member ``k``'s own ``shell`` keys laid over it.
+
+    Top-level keys are replaced; under ``motifs`` the member's spec of a motif type
+    replaces the family's (a key set to null drops it).
+
+    >>> shell_rule(family("au7-backbone"), 1)["motifs"]["monomer"]["anchor_distance"]
+    [1.65, 1.8]
+    >>> shell_rule(family("au7-backbone"), 3) == family("au7-backbone")["shell"]
+    True
+    """
+    fam = family(fam) if isinstance(fam, str) else fam
+    rule = dict(fam["shell"])
+    own = member(fam, k).get("shell") or {}
+    for key, value in own.items():
+        if key == "motifs":
+            rule["motifs"] = {**rule.get("motifs", {}), **value}
+        else:
+            rule[key] = value
+    return {key: value for key, value in rule.items() if value is not None}
+
+
+def frameworks(fam, k, limit=None):
+    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct.
+
+    Shell rule keys read here: ``flexible_kernel``, ``windows`` (drop frameworks outside
+    the :mod:`clustergen.analysis.checks` windows) and ``max_embed`` (arrangements scored per
+    kernel, default :data:`MAX_EMBED`).
+    """
+    fam = family(fam) if isinstance(fam, str) else fam
+    m = member(fam, k)
+    rule = shell_rule(fam, k)
+    # score every arrangement on the ideal (fixed) kernel, so that the kernel's own
+    # springs do not blur the comparison; then shape the best ones for real
+    scored = []
+    embed = max(limit or 0, rule.get("max_embed", MAX_EMBED))
+    for kernel, labels in kernel_options(fam, k):
+        if len(kernel) != m["kernel_atoms"]:
+            raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)}"
+                               f" kernel atoms, series says {m['kernel_atoms']}")
+        options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
+        for arrangement, order in list(zip(options, orders))[:embed]:
+            embedded = shell.embed(kernel, arrangement)
+            scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
+                           embedded, kernel))
+    if not scored:
+        raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
+                              f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
+    scored.sort(key=lambda item: item[:3])
+    flexible = rule.get("flexible_kernel", False)
+    out = []
+    for strain, neg_order, _, arrangement, embedded, kernel in scored:
+        if limit and len(out) == limit:
+            break
+        if flexible:
+            embedded = shell.embed(kernel, arrangement, flexible_kernel=flexible)
+        symbols, pos, roles, records, _ = embedded
+        atoms = make_cluster(symbols, pos, roles)
+        atoms.info["family"] = fam["family"]    # the analyser reads its convention from it
+        if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
+            continue            # the restraints could not shape this arrangement
+        if rule.get("windows") and not geometry_report(atoms)["ok"]:
+            continue            # a prediction outside the issue-2 windows is no guess
+        atoms.info["strain"] = strain
+        atoms.info["symmetry_order"] = -neg_order
+        atoms.info["motif_records"] = records
+        out.append(atoms)
+    if not out:
+        raise ClusterGenError(f"{fam['family']} k={k}: no arrangement could be shaped into "
+                              "a sensible Au-S framework")
+    return out
+
+
+def _sound(atoms):
+    """Every S within 2.6 A of a metal and no two framework atoms closer than 2.2 A."""
+    d = atoms.get_all_distances()
+    np.fill_diagonal(d, np.inf)
+    s = atoms.arrays["role"] == "S"
+    return bool(d.min() >= 2.2 and (d[s][:, ~s].min(axis=1) <= 2.6).all())
+
+
+def _reads_back(atoms, motifs):
+    """The analyser finds the intended motifs and roles in the framework: a chain bent
+    onto a neighbour's S, or a ring broken open, is not the arrangement asked for."""
+    result = analyse(atoms)
+    return result.inventory == motifs and list(result.roles) == list(atoms.arrays["role"])
+
+
+def _label(atoms, m, formula, isomer, ligand, multiplicity):
+    total = int(sum(atoms.numbers)) - formula.charge
+    parity = 1 if total % 2 == 0 else 2
+    if multiplicity is None:
+        multiplicity = parity
+    elif (multiplicity % 2 == 1) != (total % 2 == 0):
+        raise ClusterGenError(f"multiplicity {multiplicity} is impossible for "
+                              f"{total} electrons ({formula})")
+    atoms.info.update(
+        formula=str(formula.with_ligand(ligand)), charge=formula.charge,
+        multiplicity=int(multiplicity), nstar=formula.nstar, family=m["family"],
+        member=f"{m['family']}:k={m['k']}", isomer=isomer, motifs=format_motifs(m["motifs"]),
+        host="Au", literature=m["status"], score=round(float(atoms.info.pop("strain")), 6))
+    atoms.info.pop("motif_records", None)
+    return atoms
+
+
+def _resolve_ligand(formula, ligand):
+    names = [n for n in formula.ligands if ligand_info(n)[1]["class"] == "thiolate"]
+    if ligand is None:
+        ligand = next((n for n in names if n != "SR"), "SCH3")
+    return ligand_info(ligand)[0]
+
+
+def build(formula, ligand=None, isomers=8, multiplicity=None):
+    """Candidates for a formula from every family that can build it, best guess first.
+
+    ``ligand`` picks R (SH or SCH3; default: the formula's own thiolate, else SCH3).
+    The charge comes from the formula; the multiplicity defaults to the lowest the
+    electron count allows.
+
+    >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
+    >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
+    (8, 'dimer:6', 61)
+    """
+    f = parse(formula)
+    ligand = _resolve_ligand(f, ligand)
+    if isomers < 1:
+        raise ClusterGenError("--isomers must be at least 1")
+    per_family = []
+    for m in match(f):
+        fam = family(m["family"])
+        frames = frameworks(fam, m["k"], limit=isomers)
+        cands = []
+        for i, frame in enumerate(frames):
+            atoms = add_ligands(frame, ligand)
+            cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
+                                multiplicity))
+        per_family.append(cands)
+    # best of each family first, then the next best of each ...
+    ordered = [c for tier in _interleave(per_family) for c in tier]
+    return ordered[:isomers] if len(per_family) == 1 else ordered
+
+
+def _interleave(lists):
+    for i in range(max(len(x) for x in lists)):
+        yield [x[i] for x in lists if i < len(x)]
+
+
+def grow(family_name, upto=None, ligand="SCH3", progress=None):
+    """Best candidate of every member of a family up to ``upto`` metal atoms.
+
+    Without ``upto`` the listed (known + predicted) members are built.
+
+    >>> [a.info["formula"] for a in grow("double-helix", upto=36, ligand="SH")]
+    ['Au28(SH)20', 'Au36(SH)24']
+    """
+    fam = family(family_name)
+    out = []
+    todo = [m for m in members(fam, upto) if m["built"]]   # rules cannot place the rest
+    for i, m in enumerate(todo):
+        if progress:
+            progress(i, len(todo), str(m["formula"]))
+        frames = frameworks(fam, m["k"], limit=1)
+        atoms = add_ligands(frames[0], ligand)
+        out.append(_label(atoms, m, m["formula"], "a", ligand, None))
+    return out
+
+
+# ---------------------------------------------------------------- command line

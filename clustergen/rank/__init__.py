@@ -1,0 +1,1 @@
+"""Stage 3, ranking: order relaxed candidates (raw energies today, surrogate models next)."""

@@ -1,0 +1,1 @@
+"""Screening: symmetry-distinct dopant configurations and adsorption sites."""

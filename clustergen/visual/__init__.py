@@ -1,0 +1,1 @@
+"""Showing candidates: 3D views, offline pages, colours and figures."""
