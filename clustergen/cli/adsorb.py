@@ -34,7 +34,7 @@ def register_cli(subparsers):
 def _cli(args):
     from clustergen.cli.common import format_table, load_input, relax_options
     from clustergen.core.model import write_candidates
-    from clustergen.screen.dopants import scalar_info
+    from clustergen.core.identity import scalar_info
     atoms = load_input(args.input, args.ligand, args.frame)
     kinds = tuple(k.strip() for k in args.sites.split(",") if k.strip())
     rows, structures = screen(atoms, args.adsorbate, kinds,

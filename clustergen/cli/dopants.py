@@ -10,12 +10,12 @@ from clustergen.cli.common import (
     relax_options,
 )
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import scalar_info
 from clustergen.screen.dopants import (
     TEMPERATURE,
     enumerate_dopings,
     prior,
     relax_configurations,
-    scalar_info,
     screen,
     summary,
 )

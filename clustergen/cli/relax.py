@@ -3,8 +3,6 @@
 import os
 import sys
 
-import numpy as np
-
 from clustergen.compute.relax import (
     DEFAULT_METHOD,
     DEFAULT_OPTIMISER,
@@ -15,6 +13,7 @@ from clustergen.compute.relax import (
     relax,
 )
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import scalar_info
 from clustergen.core.model import read_candidates, write_candidates
 
 
@@ -66,13 +65,5 @@ def _cli_relax(args):
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     print(f"{len(relaxed)} candidates in {args.db}: {summary}", file=sys.stderr)
     if args.output:
-        write_candidates(args.output, [_for_extxyz(a) for a in relaxed])
+        write_candidates(args.output, [scalar_info(a) for a in relaxed])
     return 0
-
-
-def _for_extxyz(atoms):
-    """Scalar info only (extxyz cannot hold lists); the calculator is dropped."""
-    out = atoms.copy()
-    out.info = {k: v for k, v in atoms.info.items()
-                if isinstance(v, (str, int, float, bool, np.generic))}
-    return out

@@ -27,6 +27,11 @@ import numpy as np
 
 from clustergen.compute import store
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import (  # noqa: F401  charge_multiplicity is public here too
+    candidate_ids,
+    charge_multiplicity,
+    level_of_theory,
+)
 from clustergen.core.model import (
     METAL_ROLES,
     format_motifs,
@@ -60,35 +65,14 @@ BONDED, UNBONDED = 2.7, 3.1      # A: metal-S made/broken only across this gap (
 
 # ----------------------------------------------------------------------------- helpers
 
-def charge_multiplicity(atoms):
-    """Charge and spin multiplicity from ``atoms.info`` (multiplicity by parity if absent).
-
-    >>> from ase import Atoms
-    >>> charge_multiplicity(Atoms("Au", info={"charge": -1}))
-    (-1, 1)
-    >>> charge_multiplicity(Atoms("Au"))
-    (0, 2)
-    """
-    charge = int(atoms.info.get("charge", 0))
-    electrons = int(atoms.numbers.sum()) - charge
-    mult = atoms.info.get("multiplicity")
-    mult = (1 if electrons % 2 == 0 else 2) if mult is None else int(mult)
-    if mult < 1 or (electrons - (mult - 1)) % 2:
-        raise ClusterGenError(f"multiplicity {mult} impossible for {electrons} electrons "
-                              f"({atoms.info.get('formula', atoms.get_chemical_formula())}, "
-                              f"charge {charge})")
-    return charge, mult
-
-
 def method_settings(method=DEFAULT_METHOD, fmax=FMAX, optimiser=DEFAULT_OPTIMISER,
                     settings=None):
-    """The settings that define a result, hashed into the candidate id.
+    """:func:`clustergen.core.identity.level_of_theory` with this module's defaults.
 
     >>> method_settings()["method"]
     'GFN1-xTB'
     """
-    return {"method": method, "fmax": float(fmax), "optimiser": optimiser,
-            "tblite": dict(sorted((settings or {}).items()))}
+    return level_of_theory(method, fmax, optimiser, settings)
 
 
 def calculator(method=DEFAULT_METHOD, charge=0, multiplicity=1, **settings):
@@ -398,8 +382,10 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
     single-threaded with OpenBLAS preloaded when installed); ``0`` runs in this process
     without Dask.  ``scheduler``: address of an existing Dask scheduler instead.
     Candidates already in ``db`` are skipped (with ``retry=True`` only converged and
-    topology-changed ones).  Returns the relaxed candidates in input order, their
-    ``info`` holding cid, status, energy, fmax, steps, homo, lumo, gap...
+    topology-changed ones).  Returns one relaxed candidate per input, in input order
+    (duplicates included), each with the input's roles and ``info`` plus cid, status,
+    energy, fmax, steps, homo, lumo, gap...; a result missing from the store comes back
+    as the input with status ``failed:no result``.
 
     >>> from clustergen.compute.relax import relax                         # doctest: +SKIP
     >>> out = relax(read_candidates("candidates.extxyz"), db="results.db", workers=2)
@@ -411,12 +397,9 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
 
     candidates = [atoms_or_list] if isinstance(atoms_or_list, Atoms) else list(atoms_or_list)
     _check_options(method, fmax, steps, optimiser)
-    key = method_settings(method, fmax, optimiser, settings)
-    ids, by_cid = [], {}
-    for atoms in candidates:
-        charge, mult = charge_multiplicity(atoms)
-        cid = store.candidate_id(atoms, charge, mult, key)
-        ids.append(cid)
+    ids = candidate_ids(candidates, method_settings(method, fmax, optimiser, settings))
+    by_cid = {}
+    for cid, atoms in zip(ids, candidates):
         by_cid.setdefault(cid, atoms)
     conn = store.connect(db)
     stored = store.stored_status(conn)
@@ -429,18 +412,28 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
                                          traj=os.path.join(traj_dir, f"{cid}.traj")))
              for cid in todo}
 
+    def failure(cid, reason):
+        return {"cid": cid, "status": f"failed:{reason}", "method": method}
+
     def save(cid, result):
         relaxed, record = result
         store.write_result(conn, relaxed, record, start=by_cid[cid])
 
     def fail(cid, reason):
-        store.write_result(conn, by_cid[cid].copy(),
-                           {"cid": cid, "status": f"failed:{reason}", "method": method},
-                           start=by_cid[cid])
+        store.write_result(conn, by_cid[cid].copy(), failure(cid, reason), start=by_cid[cid])
 
     executor.run(relax_one, tasks, save, on_error=fail, workers=workers,
                  scheduler=scheduler, progress=progress, desc="relax")
-    return [a.copy() for a in store.read_relaxed(conn, ids)]
+    done = {a.info["cid"]: a for a in store.read_relaxed(conn, ids)}
+    # one result per input, in input order; a row the store lacks is a failure, not a gap
+    return [done[cid].copy() if cid in done else _unstored(atoms, failure(cid, "no result"))
+            for cid, atoms in zip(ids, candidates)]
+
+
+def _unstored(atoms, record):
+    out = atoms.copy()
+    out.info.update(record)
+    return out
 
 
 # ---------------------------------------------------------------------------- CLI

@@ -1,10 +1,13 @@
 """Relaxation results in an ``ase.db`` database: a SQLite file by default, PostgreSQL by URL.
 
 One row per candidate, found by a content hash of the *input* structure and the method
-settings (:func:`candidate_id`), so a rerun recognises what is already done.  A row holds
-the relaxed ``Atoms`` (energy, forces, Mulliken charges), the results as key-value pairs
-(``cid``, ``status``, ``steps``, ``homo``, ``lumo``, ``gap`` in eV, ``method``, ``wall``...)
-and, in ``data``, the candidate's roles, its ``info`` and the SCF ladder.
+settings (:func:`clustergen.core.identity.candidate_id`), so a rerun recognises what is
+already done.  A row holds the relaxed ``Atoms`` (energy, forces, Mulliken charges), the
+results as key-value pairs (``cid``, ``status``, ``steps``, ``homo``, ``lumo``, ``gap`` in
+eV, ``method``, ``wall``...) and, in ``data``, the candidate's roles and ``info`` exactly
+as given, the results again (key-value pairs lose some: ase.db overwrites ``charge`` and
+refuses strings that read as numbers) and the SCF ladder.  :func:`read_relaxed` gives
+back the candidate as it went in, its ``info`` extended by the results.
 
 Status values: ``converged``, ``not-converged`` (step cap reached), ``topology-changed``
 (relaxed but the motif inventory or bonding changed) and ``failed:<reason>``.
@@ -21,7 +24,6 @@ True
 """
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -29,6 +31,7 @@ import os
 import numpy as np
 
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import SCALARS, candidate_id  # noqa: F401  the id rows are found by
 from clustergen.core.model import set_roles
 
 # ase.db reserves names such as "formula" and "energy": info keys are stored under these.
@@ -97,29 +100,6 @@ def _redact(url):
     return head + sep + tail
 
 
-def candidate_id(atoms, charge, multiplicity, settings):
-    """Stable 16-hex-digit id of a candidate and the settings it is relaxed with.
-
-    Hashes the element symbols, the positions rounded to 0.001 A, charge, multiplicity
-    and the method settings (a JSON-able dict); roles and info do not enter, so the same
-    structure read back from any file gets the same id.
-
-    >>> from ase import Atoms
-    >>> a = Atoms("AuS", positions=[[0, 0, 0], [2.3, 0, 0]])
-    >>> b = Atoms("AuS", positions=[[0, 0, 0], [2.3000001, 0, 0]])
-    >>> s = {"method": "GFN1-xTB"}
-    >>> candidate_id(a, -1, 1, s) == candidate_id(b, -1, 1, s) != candidate_id(a, 0, 2, s)
-    True
-    """
-    h = hashlib.sha1()
-    h.update(" ".join(atoms.get_chemical_symbols()).encode())
-    # integers in mA: no -0.0 / repr noise from files written with other precisions
-    h.update(np.rint(np.asarray(atoms.positions) * 1000).astype("<i8").tobytes())
-    h.update(f"|q={int(charge)}|m={int(multiplicity)}|".encode())
-    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
-
-
 def is_final(status):
     """Statuses a rerun skips; ``not-converged`` and ``failed:*`` are redone on ``retry``.
 
@@ -136,19 +116,30 @@ def stored_status(db):
             if "cid" in row}
 
 
+def _reads_as_number(text):
+    """ase.db refuses string key-value pairs it could read as numbers or booleans."""
+    try:
+        float(text)
+    except ValueError:
+        return text in ("True", "False")
+    return True
+
+
 def _key_values(atoms, record):
-    """Record and info as ase.db key-value pairs (plain scalars, unreserved names)."""
+    """Record and info as ase.db key-value pairs, for queries: plain scalars ase.db
+    accepts under unreserved names (``data`` keeps everything exactly)."""
     from ase.db.core import reserved_keys, word
 
     kv = {}
     for source in (atoms.info, record):
         for key, value in source.items():
             key = RENAMED.get(key, key)
-            if isinstance(value, np.generic):
-                value = value.item()
+            value = _jsonable(value)
             if value is None or not isinstance(value, (str, int, float, bool)):
                 continue
             if key in reserved_keys or not word.match(key):
+                continue
+            if isinstance(value, str) and _reads_as_number(value):
                 continue
             kv[key] = value
     return kv
@@ -166,18 +157,24 @@ def _jsonable(value):
     return value
 
 
+def _results(record):
+    """The scalar results of a record (what :func:`read_relaxed` adds to ``info``)."""
+    out = {k: _jsonable(v) for k, v in record.items() if isinstance(v, SCALARS)}
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def write_result(db, atoms, record, start=None):
     """Store one candidate's result; False when its id already has a final row.
 
     ``atoms`` is the relaxed structure (with a single-point calculator holding energy,
-    forces and charges, or none for a failure); ``record`` the result dict with at least
-    ``cid`` and ``status``; ``start`` the input structure, kept in ``data`` so a row can
-    be redone.  A non-final row with the same id is replaced in the same transaction:
-    every candidate has at most one row.
+    forces and charges, or none for a failure) carrying the candidate's roles and
+    ``info``; ``record`` the result dict with at least ``cid`` and ``status``; ``start``
+    the input structure, kept in ``data`` so a row can be redone.  A non-final row with
+    the same id is replaced in the same transaction: every candidate has at most one row.
     """
     db = connect(db)
     cid = record["cid"]
-    data = {"info": _jsonable(dict(atoms.info)),
+    data = {"info": _jsonable(dict(atoms.info)), "results": _results(record),
             "ladder": _jsonable(record.get("ladder", [])),
             "problems": list(record.get("problems", []))}
     if "role" in atoms.arrays:
@@ -196,43 +193,76 @@ def write_result(db, atoms, record, start=None):
     return True
 
 
+# ase.db hands a "charge" key back as the sum of initial charges (0.0), and "cluster" is
+# the info's formula: neither is read back from the key-value pairs
+_NOT_RESULTS = ("charge",) + tuple(RENAMED.values())
+
+
+def _info_and_results(row):
+    """The candidate's ``info`` as written and the results of one row."""
+    data = row.data or {}
+    info = dict(data.get("info", {}))
+    results = data.get("results")
+    if results is None:  # rows written before results were kept in data
+        kv = row.key_value_pairs
+        if "cluster" in kv:
+            info.setdefault("formula", kv["cluster"])
+        results = {k: v for k, v in kv.items() if k not in _NOT_RESULTS}
+    return info, dict(results)
+
+
 def rows(db, **selection):
-    """One dict per stored candidate: the key-value pairs plus energy and fmax."""
+    """One dict per stored candidate: the key-value pairs plus energy and fmax (and the
+    candidate's own charge)."""
     db = connect(db, create=False)
     out = []
     for row in db.select(sort="id", **selection):
         d = dict(row.key_value_pairs)
+        info, results = _info_and_results(row)
+        d.pop("charge", None)
+        charge = results.get("charge", info.get("charge"))
+        if charge is not None:
+            d["charge"] = charge
         d["energy"] = row.get("energy")
         d["fmax"] = float(row.fmax) if "forces" in row else None
         out.append(d)
     return out
 
 
+def candidate_from_row(row):
+    """One stored row as a candidate: the roles and ``info`` that went in, unchanged,
+    plus the results (cid, status, steps, gap...; energy and fmax of the relaxed
+    structure, absent for a failure) and the relaxed positions and calculator.
+    """
+    atoms = row.toatoms()
+    info, results = _info_and_results(row)
+    info.update(results)
+    for key, value in (("energy", row.get("energy")),
+                       ("fmax", float(row.fmax) if "forces" in row else None)):
+        info.pop(key, None)  # a value carried from an earlier run is not this result
+        if value is not None:
+            info[key] = value
+    atoms.info = info
+    role = (row.data or {}).get("role")
+    if role is not None:
+        set_roles(atoms, role)
+    return atoms
+
+
 def read_relaxed(db, cids=None):
-    """The stored structures as candidates (roles, info and results restored).
+    """The stored structures as candidates (:func:`candidate_from_row`).
 
     ``cids`` limits and orders the list (missing ids are left out).
     """
     db = connect(db, create=False)
+    wanted = None if cids is None else set(cids)
     by_cid = {}
     for row in db.select():
-        atoms = row.toatoms()
-        data = row.data
-        info = dict(data.get("info", {}))
-        info.update(row.key_value_pairs)
-        if "cluster" in info:
-            info.setdefault("formula", info["cluster"])
-        info["energy"] = row.get("energy")
-        info["fmax"] = float(row.fmax) if "forces" in row else None
-        atoms.info.update({k: v for k, v in info.items() if v is not None})
-        if "role" in data:
-            set_roles(atoms, data["role"])
-        by_cid[row.cid] = atoms
+        if wanted is None or row.get("cid") in wanted:
+            by_cid[row.cid] = candidate_from_row(row)
     if cids is None:
         return list(by_cid.values())
     return [by_cid[c] for c in cids if c in by_cid]
-
-
 def _fmt(value):
     if value is None:
         return ""

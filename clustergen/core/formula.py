@@ -11,6 +11,7 @@ from ase.data import atomic_numbers
 
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import lowest_multiplicity
 
 _CHARGE = re.compile(r"^(?:(\d*)([+\-])|([+\-])(\d+)|(0))$")
 _TOKEN = re.compile(r"\(([^()]+)\)(\d*)|([A-Z][a-z]?)(\d*)")
@@ -71,7 +72,7 @@ class Formula:
     @property
     def multiplicity(self):
         """Lowest spin multiplicity allowed by the electron-count parity."""
-        return 1 if self.nstar % 2 == 0 else 2
+        return lowest_multiplicity(self.nstar)
 
     def with_ligand(self, ligand):
         """The same formula with every thiolate written as ``ligand``."""

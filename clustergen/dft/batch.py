@@ -14,7 +14,7 @@ from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import write_candidates
 
 from .settings import resolve
-from .writer import SUPPLY, candidate_id, write_deck
+from .writer import SUPPLY, deck_name, write_resolved
 
 # How each deck is run inside the array job (cwd = the deck's directory).
 RUN = {
@@ -93,12 +93,12 @@ def write_decks(candidates, code="orca", task="opt", directory="dft", **override
     directory.mkdir(parents=True, exist_ok=True)
     entries = []
     for i, (atoms, settings) in enumerate(zip(candidates, checked)):
-        cid = candidate_id(atoms, i)
-        deck_dir = directory / cid
-        deck = write_deck(atoms, code=code, task=task, directory=deck_dir, **overrides)
+        name = deck_name(atoms, i)
+        deck_dir = directory / name
+        deck = write_resolved(atoms, settings, deck_dir)
         write_candidates(deck_dir / "candidate.extxyz", [atoms.copy()])  # without calc
         entries.append({
-            "deck": str(deck.relative_to(directory)), "id": cid,
+            "deck": str(deck.relative_to(directory)), "id": name,
             "cid": atoms.info.get("cid", ""),
             "formula": str(atoms.info.get("formula", atoms.get_chemical_formula())),
             "natoms": len(atoms), "charge": settings["charge"],
@@ -127,7 +127,8 @@ def write_decks(candidates, code="orca", task="opt", directory="dft", **override
 def read_top(db, top=None):
     """Converged candidates from a results database, lowest energy first per formula.
 
-    Reads the ``ase.db`` rows written by :mod:`clustergen.compute.store` directly: status must be
+    Reads the rows written by :mod:`clustergen.compute.store` as candidates
+    (:func:`clustergen.compute.store.candidate_from_row`): status must be
     ``converged``; total energies are only comparable within one composition, so ``top``
     keeps the N lowest of each formula.
 
@@ -135,25 +136,15 @@ def read_top(db, top=None):
     Traceback (most recent call last):
     clustergen.core.errors.ClusterGenError: no results database 'missing.db'
     """
-    import ase.db
+    from clustergen.compute import store
 
-    if not (str(db).startswith(("postgresql://", "postgres://")) or Path(db).exists()):
-        raise ClusterGenError(f"no results database '{db}'")
-    conn = ase.db.connect(str(db))
+    conn = store.connect(str(db), create=False)
     groups = {}
     for row in conn.select("status=converged", sort="energy"):
-        atoms = row.toatoms()
-        atoms.calc = None  # the energy goes to info; a calculator would clash on extxyz
-        # ase.db replaces a "charge" key-value pair by the sum of initial charges (0.0):
-        # the candidate's charge is only trusted from data["info"], as the store writes it
-        info = {k: v for k, v in row.key_value_pairs.items() if k != "charge"}
-        info.update(row.data.get("info", {}))
-        info.setdefault("formula", info.get("cluster", atoms.get_chemical_formula()))
-        info["energy"] = row.energy
-        atoms.info.update(info)
-        if "role" in row.data:
-            atoms.set_array("role", [str(r) for r in row.data["role"]])
-        groups.setdefault(info["formula"], []).append(atoms)
+        atoms = store.candidate_from_row(row)
+        atoms.calc = None  # the energy is in info; a calculator would clash on extxyz
+        formula = atoms.info.setdefault("formula", atoms.get_chemical_formula())
+        groups.setdefault(formula, []).append(atoms)
     chosen = [a for group in groups.values() for a in group[:top]]
     if not chosen:
         raise ClusterGenError(f"no converged candidates in '{db}'")

@@ -9,6 +9,7 @@ from ase.data import atomic_numbers
 
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import charge_multiplicity
 
 TASKS = ("sp", "opt", "freq", "tddft")
 # plane-wave cutoff per code: CP2K density cutoff (Ry), VASP ENCUT (eV), QE ecutwfc (Ry)
@@ -41,42 +42,6 @@ def _lookup(kind, name):
             return key, entries[key]
     raise ClusterGenError(f"unknown {kind[:-1].replace('_', ' ')} '{name}' "
                           f"(known: {', '.join(entries)})")
-
-
-def charge_and_multiplicity(atoms, charge=None, multiplicity=None):
-    """Charge and spin multiplicity of a candidate, checked against its electron count.
-
-    The charge must be given (``atoms.info["charge"]`` or the argument): a wrong charge
-    silently changes the chemistry, so it is never assumed.  A missing multiplicity is the
-    lowest spin the electron count allows (singlet for even, doublet for odd); a given one
-    must have the right parity.
-
-    >>> from ase import Atoms
-    >>> au2 = Atoms("Au2", positions=[[0, 0, 0], [2.5, 0, 0]], info={"charge": -1})
-    >>> charge_and_multiplicity(au2)
-    (-1, 2)
-    """
-    if charge is None:
-        charge = atoms.info.get("charge")
-    if charge is None:
-        name = atoms.info.get("formula", atoms.get_chemical_formula())
-        raise ClusterGenError(f"candidate {name} has no charge (set atoms.info['charge'] "
-                              "or pass charge=); it is never assumed")
-    if int(charge) != charge:
-        raise ClusterGenError(f"charge {charge} is not an integer")
-    charge = int(charge)
-    electrons = int(atoms.get_atomic_numbers().sum()) - charge
-    if electrons < 0:
-        raise ClusterGenError(f"charge {charge:+d} leaves {electrons} electrons")
-    if multiplicity is None:
-        multiplicity = atoms.info.get("multiplicity")
-    if multiplicity is None:
-        multiplicity = 1 + electrons % 2
-    multiplicity = int(multiplicity)
-    if multiplicity < 1 or (multiplicity - 1) % 2 != electrons % 2:
-        raise ClusterGenError(f"multiplicity {multiplicity} impossible with {electrons} "
-                              f"electrons (charge {charge:+d})")
-    return charge, multiplicity
 
 
 def _def2_ecp(element):
@@ -174,7 +139,7 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
         if not spec["solvent"]:
             raise ClusterGenError(f"implicit solvent is not set up for {code}; use a molecular "
                                   "code (orca, gaussian, qchem, nwchem, pyscf) or --extra")
-    charge, multiplicity = charge_and_multiplicity(atoms, charge, multiplicity)
+    charge, multiplicity = charge_multiplicity(atoms, charge, multiplicity, require_charge=True)
     elements = sorted(set(atoms.get_chemical_symbols()), key=lambda el: atomic_numbers[el])
     if nstates is not None and task != "tddft":
         raise ClusterGenError("nstates only applies to task tddft")

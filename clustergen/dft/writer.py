@@ -23,11 +23,12 @@ SUPPLY = {
 }
 
 
-def candidate_id(atoms, index=None):
-    """A file-name-safe id: the store's ``cid`` if present, else formula + isomer (+ index).
+def deck_name(atoms, index=None):
+    """A file-name-safe deck directory name: the store's ``cid`` if present, else formula +
+    isomer (+ index).
 
     >>> from ase import Atoms
-    >>> candidate_id(Atoms("Au2", info={"formula": "[Au25(SR)18]-", "isomer": "a"}), 3)
+    >>> deck_name(Atoms("Au2", info={"formula": "[Au25(SR)18]-", "isomer": "a"}), 3)
     '003_Au25_SR_18_m_a'
     """
     info = atoms.info
@@ -70,8 +71,13 @@ def write_deck(atoms, code="orca", task="opt", directory=".", **overrides):
     >>> [l for l in deck.read_text().splitlines() if l.startswith("*xyz")]
     ['*xyz -1 2 ']
     """
-    settings = resolve(atoms, code=code, task=task, **overrides)
+    return write_resolved(atoms, resolve(atoms, code=code, task=task, **overrides), directory)
+
+
+def write_resolved(atoms, settings, directory):
+    """Write the deck for settings already :func:`clustergen.dft.settings.resolve`-d for
+    ``atoms``; returns the path of the main deck file."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    writer = importlib.import_module(f".{WRITERS[code]}", __package__)
+    writer = importlib.import_module(f".{WRITERS[settings['code']]}", __package__)
     return writer.write(atoms, settings, directory, header_lines(atoms, settings))

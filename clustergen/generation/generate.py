@@ -19,6 +19,7 @@ from clustergen.analysis.checks import geometry_report
 from clustergen.core.errors import ClusterGenError
 from clustergen.generation.families import evaluate, family, match, member, members
 from clustergen.core.formula import ligand_info, parse
+from clustergen.core.identity import charge_multiplicity
 from clustergen.generation.ligands import add_ligands
 from clustergen.core.model import format_motifs, make_cluster, write_candidates
 
@@ -141,16 +142,11 @@ def _reads_back(atoms, motifs):
 
 
 def _label(atoms, m, formula, isomer, ligand, multiplicity):
-    total = int(sum(atoms.numbers)) - formula.charge
-    parity = 1 if total % 2 == 0 else 2
-    if multiplicity is None:
-        multiplicity = parity
-    elif (multiplicity % 2 == 1) != (total % 2 == 0):
-        raise ClusterGenError(f"multiplicity {multiplicity} is impossible for "
-                              f"{total} electrons ({formula})")
+    atoms.info.update(formula=str(formula.with_ligand(ligand)), charge=formula.charge)
+    atoms.info.pop("multiplicity", None)
+    _, multiplicity = charge_multiplicity(atoms, multiplicity=multiplicity)
     atoms.info.update(
-        formula=str(formula.with_ligand(ligand)), charge=formula.charge,
-        multiplicity=int(multiplicity), nstar=formula.nstar, family=m["family"],
+        multiplicity=multiplicity, nstar=formula.nstar, family=m["family"],
         member=f"{m['family']}:k={m['k']}", isomer=isomer, motifs=format_motifs(m["motifs"]),
         host="Au", literature=m["status"], score=round(float(atoms.info.pop("strain")), 6))
     atoms.info.pop("motif_records", None)

@@ -26,6 +26,7 @@ from ase.data import covalent_radii
 from clustergen.analysis.sites import metal_indices, site_classes
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.identity import electron_count, lowest_multiplicity
 from clustergen.core.symmetry import framework_permutations, tuple_orbits
 
 KINDS = ("top", "bridge", "hollow")
@@ -342,10 +343,9 @@ def place(atoms, site, spec, name="ads"):
     roles = list(atoms.arrays.get("role", ["kernel"] * n_old)) + ["ligand"] * len(ads)
     out.set_array("role", np.array(roles, dtype="U8"))
     charge = int(atoms.info.get("charge", 0))
-    electrons = int(out.numbers.sum()) - charge
     label = "[" + ",".join(str(m) for m in site["atoms"]) + "]"
     out.info.update(
-        charge=charge, multiplicity=1 if electrons % 2 == 0 else 2,
+        charge=charge, multiplicity=lowest_multiplicity(electron_count(out, charge)),
         formula=f"{atoms.info.get('formula', atoms.get_chemical_formula())}+{name}",
         adsorbate=name, site_kind=kind, site_atoms=label,
         adsorbate_atoms="[" + ",".join(str(k) for k in range(n_old, len(out))) + "]",

@@ -228,25 +228,14 @@ def boltzmann(energies, weights, temperature=TEMPERATURE):
 
 def relax_configurations(configurations, **relax_options):
     """Relax configurations through :func:`clustergen.compute.relax.relax` (stored, resumable,
-    parallel); returns the relaxed candidates in input order (None where a result is
-    missing).  ``relax_options`` go to ``relax`` (db, workers, method, fmax, ...).
+    parallel); returns one relaxed candidate per configuration, in input order.
+    ``relax_options`` go to ``relax`` (db, workers, method, fmax, ...).
 
     >>> relaxed = relax_configurations(configs, db="screen.db", workers=2)  # doctest: +SKIP
     """
-    from clustergen.compute import relax as engine
-    from clustergen.compute import store
+    from clustergen.compute.relax import relax
 
-    relaxed = engine.relax(configurations, **relax_options)
-    by_cid = {a.info.get("cid"): a for a in relaxed}
-    key = engine.method_settings(relax_options.get("method", engine.DEFAULT_METHOD),
-                                 relax_options.get("fmax", engine.FMAX),
-                                 relax_options.get("optimiser", engine.DEFAULT_OPTIMISER),
-                                 relax_options.get("settings"))
-    out = []
-    for atoms in configurations:
-        charge, mult = engine.charge_multiplicity(atoms)
-        out.append(by_cid.get(store.candidate_id(atoms, charge, mult, key)))
-    return out
+    return relax(configurations, **relax_options)
 
 
 def screen(configurations, relax=None, temperature=TEMPERATURE, cap=None,
@@ -363,18 +352,3 @@ def summary(rows, dopant, host="Au", temperature=TEMPERATURE):
 COLUMNS = ("id", "dopant", "sites", "site_class", "multiplicity", "energy", "rel_energy",
            "population", "gap", "status", "prior")
 
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def scalar_info(atoms):
-    """A copy keeping only scalar ``info`` (extxyz cannot hold lists), no calculator.
-
-    >>> from ase import Atoms
-    >>> sorted(scalar_info(Atoms("Au", info={"a": 1, "b": [1, 2]})).info)
-    ['a']
-    """
-    out = atoms.copy()
-    out.info = {k: v for k, v in atoms.info.items()
-                if isinstance(v, (str, int, float, bool, np.generic))}
-    return out

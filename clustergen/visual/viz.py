@@ -21,7 +21,6 @@ True
 import os
 from pathlib import Path
 
-import numpy as np
 from ase import Atoms
 
 from clustergen.core.errors import ClusterGenError
@@ -82,9 +81,9 @@ def db_structures(db, query=None, limit=24):
     """Rows of a results database (:mod:`clustergen.compute.store`: path or URL) as candidates.
 
     ``query`` is an ase.db selection such as ``"status=converged"`` or ``"gap>1.5"``.
-    Info, roles and results are restored as :func:`clustergen.compute.store.read_relaxed` does
-    (``data["info"]``, ``data["role"]``, key-value pairs; ``cluster`` is the formula);
-    rows without roles get them from the analyser when viewed.
+    Each row becomes a candidate as :func:`clustergen.compute.store.candidate_from_row`
+    makes it (roles, info and results) plus ``db_id``; rows without roles get them from
+    the analyser when viewed.
 
     >>> import tempfile, os, ase.db
     >>> path = os.path.join(tempfile.mkdtemp(), "r.db")
@@ -92,7 +91,7 @@ def db_structures(db, query=None, limit=24):
     >>> [a.info["status"] for a in db_structures(path, "status=converged")]
     ['converged']
     """
-    from clustergen.compute.store import connect
+    from clustergen.compute.store import candidate_from_row, connect
 
     conn = connect(db, create=False)
     try:
@@ -101,16 +100,8 @@ def db_structures(db, query=None, limit=24):
         raise ClusterGenError(f"bad database query {query!r}: {exc}") from None
     structures = []
     for row in rows:
-        atoms = row.toatoms()
-        data = row.data or {}
-        atoms.info.update(data.get("info", {}))
-        atoms.info.update(row.key_value_pairs)
-        if "cluster" in atoms.info:
-            atoms.info.setdefault("formula", atoms.info["cluster"])
+        atoms = candidate_from_row(row)
         atoms.info["db_id"] = row.id
-        role = data.get("role")
-        if role is not None and len(role) == len(atoms):
-            atoms.set_array("role", np.asarray(role).astype("U8"))
         structures.append(atoms)
     return structures
 
