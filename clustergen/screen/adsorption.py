@@ -262,7 +262,8 @@ def adsorbate_spec(name, anchor=0):
     electrons = int(mol.numbers.sum()) % 2  # a radical binds one electron
     return {"atoms": [[s, *p] for s, p in zip(mol.get_chemical_symbols(), pos.tolist())],
             "distance": {"top": bond, "bridge": bond + 0.1, "hollow": bond + 0.2},
-            "tilt": 0, "electrons": electrons, "multiplicity": 1 + electrons,
+            "tilt": 0, "electrons": electrons,
+            "multiplicity": lowest_multiplicity(electron_count(mol, 0)),
             "name": os.path.splitext(os.path.basename(name))[0]}
 
 
