@@ -169,11 +169,12 @@ def match(formula, family=None):
             continue
         near = min(sizes, key=lambda s: abs(s.n_metal - f.n_metal)
                    + abs(s.n_thiolate - f.n_thiolate))
-        why.append(f"{name}: members are {_series_text(fam)}; nearest {near}")
+        why.append((name, f"members are {_series_text(fam)}; nearest {near}"))
     if not found and family is not None:
-        raise ClusterGenError(f"family {family} does not build {f} ({why[0].split(': ', 1)[1]})")
+        raise ClusterGenError(f"family {family} does not build {f} ({why[0][1]})")
     if not found:
-        raise ClusterGenError(f"no template family builds {f} (tried {'; '.join(why)})")
+        tried = "; ".join(f"{name}: {text}" for name, text in why)
+        raise ClusterGenError(f"no template family builds {f} (tried {tried})")
     return found
 
 

@@ -178,9 +178,9 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
     >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
     (8, 'dimer:6', 61)
-    >>> [a.info["isomer"] for a in build("Au28(SR)20", ligand="SH", isomers=2,
-    ...                                  family="double-helix")]
-    ['a', 'b']
+    >>> [a.info["family"] for a in build("[Au25(SR)18]-", ligand="SH", isomers=1,
+    ...                                  family="face-sharing-icosahedra")]
+    ['face-sharing-icosahedra']
     """
     f = parse(formula)
     ligand = _resolve_ligand(f, ligand)
