@@ -8,6 +8,7 @@ metals = kernel + staple metals, SR = sum over motifs, charge = metals - SR - N*
 
 import ast
 import operator
+from functools import lru_cache
 
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
@@ -36,7 +37,14 @@ def evaluate(expr, **names):
         if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
             return _OPS[type(node.op)](ev(node.operand))
         raise ValueError(f"unsupported expression {expr!r}")
-    return ev(ast.parse(str(expr), mode="eval"))
+    return ev(_parsed(str(expr)))
+
+
+@lru_cache(maxsize=None)
+def _parsed(text):
+    # a family scan evaluates the same few expressions for hundreds of k: parse each once
+    # (the tree is only read, never changed, so sharing it is safe)
+    return ast.parse(text, mode="eval")
 
 
 def families():
@@ -55,7 +63,10 @@ def families():
 
 def family(name):
     """One family by name; a clear error lists the known ones."""
-    table = families()
+    return _named(families(), name)
+
+
+def _named(table, name):
     if name not in table:
         raise ClusterGenError(f"unknown family '{name}' (known: {', '.join(table)})")
     return table[name]
@@ -126,13 +137,16 @@ def members(fam, upto=None):
     return out
 
 
-def match(formula):
-    """Members of every family whose composition equals ``formula`` (charge may differ).
+def match(formula, family=None):
+    """Members of every family (or of the one named ``family``) whose composition equals
+    ``formula`` (charge may differ).
 
     Raises a :class:`ClusterGenError` that says, family by family, why none fits.
 
     >>> [m["family"] for m in match("Au28(SR)20")]
     ['double-au7-backbone', 'double-helix']
+    >>> [(m["family"], m["k"]) for m in match("Au28(SR)20", family="double-helix")]
+    [('double-helix', 3)]
     """
     f = parse(formula)
     if set(f.metals) != {"Au"}:
@@ -144,21 +158,38 @@ def match(formula):
     if other:
         raise ClusterGenError(
             f"{f}: only thiolate-protected families exist so far (found {', '.join(other)})")
-    n, m = f.n_metal, f.n_thiolate
+    table = families()
+    if family is not None:
+        table = {family: _named(table, family)}
     found, why = [], []
-    for name, fam in families().items():
-        k_min = fam["series"]["k_min"]
-        k_max = fam["series"].get("k_max", k_min + 199)
-        sizes = [member(fam, k)["formula"] for k in range(k_min, k_max + 1)]
-        hit = [k_min + i for i, s in enumerate(sizes) if s.n_metal == n and s.n_thiolate == m]
-        if hit:
-            found.append(member(fam, hit[0]))
+    for name, fam in table.items():
+        hit, sizes = _first_member(fam, f.n_metal, f.n_thiolate)
+        if hit is not None:
+            found.append(hit)
             continue
-        near = min(sizes, key=lambda s: abs(s.n_metal - n) + abs(s.n_thiolate - m))
-        why.append(f"{name}: members are {_series_text(fam)}; nearest {near}")
+        near = min(sizes, key=lambda s: abs(s.n_metal - f.n_metal)
+                   + abs(s.n_thiolate - f.n_thiolate))
+        why.append((name, f"members are {_series_text(fam)}; nearest {near}"))
+    if not found and family is not None:
+        raise ClusterGenError(f"family {family} does not build {f} ({why[0][1]})")
     if not found:
-        raise ClusterGenError(f"no template family builds {f} (tried {'; '.join(why)})")
+        tried = "; ".join(f"{name}: {text}" for name, text in why)
+        raise ClusterGenError(f"no template family builds {f} (tried {tried})")
     return found
+
+
+def _first_member(fam, n_metal, n_thiolate):
+    """The first member (lowest k) with this composition, else None and every member's
+    formula (for the "nearest" hint); an open series is searched over 200 members."""
+    k_min = fam["series"]["k_min"]
+    k_max = fam["series"].get("k_max", k_min + 199)
+    sizes = []
+    for k in range(k_min, k_max + 1):
+        m = member(fam, k)
+        if m["formula"].n_metal == n_metal and m["formula"].n_thiolate == n_thiolate:
+            return m, sizes
+        sizes.append(m["formula"])
+    return None, sizes
 
 
 def _series_text(fam):

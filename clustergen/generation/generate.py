@@ -32,8 +32,9 @@ def kernel_of(fam, k):
     return kernel_options(fam, k)[0]
 
 
-def kernel_options(fam, k):
+def kernel_options(fam, k, m=None):
     """Every kernel of member ``k``: a list-valued kernel argument gives one per value.
+    ``m``: the member's dict from :func:`member`, if the caller has it already.
 
     A growth step that can go to several symmetry-distinct places (an Au3 unit on the
     Au22 of Au30(SR)18) lists them; their shells are ranked together.
@@ -47,14 +48,15 @@ def kernel_options(fam, k):
         raise ClusterGenError(f"family {fam['family']}: unknown growth operation "
                               f"'{spec['operation']}'")
     args = {a: evaluate(e, k=k) for a, e in spec.get("args", {}).items()}
-    args.update(member(fam, k)["kernel_args"])
+    args.update((m or member(fam, k))["kernel_args"])
     lists = {a: v for a, v in args.items() if isinstance(v, list)}
     return [op(**{**args, **dict(zip(lists, values))})
             for values in itertools.product(*lists.values())]
 
 
-def shell_rule(fam, k):
-    """The family's shell rule with member ``k``'s own ``shell`` keys laid over it.
+def shell_rule(fam, k, m=None):
+    """The family's shell rule with member ``k``'s own ``shell`` keys laid over it
+    (``m``: the member's dict, if the caller has it already).
 
     Top-level keys are replaced; under ``motifs`` the member's spec of a motif type
     replaces the family's (a key set to null drops it).
@@ -66,7 +68,7 @@ def shell_rule(fam, k):
     """
     fam = family(fam) if isinstance(fam, str) else fam
     rule = dict(fam["shell"])
-    own = member(fam, k).get("shell") or {}
+    own = (m or member(fam, k)).get("shell") or {}
     for key, value in own.items():
         if key == "motifs":
             rule["motifs"] = {**rule.get("motifs", {}), **value}
@@ -75,21 +77,22 @@ def shell_rule(fam, k):
     return {key: value for key, value in rule.items() if value is not None}
 
 
-def frameworks(fam, k, limit=None):
-    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct.
+def frameworks(fam, k, limit=None, m=None):
+    """Au-S frameworks (no R) of one member, best strain first, symmetry-distinct
+    (``m``: the member's dict from :func:`member`, if the caller has it already).
 
     Shell rule keys read here: ``flexible_kernel``, ``windows`` (drop frameworks outside
     the :mod:`clustergen.analysis.checks` windows) and ``max_embed`` (arrangements scored per
     kernel, default :data:`MAX_EMBED`).
     """
     fam = family(fam) if isinstance(fam, str) else fam
-    m = member(fam, k)
-    rule = shell_rule(fam, k)
+    m = m or member(fam, k)
+    rule = shell_rule(fam, k, m)
     # score every arrangement on the ideal (fixed) kernel, so that the kernel's own
     # springs do not blur the comparison; then shape the best ones for real
     scored = []
     embed = max(limit or 0, rule.get("max_embed", MAX_EMBED))
-    for kernel, labels in kernel_options(fam, k):
+    for kernel, labels in kernel_options(fam, k, m):
         if len(kernel) != m["kernel_atoms"]:
             raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)}"
                                f" kernel atoms, series says {m['kernel_atoms']}")
@@ -160,8 +163,9 @@ def _resolve_ligand(formula, ligand):
     return ligand_info(ligand)[0]
 
 
-def build(formula, ligand=None, isomers=8, multiplicity=None):
-    """Candidates for a formula from every family that can build it, best guess first.
+def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
+    """Candidates for a formula from every family that can build it (only from the one
+    named ``family``, if given), best guess first.
 
     ``ligand`` picks R (SH or SCH3; default: the formula's own thiolate, else SCH3).
     The charge comes from the formula; the multiplicity defaults to the lowest the
@@ -170,15 +174,17 @@ def build(formula, ligand=None, isomers=8, multiplicity=None):
     >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
     >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
     (8, 'dimer:6', 61)
+    >>> [a.info["family"] for a in build("[Au25(SR)18]-", ligand="SH", isomers=1,
+    ...                                  family="face-sharing-icosahedra")]
+    ['face-sharing-icosahedra']
     """
     f = parse(formula)
     ligand = _resolve_ligand(f, ligand)
     if isomers < 1:
         raise ClusterGenError("--isomers must be at least 1")
     per_family = []
-    for m in match(f):
-        fam = family(m["family"])
-        frames = frameworks(fam, m["k"], limit=isomers)
+    for m in match(f, family=family):
+        frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
         cands = []
         for i, frame in enumerate(frames):
             atoms = add_ligands(frame, ligand)
@@ -209,7 +215,7 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
     for i, m in enumerate(todo):
         if progress:
             progress(i, len(todo), str(m["formula"]))
-        frames = frameworks(fam, m["k"], limit=1)
+        frames = frameworks(fam, m["k"], limit=1, m=m)
         atoms = add_ligands(frames[0], ligand)
         out.append(_label(atoms, m, m["formula"], "a", ligand, None))
     return out

@@ -1,0 +1,363 @@
+"""Workflow files: safe YAML loading and validation against one small schema.
+
+The schema is one dataclass per stage: a field's annotation says which YAML types it
+takes, its default what an absent key means (None: not set).  :func:`_settings` is the
+single type check; the ``_check_*`` functions then test meaning (known family, method,
+code ...).  Every error is a :class:`ClusterGenError` naming the stage and key.
+
+>>> load("build: {formulas: ['[Au25(SR)18]-'], ligand: SH}\\nrelax: {fmax: 1}")["relax"]["fmax"]
+1.0
+>>> load("build: {family: double-helix}\\nbuild: {family: double-helix}")
+Traceback (most recent call last):
+...
+clustergen.core.errors.ClusterGenError: workflow: duplicate key 'build' (line 2)
+"""
+
+import copy
+import dataclasses
+import os
+import typing
+from pathlib import Path
+
+import yaml
+
+from clustergen.core.errors import ClusterGenError
+
+STAGES = ("build", "relax", "rank", "dft", "report")
+SHOW = ("lowest", "survivors", "all")
+DFT_SETTINGS = ("functional", "basis", "dispersion", "nstates", "solvent", "vacuum",
+                "cutoff", "extra")
+MAX_NODES = 10_000   # YAML nodes after alias expansion; a real workflow has < 100
+
+
+@dataclasses.dataclass
+class Build:
+    family: str | None = None
+    upto: int | None = None
+    formulas: list | str | None = None
+    ligand: str = "SCH3"
+    isomers: int | str = "all"
+    dope: dict | None = None
+
+
+@dataclasses.dataclass
+class Dope:
+    element: str | None = None
+    count: int | None = None
+    classes: list | None = None
+    charge: int | None = None
+
+
+@dataclasses.dataclass
+class Relax:
+    method: str = "GFN1-xTB"
+    fmax: float = 0.05
+    steps: int = 300
+    optimiser: str = "FIRE"
+    workers: int | None = None
+    scheduler: str | None = None
+
+
+@dataclasses.dataclass
+class Rank:
+    top: int | None = 1
+    gap: list | None = None
+    energy_window: float | None = None
+    topology_kept: bool = True
+    converged_only: bool = True
+
+
+@dataclasses.dataclass
+class Dft:
+    codes: list | str | None = None
+    task: str = "opt"
+    settings: dict | None = None
+
+
+@dataclasses.dataclass
+class Report:
+    title: str | None = None
+    show: str = "lowest"
+
+
+SCHEMA = {"build": Build, "relax": Relax, "rank": Rank, "dft": Dft, "report": Report}
+_NAMES = {bool: "true/false", int: "integer", float: "number", str: "text", list: "list",
+          dict: "mapping"}
+
+
+def _accepted(hint):
+    """The Python types a YAML value may have for a field annotated ``hint``."""
+    types = tuple(t for t in (typing.get_args(hint) or (hint,)) if t is not type(None))
+    return (int, float) if float in types else types  # YAML `1` is a fine number
+
+
+def _check_type(where, value, types):
+    # YAML booleans are ints to Python: never accept true/false for a number
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if not ok:
+        names = " or ".join(_NAMES[t] for t in types)
+        raise ClusterGenError(f"{where}: expected {names}, got {value!r}")
+
+
+def _settings(where, schema, given, fill=True):
+    """The one validator: ``given`` (a mapping) checked against dataclass ``schema``;
+    returns a dict in field order with defaults filled in (``fill``) or only the given keys.
+
+    >>> _settings("relax", Relax, {"steps": 10})["steps"], _settings("rank", Rank, None)["top"]
+    (10, 1)
+    >>> _settings("rank", Rank, {"top": "3"})
+    Traceback (most recent call last):
+    ...
+    clustergen.core.errors.ClusterGenError: rank.top: expected integer, got '3'
+    """
+    fields = dataclasses.fields(schema)
+    hints = typing.get_type_hints(schema)
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise ClusterGenError(f"{where}: expected a mapping of settings, got {given!r}")
+    for key in given:
+        if key not in hints:
+            raise ClusterGenError(f"{where}: unknown key '{key}' "
+                                  f"(known: {', '.join(f.name for f in fields)})")
+    out = {}
+    for f in fields:
+        if not fill and f.name not in given:
+            continue
+        value = given.get(f.name, f.default)
+        if value is not None:
+            _check_type(f"{where}.{f.name}", value, _accepted(hints[f.name]))
+        out[f.name] = value
+    return out if fill else dict(given)
+
+
+# ------------------------------------------------------------------------ YAML
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice: YAML would keep the last one
+    silently, so a second ``relax:`` block would quietly replace the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` merges; the keys written here win, as in YAML
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            if duplicate:
+                raise ClusterGenError(f"workflow: duplicate key '{key}' "
+                                      f"(line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_size(node):
+    """Refuse aliases that expand into a huge document (nested anchors, "billion
+    laughs"): safe_load shares aliased objects, but hashing or copying the settings would
+    walk every expanded node."""
+    count, stack = 0, [node]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ClusterGenError(f"workflow: YAML aliases expand to more than {MAX_NODES} "
+                                  "values; write the settings out instead of nesting aliases")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+
+
+def parse_yaml(text):
+    """Safe-load workflow YAML text; bad YAML, a key given twice or exploding aliases
+    raise a one-line :class:`ClusterGenError`.
+
+    >>> parse_yaml("relax: {steps: 5}")
+    {'relax': {'steps': 5}}
+    >>> parse_yaml("a: &x [1, 1]\\nb: &y [*x, *x]\\nc: [*y, *y]")["c"][0][0]
+    [1, 1]
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()
+        raise ClusterGenError(f"workflow is not valid YAML: {' '.join(first[:3])}") from None
+    finally:
+        loader.dispose()
+
+
+def _read(source):
+    """A dict from a dict (copied), a YAML file path or YAML text."""
+    if isinstance(source, dict):
+        return copy.deepcopy(source)
+    text = str(source)
+    if isinstance(source, os.PathLike) or ("\n" not in text and (
+            os.path.exists(text) or text.endswith((".yaml", ".yml")))):
+        if not os.path.exists(text):
+            raise ClusterGenError(f"no such workflow file '{text}'")
+        text = Path(text).read_text()
+    return parse_yaml(text)
+
+
+def load(source):
+    """Read and validate a workflow: a YAML path, YAML text or a dict; returns a dict
+    with every stage's settings filled in (``dft`` is None when the file has none).
+
+    Errors name the stage and key: unknown stage or key, wrong type, unknown family,
+    impossible formula, unknown ligand, method or DFT code.
+
+    >>> load("build: {family: double-helix, upto: 36}")["build"]["formulas"]
+    ['Au28(SR)20', 'Au36(SR)24']
+    >>> load("build: {family: helix}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    clustergen.core.errors.ClusterGenError: unknown family 'helix' (known: ...double-helix...)
+    """
+    data = _read(source)
+    if not isinstance(data, dict):
+        raise ClusterGenError("workflow must be a mapping of stages (build, relax, ...)")
+    for key in data:
+        if key not in STAGES and key not in ("name", "description"):
+            raise ClusterGenError(f"unknown stage '{key}' (stages: {', '.join(STAGES)}; "
+                                  "also name, description)")
+    if "build" not in data:
+        raise ClusterGenError("workflow has no 'build' stage")
+    wf = {"name": str(data.get("name") or "workflow"),
+          "description": str(data.get("description") or "")}
+    for name in STAGES:
+        wf[name] = _settings(name, SCHEMA[name], data.get(name))
+    _check_build(wf["build"])
+    _check_relax(wf["relax"])
+    _check_rank(wf["rank"])
+    if data.get("dft") is None:
+        wf["dft"] = None
+    else:
+        _check_dft(wf["dft"])
+    if wf["report"]["show"] not in SHOW:
+        raise ClusterGenError(f"report.show: expected one of {', '.join(SHOW)}, got "
+                              f"{wf['report']['show']!r}")
+    return wf
+
+
+# ------------------------------------------------------------------------ meaning
+
+def _check_members(b):
+    """Fill ``formulas`` from the family (up to ``upto``) or check the given ones."""
+    from clustergen.generation import families
+
+    if (b["family"] is None) == (b["formulas"] is None):
+        raise ClusterGenError("build: give either 'family' (with 'upto') or 'formulas'")
+    if b["family"] is not None:
+        fam = families.family(b["family"])  # unknown family -> error listing the known ones
+        members = families.members(fam, b["upto"])
+        if not members:
+            raise ClusterGenError(f"build.upto: {b['upto']} is below the first member of "
+                                  f"{b['family']}")
+        b["formulas"] = [str(m["formula"]) for m in members]
+    elif b["upto"] is not None:
+        raise ClusterGenError("build.upto: only with 'family'")
+    else:
+        if isinstance(b["formulas"], str):
+            b["formulas"] = [b["formulas"]]
+        if not b["formulas"]:
+            raise ClusterGenError("build.formulas: empty list")
+        for f in b["formulas"]:
+            _check_type("build.formulas", f, (str,))
+            families.match(f)  # impossible formula or no family -> one-line reason
+
+
+def _check_build(b):
+    from clustergen.core import formula
+    from clustergen.generation.generate import MAX_EMBED
+
+    _check_members(b)
+    b["ligand"] = formula.ligand_info(b["ligand"])[0]
+    if isinstance(b["isomers"], str):
+        if b["isomers"] != "all":
+            raise ClusterGenError(f"build.isomers: expected an integer or 'all', got "
+                                  f"{b['isomers']!r}")
+    elif not 1 <= b["isomers"] <= MAX_EMBED:
+        raise ClusterGenError(f"build.isomers: {b['isomers']} outside 1..{MAX_EMBED}")
+    if b["dope"] is not None:
+        d = _settings("build.dope", Dope, b["dope"], fill=False)
+        if "element" not in d:
+            raise ClusterGenError("build.dope: 'element' is required")
+        if d["element"] not in formula.chemistry()["metals"]:
+            raise ClusterGenError(f"build.dope.element: unknown metal '{d['element']}'")
+        if d.get("count", 1) < 1:
+            raise ClusterGenError(f"build.dope.count: must be >= 1, got {d['count']}")
+
+
+def _check_relax(r):
+    from clustergen.compute.relax import METHODS, OPTIMISERS
+
+    if r["method"] not in METHODS:
+        raise ClusterGenError(f"relax.method: unknown '{r['method']}' "
+                              f"(known: {', '.join(METHODS)})")
+    if r["optimiser"] not in OPTIMISERS:
+        raise ClusterGenError(f"relax.optimiser: unknown '{r['optimiser']}' "
+                              f"(known: {', '.join(OPTIMISERS)})")
+    if not r["fmax"] > 0:
+        raise ClusterGenError(f"relax.fmax: must be positive, got {r['fmax']}")
+    if r["steps"] < 0:
+        raise ClusterGenError(f"relax.steps: must be >= 0, got {r['steps']}")
+    if r["workers"] is not None and r["workers"] < 0:
+        raise ClusterGenError(f"relax.workers: must be >= 0, got {r['workers']}")
+    if r["workers"] is not None and r["scheduler"]:
+        raise ClusterGenError("relax: give 'workers' or 'scheduler', not both")
+    r["fmax"] = float(r["fmax"])
+
+
+def _check_rank(r):
+    if r["top"] is not None and r["top"] < 1:
+        raise ClusterGenError(f"rank.top: must be >= 1, got {r['top']}")
+    gap = r["gap"]
+    if gap is not None:
+        if len(gap) != 2:
+            raise ClusterGenError(f"rank.gap: expected [min, max] in eV, got {gap!r}")
+        for v in gap:
+            if v is not None:
+                _check_type("rank.gap", v, (int, float))
+        if None not in gap and gap[0] > gap[1]:
+            raise ClusterGenError(f"rank.gap: min {gap[0]} > max {gap[1]}")
+        r["gap"] = [None if v is None else float(v) for v in gap]
+    if r["energy_window"] is not None and r["energy_window"] < 0:
+        raise ClusterGenError(f"rank.energy_window: must be >= 0, got {r['energy_window']}")
+
+
+def _check_dft(d):
+    from ase import Atoms
+
+    from clustergen.dft import TASKS, codes, resolve
+
+    if d["codes"] is None:
+        raise ClusterGenError("dft.codes: required (e.g. [orca, cp2k])")
+    if isinstance(d["codes"], str):
+        d["codes"] = [d["codes"]]
+    for code in d["codes"]:
+        if code not in codes():
+            raise ClusterGenError(f"dft.codes: unknown code {code!r} "
+                                  f"(known: {', '.join(codes())})")
+    if d["task"] not in TASKS:
+        raise ClusterGenError(f"dft.task: unknown {d['task']!r} (known: {', '.join(TASKS)})")
+    d["settings"] = dict(d["settings"] or {})
+    for key in d["settings"]:
+        if key not in DFT_SETTINGS:
+            raise ClusterGenError(f"dft.settings: unknown key '{key}' "
+                                  f"(known: {', '.join(DFT_SETTINGS)})")
+    # resolve the level of theory on a stand-in now, not after an hour of relaxation
+    probe = Atoms("AuSH", positions=[[0, 0, 0], [2.3, 0, 0], [2.6, 1.3, 0]],
+                  info={"charge": 0})
+    for code in d["codes"]:
+        try:
+            resolve(probe, code=code, task=d["task"], **d["settings"])
+        except ClusterGenError as exc:
+            raise ClusterGenError(f"dft ({code}): {exc}") from None
