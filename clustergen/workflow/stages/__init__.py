@@ -9,18 +9,4 @@ the outputs of earlier stages plus ``state`` (the stages' records), ``key`` and
 ``progress``.  The runner (:mod:`clustergen.workflow.runner`) decides which to call.
 """
 
-import numpy as np
-
-
-def scalar_info(atoms):
-    """A copy without calculator whose info holds scalars only (extxyz-safe).
-
-    >>> from ase import Atoms
-    >>> scalar_info(Atoms("Au", info={"energy": -1.0, "records": [1, 2]})).info
-    {'energy': -1.0}
-    """
-    out = atoms.copy()
-    out.calc = None
-    out.info = {k: v for k, v in atoms.info.items()
-                if isinstance(v, (str, int, float, bool, np.generic))}
-    return out
+from clustergen.core.identity import scalar_info  # noqa: F401  (the one filter)

@@ -22,38 +22,41 @@ def relax_candidates(candidates, settings, db, retry=False, progress=True):
     candidates = list(candidates)
     # largest first: the longest relaxations start at once, so the run ends sooner
     order = sorted(range(len(candidates)), key=lambda i: -len(candidates[i]))
+    # relax() returns one result per input, in input order, identity kept by the store
     relaxed = relax([candidates[i] for i in order], db=str(db), workers=settings["workers"],
                     scheduler=settings["scheduler"], method=settings["method"],
                     fmax=settings["fmax"], steps=settings["steps"],
                     optimiser=settings["optimiser"], retry=retry, progress=progress)
     out = [None] * len(candidates)
     for i, atoms in zip(order, relaxed):
-        out[i] = with_identity(atoms, candidates[i])
+        out[i] = with_literature(atoms, candidates[i])
     return out
 
 
-def with_identity(relaxed, candidate):
-    """The relaxed structure with the candidate's charge and spin (ase.db hands back a
-    ``charge`` key as the sum of initial charges, 0.0, whatever was stored)."""
-    relaxed.info["charge"] = int(candidate.info.get("charge", 0))
-    # the member's literature status from the family template ("status" in files built
-    # before the generator renamed it)
+def with_literature(relaxed, candidate):
+    """The relaxed structure labelled with its member's literature status ("known" or
+    "predicted" from the family template; "status" in files built before the generator
+    renamed it), which the report marks.  In the relaxed info ``status`` is the relax
+    status, so the label is read from the candidate."""
     literature = candidate.info.get("literature", candidate.info.get("status"))
     if literature in ("known", "predicted") and not candidate.info.get("dopant"):
         relaxed.info["known"] = literature  # a doped variant is new whatever its host
-    if candidate.info.get("multiplicity") is not None:
-        relaxed.info["multiplicity"] = int(candidate.info["multiplicity"])
     return relaxed
 
 
 def candidate_ids(candidates, settings):
-    """Store ids (:func:`clustergen.compute.store.candidate_id`) the relax stage gives these
-    candidates with these relax settings."""
-    from clustergen.compute.relax import charge_multiplicity, method_settings
-    from clustergen.compute.store import candidate_id
+    """Store ids the relax stage gives these candidates with these relax settings.
 
-    key = method_settings(settings["method"], settings["fmax"], settings["optimiser"])
-    return [candidate_id(a, *charge_multiplicity(a), key) for a in candidates]
+    >>> from clustergen.core.model import make_cluster
+    >>> a = make_cluster(["Au", "Au"], [[0, 0, 0], [2.8, 0, 0]], ["kernel"] * 2, charge=0)
+    >>> ids = candidate_ids([a], {"method": "GFN1-xTB", "fmax": 0.05, "optimiser": "FIRE"})
+    >>> len(ids[0])
+    16
+    """
+    from clustergen.core import identity
+
+    level = identity.level_of_theory(settings["method"], settings["fmax"], settings["optimiser"])
+    return identity.candidate_ids(candidates, level)
 
 
 def run(config, inputs, run_dir):
@@ -77,7 +80,7 @@ def reuse(config, inputs, run_dir):
                                                                    config["relax"]))
     if not stored or len(stored) != len(candidates):
         return None  # some relaxation is missing (a killed run): relax what is not stored
-    return {"relaxed": [with_identity(a.copy(), c) for a, c in zip(stored, candidates)]}
+    return {"relaxed": [with_literature(a.copy(), c) for a, c in zip(stored, candidates)]}
 
 
 def log(inputs, status):
