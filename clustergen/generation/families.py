@@ -11,7 +11,7 @@ import operator
 
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
-from clustergen.core.formula import Formula, parse
+from clustergen.core.formula import Formula, ligand_info, parse
 from clustergen.core.model import motif_size, motif_thiolates
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -98,8 +98,11 @@ def member(fam, k):
     nstar = evaluate(rule("nstar"), k=k)
     metals = kernel + sum(motif_size(t) * n for t, n in motifs.items())
     thiolates = sum(motif_thiolates(t) * n for t, n in motifs.items())
-    charge = metals - thiolates - nstar
-    formula = Formula({"Au": metals}, {"SR": thiolates}, charge)
+    others = _other_ligands(known.get("ligands", series.get("ligands", {})), k)
+    # one-electron ligands (halides, alkynyls) withdraw an electron each, phosphines none
+    charge = metals - thiolates - nstar - sum(
+        ligand_info(name)[1]["electrons"] * n for name, n in others.items())
+    formula = Formula({"Au": metals}, _literature_order(others, thiolates), charge)
     return {"family": fam["family"], "k": k, "formula": formula, "motifs": motifs,
             "kernel_atoms": kernel, "nstar": nstar,
             "status": known.get("status", "predicted"), "note": known.get("note", ""),
@@ -107,6 +110,37 @@ def member(fam, k):
             "optical_gap_eV": known.get("optical_gap_eV"),
             # a listed member's own kernel arguments and shell rule, over the family's
             "kernel_args": known.get("kernel_args", {}), "shell": known.get("shell", {})}
+
+
+def _other_ligands(spec, k):
+    """Non-thiolate ligands of a member (``ligands: {PPh3: "10", Cl: "2"}``), counted.
+
+    >>> _other_ligands({"PPh3": "10", "Cl": "2"}, 2)
+    {'PPh3': 10, 'Cl': 2}
+    """
+    out = {}
+    for name, expr in (spec or {}).items():
+        canon, data = ligand_info(name)
+        if data["class"] == "thiolate":
+            raise ClusterGenError(f"ligand '{name}' is a thiolate: thiolates come from the "
+                                  "motifs, not from 'ligands'")
+        n = evaluate(expr, k=k)
+        if n:
+            out[canon] = n
+    return out
+
+
+def _literature_order(others, thiolates):
+    """Ligands as written in the literature: phosphines, SR, then the rest
+    ([Au25(PPh3)10(SR)5Cl2]2+); thiolate-only members keep ``{"SR": m}``."""
+    first = {n: c for n, c in others.items() if ligand_info(n)[1]["class"] == "phosphine"}
+    rest = {n: c for n, c in others.items() if n not in first}
+    return {**first, **({"SR": thiolates} if thiolates or not others else {}), **rest}
+
+
+def _non_thiolates(formula):
+    return {ligand_info(n)[0]: c for n, c in formula.ligands.items()
+            if ligand_info(n)[1]["class"] != "thiolate"}
 
 
 def members(fam, upto=None):
@@ -140,21 +174,20 @@ def match(formula):
         raise ClusterGenError(
             f"{f}: the growth families are Au-only; build the Au member, then place "
             f"{dopants} with `clustergen dopants`")
-    other = [n for n in f.ligands if n != "SR" and parse(f"Au({n})").n_thiolate == 0]
-    if other:
-        raise ClusterGenError(
-            f"{f}: only thiolate-protected families exist so far (found {', '.join(other)})")
-    n, m = f.n_metal, f.n_thiolate
+    n, m, other = f.n_metal, f.n_thiolate, _non_thiolates(f)
     found, why = [], []
     for name, fam in families().items():
         k_min = fam["series"]["k_min"]
         k_max = fam["series"].get("k_max", k_min + 199)
         sizes = [member(fam, k)["formula"] for k in range(k_min, k_max + 1)]
-        hit = [k_min + i for i, s in enumerate(sizes) if s.n_metal == n and s.n_thiolate == m]
+        # phosphines, halides, alkynyls must match too: [Au25(PPh3)10(SR)5Cl2]2+
+        hit = [k_min + i for i, s in enumerate(sizes)
+               if s.n_metal == n and s.n_thiolate == m and _non_thiolates(s) == other]
         if hit:
             found.append(member(fam, hit[0]))
             continue
-        near = min(sizes, key=lambda s: abs(s.n_metal - n) + abs(s.n_thiolate - m))
+        near = min(sizes, key=lambda s: abs(s.n_metal - n) + abs(s.n_thiolate - m)
+                   + 1000 * (_non_thiolates(s) != other))
         why.append(f"{name}: members are {_series_text(fam)}; nearest {near}")
     if not found:
         raise ClusterGenError(f"no template family builds {f} (tried {'; '.join(why)})")

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from clustergen.generation import families as fam_mod
+from clustergen.generation import donors
 from clustergen.generation import kernels
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
@@ -97,14 +98,14 @@ def frameworks(fam, k, limit=None):
         for arrangement, order in list(zip(options, orders))[:embed]:
             embedded = shell.embed(kernel, arrangement)
             scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
-                           embedded, kernel))
+                           embedded, kernel, labels))
     if not scored:
         raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
                               f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
     scored.sort(key=lambda item: item[:3])
     flexible = rule.get("flexible_kernel", False)
     out = []
-    for strain, neg_order, _, arrangement, embedded, kernel in scored:
+    for strain, neg_order, _, arrangement, embedded, kernel, labels in scored:
         if limit and len(out) == limit:
             break
         if flexible:
@@ -112,6 +113,9 @@ def frameworks(fam, k, limit=None):
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
         atoms.info["family"] = fam["family"]    # the analyser reads its convention from it
+        if rule.get("donors"):
+            # phosphine P and halides on their kernel sites (mixed shells)
+            atoms = donors.add_donors(atoms, len(kernel), labels, rule["donors"])
         if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
         if rule.get("windows") and not geometry_report(atoms)["ok"]:
@@ -181,7 +185,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None):
         frames = frameworks(fam, m["k"], limit=isomers)
         cands = []
         for i, frame in enumerate(frames):
-            atoms = add_ligands(frame, ligand)
+            atoms = donors.cap_phosphines(add_ligands(frame, ligand))
             cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
                                 multiplicity))
         per_family.append(cands)
@@ -210,7 +214,7 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
         if progress:
             progress(i, len(todo), str(m["formula"]))
         frames = frameworks(fam, m["k"], limit=1)
-        atoms = add_ligands(frames[0], ligand)
+        atoms = donors.cap_phosphines(add_ligands(frames[0], ligand))
         out.append(_label(atoms, m, m["formula"], "a", ligand, None))
     return out
 

@@ -333,3 +333,63 @@ def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
         if np.linalg.det(u @ vt) > 0:
             out.append(p)
     return out
+
+
+# Vertex sharing: Au13 icosahedra joined through one shared vertex atom (phosphine/halide/
+# thiolate rods; J. Lyu, J. Qian, Z. Yang, J. Xie, Nanoscale Horiz. 2025, 10, 2304,
+# section 2.1; Y. Shichibu, Y. Negishi, T. Watanabe, N. K. Chaki, H. Kawaguchi, T. Tsukuda,
+# J. Phys. Chem. C 2007, 111, 7845).
+
+def _c5_icosahedron(radius):
+    """Centred icosahedron with a C5 axis along z: centre, apex +z, pentagon at +z
+    (angles 0, 72, ...), pentagon at -z (36, 108, ...), apex -z."""
+    h, rho = radius / 5 ** 0.5, 2 * radius / 5 ** 0.5
+    top = [(rho * np.cos(t), rho * np.sin(t), h) for t in np.radians(72 * np.arange(5))]
+    bot = [(rho * np.cos(t), rho * np.sin(t), -h) for t in np.radians(72 * np.arange(5) + 36)]
+    return np.array([(0, 0, 0), (0, 0, radius)] + top + bot + [(0, 0, -radius)], float)
+
+
+def vertex_shared_icosahedra(count, radius=2.78):
+    """Rod of ``count`` centred Au13 icosahedra, neighbours sharing one vertex atom (D5h).
+
+    Each icosahedron is the mirror image of the previous one through the plane of the
+    shared vertex (perpendicular to the rod), so the two pentagons that face each other
+    across a shared vertex are eclipsed, 1.106 x ``radius`` apart: the D5h Au25 of
+    [Au25(PPh3)10(SR)5Cl2]2+, whose five thiolates each bridge one such facing pair
+    (Shichibu et al., J. Phys. Chem. C 2007, 111, 7845). ``count`` icosahedra give
+    12*count + 1 atoms (13, 25, 37, 49). Labels: ``centre``; ``waist`` (a shared
+    vertex); ``apex`` (the two free vertices on the rod axis, where the halides bind);
+    ``inner`` (pentagon atoms bonded to a shared vertex, where the bridging SR bind);
+    ``outer`` (pentagon atoms bonded to an apex, where the phosphines bind).
+
+    >>> pos, labels = vertex_shared_icosahedra(2)
+    >>> len(pos), labels.count("waist"), labels.count("inner"), labels.count("outer")
+    (25, 1, 10, 10)
+    >>> d = np.linalg.norm(pos[labels.index("waist")] - pos, axis=1)
+    >>> int(((d > 0.1) & (d < 3.1)).sum())        # the shared vertex: 12 neighbours
+    12
+    """
+    if not isinstance(count, int) or count < 1:
+        from clustergen.core.errors import ClusterGenError
+        raise ClusterGenError(f"a vertex-sharing rod needs at least one icosahedron, not {count}")
+    unit = _c5_icosahedron(radius)
+    names = ["centre", "top", "ptop", "ptop", "ptop", "ptop", "ptop",
+             "pbot", "pbot", "pbot", "pbot", "pbot", "bot"]
+    pos, lab = [], []
+    for j in range(count):
+        block = unit * [1, 1, -1 if j % 2 else 1] + [0, 0, 2 * radius * j]
+        for p, name in zip(block, names):
+            # on the mirrored icosahedra "top" points down the rod
+            lower = (name in ("bot", "pbot")) != bool(j % 2)
+            if name in ("top", "bot") and lower and j > 0:
+                continue                         # the vertex shared with icosahedron j - 1
+            joined = (lower and j > 0) or (not lower and j < count - 1)
+            if name == "centre":
+                lab.append("centre")
+            elif name in ("top", "bot"):
+                lab.append("waist" if joined else "apex")
+            else:
+                lab.append("inner" if joined else "outer")
+            pos.append(p)
+    pos = np.array(pos)
+    return pos - pos.mean(axis=0), lab
