@@ -393,3 +393,76 @@ def vertex_shared_icosahedra(count, radius=2.78):
             pos.append(p)
     pos = np.array(pos)
     return pos - pos.mean(axis=0), lab
+
+
+def edge_capped_octahedron(a=2.98, cap=2.82, pair=2.86, fold=3.34, hand=1, belt=0):
+    """Au18: an Au6 octahedron with one Au over each of its 12 edges, caps bonded in pairs.
+
+    The octahedron stands on a triangular face (C3 axis along z): a bottom and a top
+    triangle, joined by a zigzag belt of six side edges. Each cap sits over its edge's
+    midpoint, ``cap`` A from both edge atoms; the caps of a side edge and of a triangle
+    edge that meet at a vertex are drawn together to ``pair`` A (six pairs, related by the
+    S6 axis: each side edge pairs at its bottom or top vertex in turn round the belt;
+    ``hand`` = +1/-1 picks which triangle edge at that vertex, the two enantiomeric
+    choices). This is the S6 Au18 kernel of the Au30(S-Adm)18 DFT model (six dimeric
+    staples; Au30(SR)18 of H. Yang, Y. Wang, ... N. Zheng et al. / T. Higaki et al., as
+    collected in the NC_Database). Labels: ``centre`` for the octahedron, ``edge`` caps.
+
+    >>> pos, labels = edge_capped_octahedron()
+    >>> len(pos), labels.count("edge")
+    (18, 12)
+    >>> d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    >>> sorted(int(((d[i] > 0.1) & (d[i] < 3.1)).sum()) for i in range(18))[::6]
+    [3, 3, 8]
+    """
+    rho, h = a / 3 ** 0.5, a / 6 ** 0.5
+    bottom = [np.array([rho * np.cos(t), rho * np.sin(t), -h])
+              for t in np.radians(120 * np.arange(3))]
+    top = [np.array([rho * np.cos(t), rho * np.sin(t), h])
+           for t in np.radians(120 * np.arange(3) + 60)]
+    octa = bottom + top
+    edges = [(i, j) for i in range(6) for j in range(i + 1, 6)
+             if abs(np.linalg.norm(octa[i] - octa[j]) - a) < 1e-6]
+
+    def cap_site(i, j):
+        mid = (octa[i] + octa[j]) / 2
+        return mid + np.sqrt(max(cap ** 2 - (a / 2) ** 2, 0.0)) * mid / np.linalg.norm(mid)
+
+    caps = {e: cap_site(*e) for e in edges}
+    # pairs at bottom vertex i: side edge (i, top i) with bottom edge (i, i + hand);
+    # at top vertex i (the inversion image): side edge (top i, bottom i + 1) with top
+    # edge (top i, top i + hand)
+    pairs = []
+    lean = 0 if belt == 0 else 2           # the side edge turning one way or the other
+    for i in range(3):
+        pairs.append(((i, 3 + (i + lean) % 3), tuple(sorted((i, (i + hand) % 3)))))
+        pairs.append((tuple(sorted(((i + 1 - lean // 2) % 3, 3 + i))),
+                      tuple(sorted((3 + i, 3 + (i + hand) % 3)))))
+    pos = list(octa)
+    bonds = []
+    for e1, e2 in pairs:
+        p, q = caps[e1], caps[e2]
+        m, u = (p + q) / 2, (q - p) / np.linalg.norm(q - p)
+        n = len(pos)
+        pos += [m - pair / 2 * u, m + pair / 2 * u]
+        bonds += [(n, n + 1, pair)] + [(n, v, cap) for v in e1] + [(n + 1, v, cap) for v in e2]
+    # the three caps over a triangle's edges close a wider triangle beneath it (3.34 A
+    # a side in the DFT model): they fold the pairs down towards the C3 axis
+    for tri in ([0, 1, 2], [3, 4, 5]):
+        ends = [6 + 2 * p + s for p, pr in enumerate(pairs) for s, e in enumerate(pr)
+                if set(e) <= set(tri)]
+        bonds += [(u, v, fold) for u, v in itertools.combinations(ends, 2)]
+    if len(pos) != 18 or len({e for pr in pairs for e in pr}) != 12:
+        raise RuntimeError("edge pairing does not cover the 12 octahedron edges")
+    # the caps settle on their edges and partners; other Au-Au stay >= 3.1 A apart
+    from clustergen.generation import forcefield
+    pos = np.array(pos)
+    ii, jj = np.triu_indices(18, 1)
+    bonded = {(i, j) for i, j, _ in bonds} | {(j, i) for i, j, _ in bonds}
+    far = [(i, j) for i, j in zip(ii, jj) if j >= 6 and (i, j) not in bonded
+           and (i, j) not in {(u, v) for u, v, _ in bonds}]
+    terms = {"bonds": (np.array([b[:2] for b in bonds]), np.array([b[2] for b in bonds]),
+                       np.full(len(bonds), 20.0)),
+             "repulsion": (np.array(far), np.full(len(far), 3.1), np.full(len(far), 20.0))}
+    pos, _ = forcefield.relax(pos, np.arange(18) < 6, terms)
+    return pos - pos.mean(axis=0), ["centre"] * 6 + ["edge"] * 12
