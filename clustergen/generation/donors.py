@@ -36,7 +36,7 @@ def add_donors(atoms, n_kernel, labels, spec):
     >>> core = make_cluster(["Au"] * 13, pos, ["kernel"] * 13)
     >>> a = add_donors(core, 13, labels, {"P": {"labels": ["outer"], "bond": 2.3},
     ...                                   "halide": {"labels": ["apex"], "bond": 2.4}})
-    >>> a.get_chemical_formula(), sorted(set(a.arrays["role"]))
+    >>> a.get_chemical_formula(), sorted(set(a.arrays["role"].tolist()))
     ('Au13Cl2P10', ['P', 'halide', 'kernel'])
     """
     kernel = atoms.positions[:n_kernel]
