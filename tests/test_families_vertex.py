@@ -133,3 +133,7 @@ def test_au30_offers_both_families_labelled():
     assert all(a.info["motifs"] == "dimer:6" and geometry_report(a)["ok"] for a in octa)
     # within a family, candidates come in score order
     assert [a.info["score"] for a in octa] == sorted(a.info["score"] for a in octa)
+    # the first one is the DFT model's arrangement: S6, unrelaxed framework 0.59 A from it
+    assert point_group(octa[0], elements=("Au", "S")) == "S6"
+    ref = read(REF / "au30_sadm18_dft.xyz")
+    assert framework_rmsd(octa[0], ref) < 0.65

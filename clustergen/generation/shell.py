@@ -376,6 +376,8 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
         if pl.lean:
             bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
         bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
+        if pl.over:
+            bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
         records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
     x = np.array(pos)
     kind = np.array(kind)
@@ -409,7 +411,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     # that holds other staples upright would fight them and bend its S-Au-S (to 153)
     lying = np.zeros(n, bool)
     for pl, rec in zip(arrangement, records):
-        if pl.lean or pl.belt or pl.rest and set(pl.rest[1]) - anchored:
+        if pl.lean or pl.belt or pl.over or pl.rest and set(pl.rest[1]) - anchored:
             lying[rec["atoms"]] = True
     soft[lying[ii] | lying[jj]] = 0.0
 
