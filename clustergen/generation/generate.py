@@ -180,7 +180,15 @@ def build(formula, ligand=None, isomers=8, multiplicity=None):
     if isomers < 1:
         raise ClusterGenError("--isomers must be at least 1")
     per_family = []
-    for m in match(f):
+    found = match(f)
+    unbuilt = [m for m in found if not m["built"]]
+    if len(unbuilt) == len(found):
+        # listed literature members whose structure no rule places yet
+        raise ClusterGenError(f"{f} is listed in {', '.join(m['family'] for m in unbuilt)} "
+                              "but no growth rule builds it yet")
+    for m in found:
+        if not m["built"]:
+            continue
         fam = family(m["family"])
         frames = frameworks(fam, m["k"], limit=isomers)
         cands = []
