@@ -403,10 +403,11 @@ def edge_capped_octahedron(a=2.98, cap=2.82, pair=2.86, fold=3.34, hand=1, belt=
     midpoint, ``cap`` A from both edge atoms; the caps of a side edge and of a triangle
     edge that meet at a vertex are drawn together to ``pair`` A (six pairs, related by the
     S6 axis: each side edge pairs at its bottom or top vertex in turn round the belt;
-    ``hand`` = +1/-1 picks which triangle edge at that vertex, the two enantiomeric
-    choices). This is the S6 Au18 kernel of the Au30(S-Adm)18 DFT model (six dimeric
-    staples; Au30(SR)18 of H. Yang, Y. Wang, ... N. Zheng et al. / T. Higaki et al., as
-    collected in the NC_Database). Labels: ``centre`` for the octahedron, ``edge`` caps.
+    ``hand`` = +1/-1 picks which triangle edge at that vertex, ``belt`` which side edge;
+    (1, 0) and (-1, 1) are mirror images). This is the S6 Au18 kernel of the public
+    Au30(S-Adm)18 DFT model under six dimeric staples (Ligand Protected Nanocluster
+    Database, J. Phys. Chem. C 2019, doi:10.1021/acs.jpcc.9b05562), 0.09 A from it.
+    Labels: ``centre`` for the octahedron, ``edge`` for the caps.
 
     >>> pos, labels = edge_capped_octahedron()
     >>> len(pos), labels.count("edge")
