@@ -243,7 +243,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     flexible kernel at), ``hug`` ([A, n]: its Au kept at A from their n nearest kernel
     Au), ``lean`` ([label, A]: its middle Au held at A from an atom so labelled bonded to
     its corner; with ``fold: true`` its path guess runs over that atom), ``rest`` (A: its
-    Au held so far from a bare surface atom bonded to both anchors), ``belt`` (A: a chain
+    Au held so far from a bare surface atom bonded to both anchors), ``over`` ([label, A]:
+    each of its Au held A from its own atom so labelled beside its corner), ``belt`` (A: a chain
     run round the kernel centre) and ``lift`` (how :mod:`clustergen.generation.placements` reads
     them). Ring motifs (``octamer-ring``) bind no kernel atom:
     :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
