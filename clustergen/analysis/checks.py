@@ -60,7 +60,7 @@ def geometry_report(atoms, bond=2.7):
     }
     problems = []
     lo, hi = WINDOWS["au_s"]
-    if not (lo <= rep["au_s"][0] and rep["au_s"][1] <= hi):
+    if au_s.size and not (lo <= rep["au_s"][0] and rep["au_s"][1] <= hi):
         problems.append(f"Au-S {rep['au_s'][0]:.2f}-{rep['au_s'][1]:.2f} outside {lo}-{hi}")
     if angles and rep["staple_angle"] < WINDOWS["staple_angle_min"]:
         problems.append(f"staple S-Au-S {rep['staple_angle']:.0f} < 160")

@@ -1,5 +1,6 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.generation.generate`."""
 
+import re
 import sys
 import time
 
@@ -43,7 +44,9 @@ def _cmd_grow(args):
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     for atoms in grow(args.family, upto=args.upto, ligand=args.ligand, progress=_progress):
-        name = atoms.info["formula"].strip("[]+-").replace("(", "_").replace(")", "_")
+        # the charge is dropped: [Au25(PPh3)10(SCH3)5Cl2]2+ -> Au25_PPh3_10_SCH3_5Cl2
+        name = re.sub(r"^\[|\]\d*[+-]?$", "", atoms.info["formula"])
+        name = name.replace("(", "_").replace(")", "_")
         path = out / f"{name.strip('_')}.extxyz"
         write_candidates(path, [atoms])
         print(f"{atoms.info['formula']:<20} N*={atoms.info['nstar']:<3} "

@@ -208,7 +208,7 @@ def schoenflies(ops, tol=0.15):
     if not axes:
         return "Ci" if inversion else "Cs" if improper else "C1"
     distinct_c3 = _distinct(axes.get(3, []), tol)
-    if 5 in axes:
+    if 5 in axes and len(distinct_c3) > 1:   # one C5 alone is a C5/D5 group (an Au25 rod)
         return "Ih" if inversion else "I"
     if len(distinct_c3) > 1:
         if 4 in axes:

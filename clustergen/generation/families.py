@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
-from clustergen.core.formula import Formula, parse
+from clustergen.core.formula import Formula, ligand_info, parse
 from clustergen.core.model import motif_size, motif_thiolates
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -109,8 +109,11 @@ def member(fam, k):
     nstar = evaluate(rule("nstar"), k=k)
     metals = kernel + sum(motif_size(t) * n for t, n in motifs.items())
     thiolates = sum(motif_thiolates(t) * n for t, n in motifs.items())
-    charge = metals - thiolates - nstar
-    formula = Formula({"Au": metals}, {"SR": thiolates}, charge)
+    others = _other_ligands(known.get("ligands", series.get("ligands", {})), k)
+    # one-electron ligands (halides, alkynyls) withdraw an electron each, phosphines none
+    charge = metals - thiolates - nstar - sum(
+        ligand_info(name)[1]["electrons"] * n for name, n in others.items())
+    formula = Formula({"Au": metals}, _literature_order(others, thiolates), charge)
     return {"family": fam["family"], "k": k, "formula": formula, "motifs": motifs,
             "kernel_atoms": kernel, "nstar": nstar,
             "status": known.get("status", "predicted"), "note": known.get("note", ""),
@@ -118,6 +121,37 @@ def member(fam, k):
             "optical_gap_eV": known.get("optical_gap_eV"),
             # a listed member's own kernel arguments and shell rule, over the family's
             "kernel_args": known.get("kernel_args", {}), "shell": known.get("shell", {})}
+
+
+def _other_ligands(spec, k):
+    """Non-thiolate ligands of a member (``ligands: {PPh3: "10", Cl: "2"}``), counted.
+
+    >>> _other_ligands({"PPh3": "10", "Cl": "2"}, 2)
+    {'PPh3': 10, 'Cl': 2}
+    """
+    out = {}
+    for name, expr in (spec or {}).items():
+        canon, data = ligand_info(name)
+        if data["class"] == "thiolate":
+            raise ClusterGenError(f"ligand '{name}' is a thiolate: thiolates come from the "
+                                  "motifs, not from 'ligands'")
+        n = evaluate(expr, k=k)
+        if n:
+            out[canon] = n
+    return out
+
+
+def _literature_order(others, thiolates):
+    """Ligands as written in the literature: phosphines, SR, then the rest
+    ([Au25(PPh3)10(SR)5Cl2]2+); thiolate-only members keep ``{"SR": m}``."""
+    first = {n: c for n, c in others.items() if ligand_info(n)[1]["class"] == "phosphine"}
+    rest = {n: c for n, c in others.items() if n not in first}
+    return {**first, **({"SR": thiolates} if thiolates or not others else {}), **rest}
+
+
+def _non_thiolates(formula):
+    return {ligand_info(n)[0]: c for n, c in formula.ligands.items()
+            if ligand_info(n)[1]["class"] != "thiolate"}
 
 
 def members(fam, upto=None):
@@ -154,21 +188,19 @@ def match(formula, family=None):
         raise ClusterGenError(
             f"{f}: the growth families are Au-only; build the Au member, then place "
             f"{dopants} with `clustergen dopants`")
-    other = [n for n in f.ligands if n != "SR" and parse(f"Au({n})").n_thiolate == 0]
-    if other:
-        raise ClusterGenError(
-            f"{f}: only thiolate-protected families exist so far (found {', '.join(other)})")
+    other = _non_thiolates(f)
     table = families()
     if family is not None:
         table = {family: _named(table, family)}
     found, why = [], []
     for name, fam in table.items():
-        hit, sizes = _first_member(fam, f.n_metal, f.n_thiolate)
+        hit, sizes = _first_member(fam, f.n_metal, f.n_thiolate, other)
         if hit is not None:
             found.append(hit)
             continue
+        # phosphines, halides, alkynyls must match too: [Au25(PPh3)10(SR)5Cl2]2+
         near = min(sizes, key=lambda s: abs(s.n_metal - f.n_metal)
-                   + abs(s.n_thiolate - f.n_thiolate))
+                   + abs(s.n_thiolate - f.n_thiolate) + 1000 * (_non_thiolates(s) != other))
         why.append((name, f"members are {_series_text(fam)}; nearest {near}"))
     if not found and family is not None:
         raise ClusterGenError(f"family {family} does not build {f} ({why[0][1]})")
@@ -178,15 +210,18 @@ def match(formula, family=None):
     return found
 
 
-def _first_member(fam, n_metal, n_thiolate):
-    """The first member (lowest k) with this composition, else None and every member's
-    formula (for the "nearest" hint); an open series is searched over 200 members."""
+def _first_member(fam, n_metal, n_thiolate, other=None):
+    """The first member (lowest k) with this composition (``other``: its non-thiolate
+    ligands, e.g. {"PPh3": 10, "Cl": 2}), else None and every member's formula (for the
+    "nearest" hint); an open series is searched over 200 members."""
     k_min = fam["series"]["k_min"]
     k_max = fam["series"].get("k_max", k_min + 199)
     sizes = []
     for k in range(k_min, k_max + 1):
         m = member(fam, k)
-        if m["formula"].n_metal == n_metal and m["formula"].n_thiolate == n_thiolate:
+        s = m["formula"]
+        if (s.n_metal == n_metal and s.n_thiolate == n_thiolate
+                and _non_thiolates(s) == (other or {})):
             return m, sizes
         sizes.append(m["formula"])
     return None, sizes

@@ -6,12 +6,11 @@ motif arrangement the shell rule allows -> restraint-FF embedding of the Au-S fr
 """
 
 import itertools
-import sys
-import time
 
 import numpy as np
 
 from clustergen.generation import families as fam_mod
+from clustergen.generation import donors
 from clustergen.generation import kernels
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
@@ -21,7 +20,7 @@ from clustergen.generation.families import evaluate, family, match, member, memb
 from clustergen.core.formula import ligand_info, parse
 from clustergen.core.identity import charge_multiplicity
 from clustergen.generation.ligands import add_ligands
-from clustergen.core.model import format_motifs, make_cluster, write_candidates
+from clustergen.core.model import format_motifs, make_cluster
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MAX_EMBED = 16          # arrangements embedded per member (most symmetric first)
@@ -100,14 +99,14 @@ def frameworks(fam, k, limit=None, m=None):
         for arrangement, order in list(zip(options, orders))[:embed]:
             embedded = shell.embed(kernel, arrangement)
             scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
-                           embedded, kernel))
+                           embedded, kernel, labels))
     if not scored:
         raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
                               f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
     scored.sort(key=lambda item: item[:3])
     flexible = rule.get("flexible_kernel", False)
     out = []
-    for strain, neg_order, _, arrangement, embedded, kernel in scored:
+    for strain, neg_order, _, arrangement, embedded, kernel, labels in scored:
         if limit and len(out) == limit:
             break
         if flexible:
@@ -115,6 +114,9 @@ def frameworks(fam, k, limit=None, m=None):
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
         atoms.info["family"] = fam["family"]    # the analyser reads its convention from it
+        if rule.get("donors"):
+            # phosphine P and halides on their kernel sites (mixed shells)
+            atoms = donors.add_donors(atoms, len(kernel), labels, rule["donors"])
         if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
         if rule.get("windows") and not geometry_report(atoms)["ok"]:
@@ -183,11 +185,18 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     if isomers < 1:
         raise ClusterGenError("--isomers must be at least 1")
     per_family = []
-    for m in match(f, family=family):
+    found = match(f, family=family)
+    if not any(m["built"] for m in found):
+        # listed literature members whose structure no rule places yet
+        raise ClusterGenError(f"{f} is listed in {', '.join(m['family'] for m in found)} "
+                              "but no growth rule builds it yet")
+    for m in found:
+        if not m["built"]:
+            continue
         frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
         cands = []
         for i, frame in enumerate(frames):
-            atoms = add_ligands(frame, ligand)
+            atoms = donors.cap_phosphines(add_ligands(frame, ligand))
             cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
                                 multiplicity))
         per_family.append(cands)
@@ -216,7 +225,7 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
         if progress:
             progress(i, len(todo), str(m["formula"]))
         frames = frameworks(fam, m["k"], limit=1, m=m)
-        atoms = add_ligands(frames[0], ligand)
+        atoms = donors.cap_phosphines(add_ligands(frames[0], ligand))
         out.append(_label(atoms, m, m["formula"], "a", ligand, None))
     return out
 

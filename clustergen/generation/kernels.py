@@ -333,3 +333,9 @@ def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
         if np.linalg.det(u @ vt) > 0:
             out.append(p)
     return out
+
+
+# Kernels from polyhedra sharing vertices or with capped edges (growth operations the
+# templates name here too)
+from clustergen.generation.polyhedra import edge_capped_octahedron  # noqa: E402,F401
+from clustergen.generation.polyhedra import vertex_shared_icosahedra  # noqa: E402,F401

@@ -52,6 +52,7 @@ class Placement:
     lean: tuple = None       # (kernel atom, A): its middle metal rests on that atom
     belt: float = None       # A: a chain run round the kernel centre (see _belt_guess)
     rest: tuple = None       # (A, atoms): its metals rest on whichever of atoms stays bare
+    over: tuple = None       # (A, atoms): its k-th metal held A from atoms[k] (lies on them)
 
 
 def kernel_bonds(kernel, factor=1.2):
@@ -146,7 +147,9 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                 out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
                                      lean=lean, belt=spec.get("belt"),
-                                     rest=_rest(i, j, bonded, eligible, spec.get("rest"))))
+                                     rest=_rest(i, j, bonded, eligible, spec.get("rest")),
+                                     over=_over(kernel, i, j, bonded, labels, n_metal,
+                                                spec.get("over"))))
     return out
 
 
@@ -224,6 +227,37 @@ def _rest(i, j, bonded, eligible, dist):
     """
     corners = tuple(int(c) for c in np.flatnonzero(bonded[i] & bonded[j]) if c in eligible)
     return (float(dist), corners) if dist and corners else None
+
+
+def _over(kernel, i, j, bonded, labels, n_metal, spec):
+    """``(dist, atoms)``: the kernel atoms a chain from i to j lies over, one per metal.
+
+    ``spec`` = ``[label, dist]``: the atoms labelled ``label`` bonded to a corner of the
+    chain (an atom bonded to both anchors), not anchors themselves, ordered from anchor i
+    to anchor j (the ``n_metal`` nearest the corner); each metal of the chain is held
+    ``dist`` A from its own one. A dimer of
+    the Au30(S-Adm)18 DFT model wraps round an octahedron atom and lies over the bonded cap
+    pair beside it (Au 2.99 and 3.19 A from them). ``None`` without ``spec`` or when the
+    count differs from the metals'.
+
+    >>> bonded = np.array([[0, 0, 1, 0, 0], [0, 0, 1, 0, 0], [1, 1, 0, 1, 1],
+    ...                    [0, 0, 1, 0, 1], [0, 0, 1, 1, 0]], bool)
+    >>> kernel = np.array([[0, 0, 0], [4, 0, 0], [2, 1, 0], [1, 2, 0], [3, 2, 0]], float)
+    >>> _over(kernel, 0, 1, bonded, ["edge"] * 5, 2, ["edge", 3.1])
+    (3.1, (3, 4))
+    """
+    if not spec:
+        return None
+    label, dist = spec
+    for corner in _corners(bonded, i, j):
+        on = [int(q) for q in np.flatnonzero(bonded[corner])
+              if labels[q] == label and q not in (i, j)]
+        if len(on) >= n_metal:
+            # the ones closest to the corner (a longer contact is not the pair beside it)
+            on = sorted(on, key=lambda q: np.linalg.norm(kernel[q] - kernel[corner]))[:n_metal]
+            on.sort(key=lambda q: np.linalg.norm(kernel[q] - kernel[i]))
+            return float(dist), tuple(on)
+    return None
 
 
 def _lean(i, j, bonded, labels, label, dist):

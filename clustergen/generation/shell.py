@@ -243,7 +243,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     flexible kernel at), ``hug`` ([A, n]: its Au kept at A from their n nearest kernel
     Au), ``lean`` ([label, A]: its middle Au held at A from an atom so labelled bonded to
     its corner; with ``fold: true`` its path guess runs over that atom), ``rest`` (A: its
-    Au held so far from a bare surface atom bonded to both anchors), ``belt`` (A: a chain
+    Au held so far from a bare surface atom bonded to both anchors), ``over`` ([label, A]:
+    each of its Au held A from its own atom so labelled beside its corner), ``belt`` (A: a chain
     run round the kernel centre) and ``lift`` (how :mod:`clustergen.generation.placements` reads
     them). Ring motifs (``octamer-ring``) bind no kernel atom:
     :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
@@ -376,6 +377,8 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
         if pl.lean:
             bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
         bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
+        if pl.over:
+            bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
         records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
     x = np.array(pos)
     kind = np.array(kind)
@@ -409,7 +412,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     # that holds other staples upright would fight them and bend its S-Au-S (to 153)
     lying = np.zeros(n, bool)
     for pl, rec in zip(arrangement, records):
-        if pl.lean or pl.belt or pl.rest and set(pl.rest[1]) - anchored:
+        if pl.lean or pl.belt or pl.over or pl.rest and set(pl.rest[1]) - anchored:
             lying[rec["atoms"]] = True
     soft[lying[ii] | lying[jj]] = 0.0
 

@@ -1,0 +1,135 @@
+"""Phosphine and halide donor atoms on kernel sites (mixed phosphine/halide/thiolate shells).
+
+A shell rule's ``donors`` key puts one donor atom on every kernel atom of the given
+labels, along that atom's outward surface normal:
+
+    donors:
+      P: {labels: [outer], bond: 2.30}               # role "P" (a phosphine's donor atom)
+      halide: {labels: [apex], bond: 2.40, element: Cl}
+
+Au-P 2.25-2.40 A and Au-Cl 2.30-2.50 A (:data:`WINDOWS`) are the ranges of the
+phosphine/halide gold clusters of J. Lyu, J. Qian, Z. Yang, J. Xie, Nanoscale Horiz.
+2025, 10, 2304, section 2.1 (e.g. [Au25(PPh3)10(SR)5Cl2]2+: Y. Shichibu et al., J. Phys.
+Chem. C 2007, 111, 7845). Until full phosphine ligands are built, :func:`cap_phosphines`
+completes each P as a PH3 model (H in place of the phenyl groups; dppe as two PH3).
+"""
+
+import numpy as np
+
+from clustergen.core.errors import ClusterGenError
+from clustergen.core.model import make_cluster
+from clustergen.generation.placements import kernel_bonds, surface_normals
+
+ROLE = {"P": "P", "halide": "halide"}
+WINDOWS = {"P": (2.25, 2.40), "halide": (2.30, 2.50)}
+BOND_PH = 1.42          # P-H in PH3
+ANGLE_AUPH = 118.0      # Au-P-H: H where the phenyl C of PPh3 sit (Au-P-C 111-118)
+
+
+def add_donors(atoms, n_kernel, labels, spec):
+    """Copy of ``atoms`` with donor atoms on the first ``n_kernel`` (kernel) atoms.
+
+    ``labels`` are the kernel site labels; ``spec`` the rule's ``donors`` mapping.
+
+    >>> from clustergen.generation.kernels import vertex_shared_icosahedra
+    >>> pos, labels = vertex_shared_icosahedra(1)
+    >>> core = make_cluster(["Au"] * 13, pos, ["kernel"] * 13)
+    >>> a = add_donors(core, 13, labels, {"P": {"labels": ["outer"], "bond": 2.3},
+    ...                                   "halide": {"labels": ["apex"], "bond": 2.4}})
+    >>> a.get_chemical_formula(), sorted(set(a.arrays["role"].tolist()))
+    ('Au13Cl2P10', ['P', 'halide', 'kernel'])
+    """
+    kernel = atoms.positions[:n_kernel]
+    normals = surface_normals(kernel, kernel_bonds(kernel)[1])
+    symbols = list(atoms.get_chemical_symbols())
+    pos = list(atoms.positions)
+    roles = list(atoms.arrays["role"])
+    for kind, rule in spec.items():
+        if kind not in ROLE:
+            raise ClusterGenError(f"unknown donor kind '{kind}' (known: {', '.join(ROLE)})")
+        lo, hi = WINDOWS[kind]
+        bond = float(rule.get("bond", (lo + hi) / 2))
+        if not lo <= bond <= hi:
+            raise ClusterGenError(f"{kind} donor bond {bond} A outside {lo}-{hi} A")
+        element = "P" if kind == "P" else rule.get("element", "Cl")
+        for i, lab in enumerate(labels):
+            if lab in rule["labels"]:
+                if not np.linalg.norm(normals[i]):
+                    raise ClusterGenError(f"kernel atom {i} ({lab}) is buried: no donor site")
+                symbols.append(element)
+                pos.append(kernel[i] + bond * normals[i])
+                roles.append(ROLE[kind])
+    out = make_cluster(symbols, np.array(pos), roles)
+    out.info.update(atoms.info)
+    return out
+
+
+def cap_phosphines(atoms, cutoff=2.6):
+    """Copy of ``atoms`` with three H on every role-``P`` atom (PH3 models), role ``ligand``.
+
+    The H sit at Au-P-H 118 deg, turned about the Au-P axis to keep away from the
+    other atoms. A structure without P is returned unchanged (same object).
+
+    >>> a = make_cluster(["Au", "P"], [[0, 0, 0], [0, 0, 2.3]], ["kernel", "P"])
+    >>> b = cap_phosphines(a)
+    >>> b.get_chemical_formula(), round(float(b.get_distance(1, 2)), 2)
+    ('H3AuP', 1.42)
+    """
+    roles = np.asarray(atoms.arrays["role"])
+    phos = np.flatnonzero(roles == "P")
+    if not len(phos):
+        return atoms
+    metal = np.isin(roles, ("kernel", "staple"))
+    symbols, pos, new_roles = list(atoms.get_chemical_symbols()), list(atoms.positions), list(roles)
+    tilt = np.radians(180 - ANGLE_AUPH)
+    for p in phos:
+        d = np.linalg.norm(atoms.positions[metal] - atoms.positions[p], axis=1)
+        if d.min() > cutoff:
+            raise ClusterGenError(f"phosphorus {p} has no metal within {cutoff} A")
+        axis = atoms.positions[p] - atoms.positions[metal][d.argmin()]
+        axis /= np.linalg.norm(axis)
+        ref = np.cross(axis, [1.0, 0, 0])
+        if np.linalg.norm(ref) < 1e-3:
+            ref = np.cross(axis, [0, 1.0, 0])
+        ref /= np.linalg.norm(ref)
+        others = np.array(pos)
+
+        def hydrogens(phi0):
+            return np.array([atoms.positions[p] + BOND_PH * (
+                np.cos(tilt) * axis + np.sin(tilt) * (np.cos(phi) * ref
+                                                       + np.sin(phi) * np.cross(axis, ref)))
+                for phi in phi0 + 2 * np.pi * np.arange(3) / 3])
+
+        # the rotation whose H keep farthest from every atom placed so far
+        best = max((hydrogens(phi0) for phi0 in np.radians(np.arange(0, 120, 10))),
+                   key=lambda hs: np.linalg.norm(hs[:, None] - others[None], axis=-1)
+                   .min(initial=np.inf) if len(others) else 0.0)
+        symbols += ["H"] * 3
+        pos += list(best)
+        new_roles += ["ligand"] * 3
+    out = make_cluster(symbols, np.array(pos), new_roles)
+    out.info.update(atoms.info)
+    return out
+
+
+def donor_report(atoms, bond=2.7):
+    """Shortest and longest metal-donor bond of each donor kind, and whether it is in its
+    window: ``{"P": (min, max, ok), "halide": ...}`` (kinds present only).
+
+    >>> a = make_cluster(["Au", "Cl"], [[0, 0, 0], [0, 0, 2.4]], ["kernel", "halide"])
+    >>> donor_report(a)
+    {'halide': (2.4, 2.4, True)}
+    """
+    roles = np.asarray(atoms.arrays["role"])
+    metal = np.isin(roles, ("kernel", "staple"))
+    out = {}
+    for kind, role in ROLE.items():
+        idx = np.flatnonzero(roles == role)
+        if not len(idx):
+            continue
+        d = np.linalg.norm(atoms.positions[idx][:, None] - atoms.positions[metal][None], axis=-1)
+        near = d.min(axis=1)
+        lo, hi = WINDOWS[kind]
+        out[kind] = (round(float(near.min()), 3), round(float(near.max()), 3),
+                     bool(lo <= near.min() and near.max() <= hi))
+    return out
