@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustergen.core.bonds import nearest_contacts
 from clustergen.core.errors import ClusterGenError
 from clustergen.generation.kernels import rotation_permutations
 from clustergen.core.model import motif_size
@@ -54,12 +55,16 @@ class Placement:
     rest: tuple = None       # (A, atoms): its metals rest on whichever of atoms stays bare
 
 
-def kernel_bonds(kernel, factor=1.2):
-    """Nearest-neighbour distance and boolean bond matrix of a kernel."""
-    d = np.linalg.norm(kernel[:, None] - kernel[None], axis=-1)
-    np.fill_diagonal(d, np.inf)
-    dnn = d.min()
-    return dnn, d < factor * dnn, d
+def kernel_bonds(kernel):
+    """Nearest-neighbour distance, boolean bond matrix and distance matrix of a kernel
+    (bond rule ``kernel-lattice`` of :mod:`clustergen.core.bonds`).
+
+    >>> from clustergen.generation.kernels import icosahedron
+    >>> dnn, bonded, _ = kernel_bonds(icosahedron()[0])
+    >>> round(dnn, 2), int(bonded.sum()) // 2
+    (2.79, 42)
+    """
+    return nearest_contacts(kernel, "kernel-lattice")
 
 
 def surface_normals(kernel, bonded):

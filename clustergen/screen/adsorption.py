@@ -24,6 +24,7 @@ from ase import Atoms
 from ase.data import covalent_radii
 
 from clustergen.analysis.sites import metal_indices, site_classes
+from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.symmetry import framework_permutations, tuple_orbits
@@ -33,7 +34,6 @@ PROBE = 2.0          # A: anchor-metal distance used to test whether a site is o
 CLEARANCE = 2.2      # A: the probe must stay this far from every non-site atom...
 CLEARANCE_SCALE = 1.1  # ...and 1.1 x (covalent radii of the atom and C) from heavy ones
 MIN_OPEN = 0.03      # fraction of directions that must be open for an atom to be exposed
-METAL_BOND = 1.2     # bridge/hollow atoms bonded within 1.2 x sum of covalent radii
 
 
 def fibonacci_sphere(n=256):
@@ -90,11 +90,6 @@ def exposed_atoms(atoms, probe=PROBE, min_open=MIN_OPEN, indices=None):
         if fraction >= min_open:
             out[int(i)] = normal
     return out
-
-
-def _bonded(atoms, i, j):
-    r = covalent_radii[atoms.numbers]
-    return atoms.get_distance(i, j) <= METAL_BOND * (r[i] + r[j])
 
 
 def _site_geometry(atoms, members, normals, distance):
@@ -162,12 +157,11 @@ def adsorption_sites(atoms, kinds=KINDS, tolerance=0.3, probe=PROBE, method="geo
     metals = [int(i) for i in metal_indices(atoms)]
     if not metals:
         raise ClusterGenError("structure has no metal atoms")
+    bonded = bond_matrix(atoms, "covalent")  # bridge and hollow atoms bond each other
     candidates = {"top": [(i,) for i in metals],
-                  "bridge": [p for p in itertools.combinations(metals, 2)
-                             if _bonded(atoms, *p)],
+                  "bridge": [p for p in itertools.combinations(metals, 2) if bonded[p]],
                   "hollow": [t for t in itertools.combinations(metals, 3)
-                             if all(_bonded(atoms, a, b)
-                                    for a, b in itertools.combinations(t, 2))]}
+                             if all(bonded[a, b] for a, b in itertools.combinations(t, 2))]}
     clearance = _clearance(atoms)
     classes = _classes_or_none(atoms)
     host = atoms.info.get("host", "Au")
@@ -358,16 +352,17 @@ def place(atoms, site, spec, name="ads"):
 
 def final_site(atoms, anchor, metals=None):
     """``top``, ``bridge`` or ``hollow`` by how many metal atoms bond to the anchor
-    (within 1.25 x covalent radii); ``desorbed`` for none.
+    (bond rule ``loose``: within 1.25 x covalent radii); ``desorbed`` for none.
 
     >>> from ase import Atoms
     >>> final_site(Atoms("Au2H", positions=[[0, 0, 0], [2.9, 0, 0], [1.45, 1.0, 0]]), 2)
     'bridge'
     """
     metals = metal_indices(atoms) if metals is None else metals
-    r = covalent_radii[atoms.numbers]
+    symbols = atoms.get_chemical_symbols()
+    reach = [pair_cutoff("loose", symbols[m], symbols[anchor]) for m in metals]
     d = np.linalg.norm(atoms.positions[metals] - atoms.positions[anchor], axis=1)
-    bonded = int((d <= 1.25 * (r[metals] + r[anchor])).sum())
+    bonded = int((d < np.array(reach)).sum())
     return {0: "desorbed", 1: "top", 2: "bridge"}.get(bonded, "hollow")
 
 
