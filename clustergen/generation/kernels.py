@@ -10,6 +10,8 @@ import itertools
 
 import numpy as np
 
+from clustergen.core.rotations import rotation_onto
+
 PHI = (1 + 5 ** 0.5) / 2
 
 
@@ -28,7 +30,7 @@ def icosahedron(radius=2.79):
         verts += [(0, s1, s2 * PHI), (s1, s2 * PHI, 0), (s2 * PHI, 0, s1)]
     verts = np.array(verts, float)
     verts *= radius / np.linalg.norm(verts[0])
-    verts = verts @ _rotation_to_z(_face_normal(verts)).T
+    verts = verts @ rotation_onto(_face_normal(verts), [0.0, 0.0, 1.0]).T
     return np.vstack([[0.0, 0.0, 0.0], verts]), ["centre"] + ["shell"] * 12
 
 
@@ -41,18 +43,6 @@ def _face_normal(verts):
             n = verts[i] + verts[j] + verts[k]
             return n / np.linalg.norm(n)
     raise RuntimeError("no face found")
-
-
-def _rotation_to_z(v):
-    """Rotation matrix taking unit vector ``v`` onto +z (Rodrigues)."""
-    z = np.array([0.0, 0.0, 1.0])
-    axis = np.cross(v, z)
-    s, c = np.linalg.norm(axis), float(v @ z)
-    if s < 1e-12:
-        return np.eye(3) if c > 0 else np.diag([1.0, -1.0, -1.0])
-    k = axis / s
-    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
 def fused_icosahedra(count, radius=2.79):

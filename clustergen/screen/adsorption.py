@@ -27,6 +27,7 @@ from clustergen.analysis.sites import metal_indices, site_classes
 from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.rotations import rotation_onto
 from clustergen.core.symmetry import framework_permutations, tuple_orbits
 
 KINDS = ("top", "bridge", "hollow")
@@ -249,7 +250,7 @@ def adsorbate_spec(name, anchor=0):
     axis = rest.mean(axis=0) if len(rest) else np.array([0.0, 0.0, 1.0])
     if np.linalg.norm(axis) < 1e-6:
         axis = np.array([0.0, 0.0, 1.0])
-    pos = pos @ _rotation_onto(axis / np.linalg.norm(axis), np.array([0.0, 0.0, 1.0])).T
+    pos = pos @ rotation_onto(axis / np.linalg.norm(axis), np.array([0.0, 0.0, 1.0])).T
     # bond length from covalent radii, with a gold-sized partner
     bond = covalent_radii[mol.numbers[anchor]] + covalent_radii[79]
     electrons = int(mol.numbers.sum()) % 2  # a radical binds one electron
@@ -257,21 +258,6 @@ def adsorbate_spec(name, anchor=0):
             "distance": {"top": bond, "bridge": bond + 0.1, "hollow": bond + 0.2},
             "tilt": 0, "electrons": electrons, "multiplicity": 1 + electrons,
             "name": os.path.splitext(os.path.basename(name))[0]}
-
-
-def _rotation_onto(a, b):
-    """Rotation matrix taking unit vector ``a`` onto unit vector ``b``."""
-    v = np.cross(a, b)
-    c = float(a @ b)
-    if np.linalg.norm(v) < 1e-9:
-        if c > 0:
-            return np.eye(3)
-        perp = np.eye(3)[np.argmin(np.abs(a))]
-        v = np.cross(a, perp)
-        v /= np.linalg.norm(v)
-        return 2 * np.outer(v, v) - np.eye(3)  # 180 degrees about v
-    k = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-    return np.eye(3) + k + k @ k / (1 + c)
 
 
 def free_adsorbate(spec, name):
@@ -323,7 +309,7 @@ def place(atoms, site, spec, name="ads"):
     for phi in np.linspace(0, 2 * np.pi, 12, endpoint=False):
         side = np.cos(phi) * perp + np.sin(phi) * np.cross(n, perp)
         axis = np.cos(tilt) * n + np.sin(tilt) * side
-        placed = anchor + pos @ _rotation_onto(np.array([0.0, 0.0, 1.0]), axis).T
+        placed = anchor + pos @ rotation_onto(np.array([0.0, 0.0, 1.0]), axis).T
         gap = np.linalg.norm(placed[:, None] - atoms.positions[None], axis=2).min()
         if best is None or gap > best[0] + 1e-6:
             best = (gap, placed)
