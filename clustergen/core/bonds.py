@@ -43,7 +43,12 @@ _SPECIFICITY = {"any": 0, "metal": 1}  # anything else is an element: 2
 
 
 @lru_cache(maxsize=None)
-def _metals():
+def metals():
+    """The metals of ``templates/chemistry.yaml`` (the ``metal`` of a pair key).
+
+    >>> "Au" in metals(), "S" in metals()
+    (True, False)
+    """
     return frozenset(load("chemistry.yaml")["metals"])
 
 
@@ -67,7 +72,7 @@ def _match(key_part, element):
     if key_part == "any":
         return True
     if key_part == "metal":
-        return element in _metals()
+        return element in metals()
     return key_part == element
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import covalent_radii
 
-from clustergen.analysis.sites import metal_indices, site_classes
+from clustergen.analysis.sites import kernel_indices, metal_indices, site_classes
 from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
@@ -168,7 +168,8 @@ def adsorption_sites(atoms, kinds=KINDS, tolerance=0.3, probe=PROBE, method="geo
     host = atoms.info.get("host", "Au")
     symbols = np.array(atoms.get_chemical_symbols())
     dopants = [i for i in metals if symbols[i] != host]
-    images = framework_permutations(atoms, tolerance=tolerance, method=method)
+    kernel = kernel_indices(atoms) if method == "graph" else None
+    images = framework_permutations(atoms, tolerance=tolerance, method=method, kernel=kernel)
     normals = {}  # exposed atom -> most open direction, filled as needed
 
     def normal(i):
