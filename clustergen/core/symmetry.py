@@ -130,13 +130,13 @@ def point_symmetry(points, species=None, tolerance=0.3):
                 for det in (1, -1):
                     target = np.array([pos[a2], pos[b2],
                                        det * np.cross(pos[a2], pos[b2])]).T
-                    op = _nearest_orthogonal(target @ inverse, det)
+                    op = nearest_orthogonal(target @ inverse, det)
                     perm = match(op)
                     # a planar framework's mirror plane permutes nothing: key on det too
                     key = (tuple(perm), det) if perm is not None else None
                     if key is not None and key not in found:
                         # refit on every atom: the pair alone carries its noise
-                        found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+                        found[key] = (nearest_orthogonal(pos[perm].T @ pos, det), perm)
     found = _close_operations(found, pos, tolerance)
     return [found[k] for k in sorted(found)]
 
@@ -158,7 +158,7 @@ def _close_operations(found, pos, tolerance):
                 det = k1[1] * k2[1]
                 key = (tuple(perm), det)
                 if key not in found:
-                    found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+                    found[key] = (nearest_orthogonal(pos[perm].T @ pos, det), perm)
                     new.append(key)
         if len(found) > MAX_ORDER:
             raise ClusterGenError(
@@ -192,8 +192,12 @@ def _reference_pair(pos, symbols, radius, tolerance):
     return (a, best)
 
 
-def _nearest_orthogonal(matrix, det):
-    """Closest orthogonal matrix with the given determinant (polar decomposition)."""
+def nearest_orthogonal(matrix, det):
+    """Closest orthogonal matrix with the given determinant (polar decomposition).
+
+    >>> nearest_orthogonal(np.diag([2.0, 1.0, 0.5]), -1).round(6).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]]
+    """
     u, _, vt = np.linalg.svd(matrix)
     op = u @ vt
     if np.sign(np.linalg.det(op)) != det:
@@ -303,7 +307,7 @@ def group_name(atoms, images):
     ops = []
     for image in images:
         perm = np.array([position[int(a)] for a in image[frame]])
-        fits = [_nearest_orthogonal(pos[perm].T @ pos, det) for det in (1, -1)]
+        fits = [nearest_orthogonal(pos[perm].T @ pos, det) for det in (1, -1)]
         residual = [np.linalg.norm(pos @ op.T - pos[perm]) for op in fits]
         ops.append(fits[int(np.argmin(residual))])
     try:

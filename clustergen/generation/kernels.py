@@ -11,6 +11,7 @@ import itertools
 import numpy as np
 
 from clustergen.core.rotations import rotation_onto
+from clustergen.core.symmetry import point_symmetry
 
 PHI = (1 + 5 ** 0.5) / 2
 
@@ -192,15 +193,8 @@ def au3_units(sites, labels=None, min_bonds=3):
 
     free = sorted({tuple(int(x) for x in np.add(s, v)) for s in sites for v in nn} - set(taken))
     centre = np.mean(sites, axis=0)
-    ops = []
-    for perm in itertools.permutations(range(3)):
-        for signs in itertools.product((-1, 1), repeat=3):
-            m = np.zeros((3, 3))
-            m[range(3), perm] = signs
-            img = {tuple(np.rint(m @ (np.array(s) - centre) + centre).astype(int)): lab
-                   for s, lab in taken.items()}
-            if img == taken:
-                ops.append(m)
+    # the point group of the labelled kernel (lattice sites are 1 apart: 0.1 is tight)
+    ops = [op for op, _ in point_symmetry(sites, labels, tolerance=0.1)]
     units = {}
     for tri in itertools.combinations(free, 3):
         sq = {int(np.sum(np.subtract(p, q) ** 2)) for p, q in itertools.combinations(tri, 2)}
@@ -270,21 +264,14 @@ def bitetrahedral_backbone(units, a=4.20, au3="alternate"):
 # arrangements symmetry-distinct with them and lays motifs along its axes).
 
 def kernel_permutations(kernel, tolerance=0.1):
-    """Permutations of kernel atoms under its point-group operations (identity first)."""
-    from pymatgen.core import Molecule
-    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
+    """Permutations of kernel atoms under its point-group operations (identity first),
+    from :func:`clustergen.core.symmetry.point_symmetry`.
 
-    mol = Molecule(["Au"] * len(kernel), kernel - kernel.mean(axis=0))
-    ops = PointGroupAnalyzer(mol, tolerance=tolerance).get_symmetry_operations()
-    x = mol.cart_coords
-    perms = [np.arange(len(kernel))]
-    for op in ops:
-        y = op.operate_multi(x)
-        d = np.linalg.norm(y[:, None] - x[None], axis=-1)
-        p = d.argmin(axis=1)
-        if d[np.arange(len(x)), p].max() < 0.3 and len(set(p)) == len(p):
-            perms.append(p)
-    return np.unique(np.array(perms), axis=0)
+    >>> kernel_permutations(icosahedron()[0]).shape
+    (120, 13)
+    """
+    return np.unique(np.array([p for _, p in point_symmetry(kernel, tolerance=tolerance)]),
+                     axis=0)
 
 
 def screw_map(kernel, angle, tol=0.3):
@@ -311,15 +298,23 @@ def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
     ``kind="inversion"`` gives the inversion instead (if the kernel has one): the
     centrosymmetric shell of [Au23(SR)16]-.
     """
+    return [p for _, p in rotation_operations(kernel, tolerance, kind)]
+
+
+def rotation_operations(kernel, tolerance=0.1, kind="rotations"):
+    """``[(3x3 matrix, permutation)]`` behind :func:`rotation_permutations`, one per
+    permutation, in permutation order.
+
+    >>> len(rotation_operations(icosahedron()[0]))
+    60
+    """
     x = kernel - kernel.mean(axis=0)
-    out = []
-    for p in kernel_permutations(kernel, tolerance):
+    out = {}
+    for op, p in point_symmetry(kernel, tolerance=tolerance):
         if kind == "inversion":
-            if np.allclose(x[p], -x, atol=0.3):
-                out.append(p)
-            continue
-        # the rotation part of the operation, fitted to the permutation (Kabsch)
-        u, _, vt = np.linalg.svd(x.T @ x[p])
-        if np.linalg.det(u @ vt) > 0:
-            out.append(p)
-    return out
+            keep = np.allclose(x[p], -x, atol=0.3)
+        else:
+            keep = np.linalg.det(op) > 0
+        if keep:
+            out.setdefault(tuple(p), (op, p))
+    return [out[k] for k in sorted(out)]

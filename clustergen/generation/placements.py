@@ -15,7 +15,8 @@ import numpy as np
 
 from clustergen.core.bonds import nearest_contacts
 from clustergen.core.errors import ClusterGenError
-from clustergen.generation.kernels import rotation_permutations
+from clustergen.core.symmetry import nearest_orthogonal
+from clustergen.generation.kernels import rotation_operations
 from clustergen.core.model import motif_size
 
 # Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
@@ -280,14 +281,16 @@ def _seat(kernel, i, j, dnn):
 
 
 def _two_fold_axes(kernel):
-    """Unit axes of the kernel's proper two-fold rotations (fitted to its permutations)."""
+    """Unit axes of the kernel's proper two-fold rotations."""
     x = kernel - kernel.mean(axis=0)
     axes = []
-    for p in rotation_permutations(kernel):
+    for _, p in rotation_operations(kernel):
         if (p == np.arange(len(p))).all() or not (p[p] == np.arange(len(p))).all():
             continue
-        u, _, vt = np.linalg.svd(x.T @ x[p])
-        w, v = np.linalg.eigh((u @ vt).T + u @ vt)       # the axis: eigenvalue 2
+        # the axis (eigenvalue 2) of the C2 refitted to the permutation: its sign, which
+        # orders a ring's atoms, follows this fit, not the engine's own rounding
+        fit = nearest_orthogonal(x.T @ x[p], 1)
+        w, v = np.linalg.eigh(fit.T + fit)
         axes.append(v[:, np.argmax(w)])
     return axes
 
