@@ -36,7 +36,7 @@ import numpy as np
 from ase.data import covalent_radii
 
 from clustergen.core import model
-from clustergen.core.bonds import bonded_pairs, components, rule
+from clustergen.core.bonds import bonded_pairs, components, nearest_reach, rule
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, chemistry, parse
@@ -44,7 +44,7 @@ from clustergen.core.formula import Formula, chemistry, parse
 # Bond cut-offs: rules "motifs" and "overlap" of templates/chemistry.yaml (core.bonds).
 LINEAR = 150.0        # S-M-S angle (deg) above which a metal is a linear M(I) staple atom
 STAPLE_MAX_METALS = 5  # a linear metal with more metal contacts than this is kernel
-LATTICE_SITE = 1.33   # "bridging" convention: kernel contacts within this x kernel NN distance...
+# "bridging" convention: kernel contacts within bond rule "lattice-site" (1.33 x kernel NN)
 LATTICE_CONTACTS = 4  # ...at least this many of them put a linear metal on a kernel site
 CONVENTIONS = ("staple", "bridging", "roles")
 
@@ -234,9 +234,7 @@ def _promote_lattice_sites(positions, staple, kernel):
     core = np.flatnonzero(kernel)
     if len(core) < 2:
         return staple, kernel, []
-    d = np.linalg.norm(positions[core][:, None] - positions[core][None], axis=-1)
-    np.fill_diagonal(d, np.inf)
-    site = LATTICE_SITE * np.median(d.min(axis=1))
+    site = nearest_reach(positions[core], "lattice-site")
     moved = []
     while True:
         cand = np.flatnonzero(staple)

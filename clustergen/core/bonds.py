@@ -202,6 +202,21 @@ def nearest_contacts(positions, name):
     >>> int(bonded[0].sum()), int(bonded.sum()) // 2
     (12, 42)
     """
+    nn, cut, dist = _nearest(positions, name)
+    return nn, dist < cut, dist
+
+
+def nearest_reach(positions, name):
+    """Cut-off distance (A) of a ``nearest`` rule for a set of metal positions.
+
+    >>> from ase.cluster import Icosahedron
+    >>> round(nearest_reach(Icosahedron("Au", 2).positions, "lattice-site"), 2)
+    3.84
+    """
+    return _nearest(positions, name)[1]
+
+
+def _nearest(positions, name):
     spec = rule(name)
     if spec["unit"] != "nearest":
         raise ClusterGenError(f"bond rule '{name}' is not a nearest-neighbour rule")
@@ -209,7 +224,7 @@ def nearest_contacts(positions, name):
     dist = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
     np.fill_diagonal(dist, np.inf)
     if len(pos) < 2:
-        return np.inf, np.zeros((len(pos), len(pos)), dtype=bool), dist
+        return np.inf, -np.inf, dist
     nearest = dist.min(axis=1)
     nn = float(np.median(nearest) if spec.get("reference") == "median" else nearest.min())
-    return nn, dist < spec["scale"] * nn, dist
+    return nn, spec["scale"] * nn, dist
