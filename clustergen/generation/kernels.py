@@ -297,15 +297,8 @@ def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
     (handed) cluster can be on that kernel, e.g. D2 on the D2h Au20 of Au28(SR)20.
     ``kind="inversion"`` gives the inversion instead (if the kernel has one): the
     centrosymmetric shell of [Au23(SR)16]-.
-    """
-    return [p for _, p in rotation_operations(kernel, tolerance, kind)]
 
-
-def rotation_operations(kernel, tolerance=0.1, kind="rotations"):
-    """``[(3x3 matrix, permutation)]`` behind :func:`rotation_permutations`, one per
-    permutation, in permutation order.
-
-    >>> len(rotation_operations(icosahedron()[0]))
+    >>> len(rotation_permutations(icosahedron()[0]))
     60
     """
     x = kernel - kernel.mean(axis=0)
@@ -314,7 +307,7 @@ def rotation_operations(kernel, tolerance=0.1, kind="rotations"):
         if kind == "inversion":
             keep = np.allclose(x[p], -x, atol=0.3)
         else:
-            keep = np.linalg.det(op) > 0
+            keep = np.linalg.det(op) > 0   # a proper rotation
         if keep:
-            out.setdefault(tuple(p), (op, p))
+            out.setdefault(tuple(p), p)
     return [out[k] for k in sorted(out)]

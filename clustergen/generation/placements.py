@@ -16,7 +16,7 @@ import numpy as np
 from clustergen.core.bonds import nearest_contacts
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.symmetry import nearest_orthogonal
-from clustergen.generation.kernels import rotation_operations
+from clustergen.generation.kernels import rotation_permutations
 from clustergen.core.model import motif_size
 
 # Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
@@ -284,7 +284,7 @@ def _two_fold_axes(kernel):
     """Unit axes of the kernel's proper two-fold rotations."""
     x = kernel - kernel.mean(axis=0)
     axes = []
-    for _, p in rotation_operations(kernel):
+    for p in rotation_permutations(kernel):
         if (p == np.arange(len(p))).all() or not (p[p] == np.arange(len(p))).all():
             continue
         # the axis (eigenvalue 2) of the C2 refitted to the permutation: its sign, which
