@@ -1,4 +1,5 @@
-"""Rotations between vectors and point sets, on :meth:`scipy.spatial.transform.Rotation.align_vectors`.
+"""Rotations between vectors and point sets (point-set fits on
+:meth:`scipy.spatial.transform.Rotation.align_vectors`).
 
 >>> import numpy as np
 >>> rotation_onto([1.0, 0, 0], [0, 1.0, 0]).round(6).tolist()
@@ -17,16 +18,26 @@ def rotation_onto(a, b):
     """Matrix of the smallest rotation taking unit vector ``a`` onto unit vector ``b``;
     for opposite vectors, the half turn about ``a`` x (the axis ``a`` has least of).
 
+    Written out (Rodrigues) rather than taken from ``Rotation.align_vectors``: the
+    icosahedral kernels are built with it and feed a restraint optimisation that turns a
+    1e-15 A change of the start into a different local minimum, so the matrix must stay
+    bit-for-bit what it was for the built candidates to stay reproducible.
+
     >>> (rotation_onto([0, 0, 1.0], [0, 0, -1.0]).round(6) + 0.0).tolist()  # about y
     [[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]]
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if np.linalg.norm(np.cross(a, b)) < 1e-9:
-        if a @ b > 0:
+    axis = np.cross(a, b)
+    s, c = np.linalg.norm(axis), float(a @ b)
+    if s < 1e-9:
+        if c > 0:
             return np.eye(3)
-        axis = np.cross(a, np.eye(3)[np.argmin(np.abs(a))])
-        return Rotation.from_rotvec(np.pi * axis / np.linalg.norm(axis)).as_matrix()
-    return Rotation.align_vectors(b[None], a[None])[0].as_matrix()
+        v = np.cross(a, np.eye(3)[np.argmin(np.abs(a))])
+        v /= np.linalg.norm(v)
+        return 2 * np.outer(v, v) - np.eye(3)  # 180 degrees about v
+    k = axis / s
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
 def fit_orthogonal(p, q, mirror=False):
