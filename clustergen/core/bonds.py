@@ -29,7 +29,7 @@ periodic cell, with the same test on a :class:`scipy.spatial.cKDTree` for a mole
 from functools import lru_cache
 
 import numpy as np
-from ase.data import covalent_radii
+from ase.data import atomic_numbers, covalent_radii
 from ase.neighborlist import neighbor_list
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -99,7 +99,6 @@ def pair_cutoff(name, a, b):
         return None
     if spec["unit"] == "angstrom":
         return float(factor)
-    from ase.data import atomic_numbers
     return float(factor * (covalent_radii[atomic_numbers[a]] + covalent_radii[atomic_numbers[b]]))
 
 
