@@ -28,7 +28,8 @@ def test_every_rule_resolves_and_the_most_specific_key_wins():
     assert pair_cutoff("motifs", "Pt", "H") is None           # metal-H: null
     assert pair_cutoff("metal-sulfur", "Cu", "S") == 2.7
     assert pair_cutoff("metal-sulfur", "C", "S") is None       # no key matches
-    assert pair_cutoff("metal-sulfur-broken", "Au", "S") > pair_cutoff("metal-sulfur", "Au", "S")
+    made, broken = (pair_cutoff(n, "Au", "S") for n in ("metal-sulfur", "metal-sulfur-broken"))
+    assert broken > made
     with pytest.raises(ClusterGenError, match="unknown bond rule"):
         rule("nonsense")
     with pytest.raises(ClusterGenError, match="nearest"):
@@ -121,4 +122,5 @@ def test_rotation_fits_recover_known_rotations_and_mirrors():
             b = b / np.linalg.norm(b)
             r = rotation_onto(a, b)
             assert r @ a == pytest.approx(b, abs=1e-9)
-            assert np.linalg.det(r) == pytest.approx(1.0) and r @ r.T == pytest.approx(np.eye(3))
+            assert np.linalg.det(r) == pytest.approx(1.0)
+            assert r @ r.T == pytest.approx(np.eye(3))

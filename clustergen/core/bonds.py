@@ -99,7 +99,8 @@ def pair_cutoff(name, a, b):
         return None
     if spec["unit"] == "angstrom":
         return float(factor)
-    return float(factor * (covalent_radii[atomic_numbers[a]] + covalent_radii[atomic_numbers[b]]))
+    radii = covalent_radii[atomic_numbers[a]] + covalent_radii[atomic_numbers[b]]
+    return float(factor * radii)
 
 
 def cutoffs(symbols, name):
