@@ -243,16 +243,18 @@ def _reference(name):
 ])
 def test_graph_symmetry_of_published_structures(name, geometric, graph, singles):
     pytest.importorskip("clustergen.analysis.analyse")
+    from clustergen.analysis.sites import kernel_indices
     atoms = _reference(name)
     assert len(framework_permutations(atoms, tolerance=0.3)) == geometric
-    images = framework_permutations(atoms, method="graph")
+    kernel = kernel_indices(atoms)
+    images = framework_permutations(atoms, method="graph", kernel=kernel)
     assert len(images) == graph
     gold = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "Au"]
     assert len(distinct_substitutions(atoms, gold, 1, group=images)) == singles
     # each automorphism maps every bond onto a bond of similar length (within 0.4 A)
     frame = np.flatnonzero(images[0] >= 0)
     dist = atoms.get_all_distances()[np.ix_(frame, frame)]
-    bonds = np.array(bond_graph(atoms, frame).edges())
+    bonds = np.array(bond_graph(atoms, frame, kernel).edges())
     position = {int(a): k for k, a in enumerate(frame)}
     for image in images:
         p = np.array([position[int(a)] for a in image[frame]])

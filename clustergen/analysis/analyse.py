@@ -34,24 +34,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ase.data import covalent_radii
-from ase.neighborlist import neighbor_list
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from clustergen.core import model
+from clustergen.core.bonds import bonded_pairs, components, nearest_reach, rule
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, chemistry, parse
 
-# Bond tolerances, as multiples of the sum of covalent radii (ase.data.covalent_radii).
-METAL_METAL = 1.22    # Au-Au 3.32 A: kernel bonds and aurophilic contacts
-METAL_DONOR = 1.15    # Au-S 2.77 A, Au-P 2.80 A, Au-Cl 2.71 A
-COVALENT = 1.20       # C-C, C-H, S-C ... inside ligands (ASE natural_cutoffs style)
-OVERLAP = 0.70        # closer than this = two atoms on top of each other
+# Bond cut-offs: rules "motifs" and "overlap" of templates/chemistry.yaml (core.bonds).
 LINEAR = 150.0        # S-M-S angle (deg) above which a metal is a linear M(I) staple atom
 STAPLE_MAX_METALS = 5  # a linear metal with more metal contacts than this is kernel
-LATTICE_SITE = 1.33   # "bridging" convention: kernel contacts within this x kernel NN distance...
+# "bridging" convention: kernel contacts within bond rule "lattice-site" (1.33 x kernel NN)
 LATTICE_CONTACTS = 4  # ...at least this many of them put a linear metal on a kernel site
 CONVENTIONS = ("staple", "bridging", "roles")
 
@@ -138,39 +131,20 @@ def _check_elements(symbols):
     return is_metal
 
 
-def _pairs(atoms, cutoff):
-    """All pairs i < j closer than ``cutoff``: distances and vectors i -> j."""
-    if atoms.pbc.any():
-        i, j, d, vec = neighbor_list("ijdD", atoms, float(cutoff))
-        keep = i < j
-        return i[keep], j[keep], d[keep], vec[keep]
-    pos = atoms.get_positions()
-    ij = cKDTree(pos).query_pairs(cutoff, output_type="ndarray")
-    i, j = ij[:, 0], ij[:, 1]
-    vec = pos[j] - pos[i]
-    return i, j, np.linalg.norm(vec, axis=1), vec
-
-
 def _bonds(atoms, is_metal):
-    """Bonded pairs (i < j) and their vectors, with element-pair tolerances."""
-    numbers = atoms.numbers
-    radii = covalent_radii[numbers]
-    factor = max(METAL_METAL, METAL_DONOR, COVALENT)
-    i, j, d, vec = _pairs(atoms, 2 * factor * radii.max())
-    rsum = radii[i] + radii[j]
-    close = d < OVERLAP * rsum
-    if close.any():
-        k = np.argmin(d / rsum)
+    """Bonded pairs (i < j) and their vectors: rule ``motifs`` of
+    :mod:`clustergen.core.bonds`; overlapping atoms (rule ``overlap``) are an error."""
+    i, j, d, _ = bonded_pairs(atoms, "overlap")
+    if len(i):
+        ratio = d / (covalent_radii[atoms.numbers[i]] + covalent_radii[atoms.numbers[j]])
+        k = np.argmin(ratio)
         s = atoms.get_chemical_symbols()
         raise ClusterGenError(
             f"overlapping atoms: {s[i[k]]}{i[k]} and {s[j[k]]}{j[k]} are {d[k]:.2f} A apart "
-            f"({int(close.sum())} pair(s) closer than {OVERLAP} x sum of covalent radii)")
-    mi, mj = is_metal[i], is_metal[j]
-    hydrogen = (numbers[i] == 1) | (numbers[j] == 1)
-    factor = np.where(mi & mj, METAL_METAL, np.where(mi | mj, METAL_DONOR, COVALENT))
-    bonded = d < factor * rsum
-    bonded &= ~((mi | mj) & hydrogen)  # metal...H contacts are not bonds here
-    return i[bonded], j[bonded], vec[bonded]
+            f"({len(i)} pair(s) closer than {rule('overlap')['pairs']['any-any']} x sum of "
+            "covalent radii)")
+    i, j, _, vec = bonded_pairs(atoms, "motifs")
+    return i, j, vec
 
 
 def _touches(n, i, j, mask):
@@ -186,8 +160,7 @@ def _components(n, i, j, mask=None):
     if mask is not None:
         keep = mask[i] & mask[j]
         i, j = i[keep], j[keep]
-    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = components(n, i, j)
     if mask is not None:
         labels = np.where(mask, labels, -1)
     return labels
@@ -261,9 +234,7 @@ def _promote_lattice_sites(positions, staple, kernel):
     core = np.flatnonzero(kernel)
     if len(core) < 2:
         return staple, kernel, []
-    d = np.linalg.norm(positions[core][:, None] - positions[core][None], axis=-1)
-    np.fill_diagonal(d, np.inf)
-    site = LATTICE_SITE * np.median(d.min(axis=1))
+    site = nearest_reach(positions[core], "lattice-site")
     moved = []
     while True:
         cand = np.flatnonzero(staple)

@@ -6,27 +6,30 @@ atom pair closer than 2.2 A, no H-H closer than 1.5 A.
 """
 
 import numpy as np
-from ase.data import covalent_radii
 
+from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.model import roles as get_roles
 
 WINDOWS = {"au_s": (2.3, 2.5), "staple_angle_min": 160.0, "kernel_nn": (2.7, 3.1),
            "heavy_min": 2.2, "hh_min": 1.5}
 
 
-def geometry_report(atoms, bond=2.7):
+def geometry_report(atoms, bond=None):
     """Distances and angles that decide whether a candidate is chemically sensible.
 
     Returns a dict: ``au_s`` (min, max Au-S bond), ``staple_angle`` (smallest S-Au-S at a
     staple metal), ``kernel_nn`` (min, max of each kernel atom's nearest kernel
     neighbour), ``heavy_min`` (closest non-H pair), ``hh_min`` (closest H-H pair), and
-    ``ok`` with the list ``problems`` against :data:`WINDOWS`.
+    ``ok`` with the list ``problems`` against :data:`WINDOWS`.  ``bond`` (A) is the
+    longest metal-S bond, default the ``metal-sulfur`` rule of :mod:`clustergen.core.bonds`.
 
     >>> from clustergen.generation.generate import build
     >>> geometry_report(build("[Au25(SR)18]-", ligand="SH", isomers=1)[0])["ok"]
     True
     """
     role = get_roles(atoms)
+    if bond is None:
+        bond = pair_cutoff("metal-sulfur", "Au", "S")
     pos = atoms.positions
     sym = np.array(atoms.get_chemical_symbols())
     d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
@@ -46,9 +49,8 @@ def geometry_report(atoms, bond=2.7):
     knn = d[np.ix_(kern, kern)].min(axis=1) if kern.sum() > 1 else np.array([np.nan])
     heavy = sym != "H"
     hyd = ~heavy
-    # covalent bonds (S-C, C-C, C-H, Au-S) are not contacts
-    rc = covalent_radii[atoms.numbers]
-    contact = d > 1.25 * (rc[:, None] + rc[None])
+    # covalent bonds (S-C, C-C, C-H, Au-S: rule "loose") are not contacts
+    contact = ~bond_matrix(atoms, "loose")
     contact |= metal[:, None] & metal[None]
     rep = {
         "au_s": (float(au_s.min()), float(au_s.max())) if au_s.size else (np.nan, np.nan),

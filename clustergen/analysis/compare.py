@@ -22,6 +22,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.transform import Rotation
 
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.rotations import fit_orthogonal
 
 Alignment = namedtuple("Alignment", "rmsd positions index_a index_b rotation mirrored")
 Alignment.__doc__ = """Result of :func:`align_frameworks`.
@@ -139,7 +140,7 @@ def _refine(pa, pb, rot, mirror, max_iter):
         match = new
         xa = np.concatenate([pa[e] for e in pa])
         xb = np.concatenate([pb[e][match[e]] for e in pa])
-        rot = _kabsch(xb, xa, mirror)
+        rot = fit_orthogonal(xb, xa, mirror)
     xa = np.concatenate([pa[e] for e in pa])
     xb = np.concatenate([pb[e][match[e]] for e in pa]) @ rot.T
     return np.sqrt(np.mean(np.sum((xa - xb) ** 2, axis=1))), rot, match
@@ -150,11 +151,3 @@ def _assign(xa, xb):
     cost = np.sum((xa[:, None, :] - xb[None, :, :]) ** 2, axis=2)
     return linear_sum_assignment(cost)[1]
 
-
-def _kabsch(p, q, mirror):
-    """Orthogonal matrix R minimising |p R^T - q| (centred inputs); proper unless mirror."""
-    u, _, vt = np.linalg.svd(p.T @ q)
-    d = np.ones(3)
-    if not mirror and np.linalg.det(vt.T @ u.T) < 0:
-        d[2] = -1.0
-    return vt.T @ np.diag(d) @ u.T

@@ -15,6 +15,7 @@ Counter({'kernel-surface': 12, 'centre': 1})
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from clustergen.core.bonds import nearest_contacts
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import chemistry
 
@@ -25,7 +26,6 @@ CLASSES = ("centre", "kernel-surface", "staple")
 # surface atoms, so the margin lies between.
 CENTRE_DEPTH = 1.5
 CENTRE_NEIGHBOURS = 10  # a centre also has >= 10 kernel neighbours (12 in Ih and fcc)
-BOND_SCALE = 1.25  # kernel neighbours: within 1.25 x the typical nearest-neighbour distance
 
 
 def metal_indices(atoms):
@@ -83,8 +83,8 @@ def hull_depth(points, point):
 
 
 def kernel_neighbours(atoms, kernel):
-    """Number of kernel neighbours of each kernel atom, with the cutoff scaled to the
-    median nearest-neighbour distance so it suits Au, Ag and Cu kernels alike.
+    """Number of kernel neighbours of each kernel atom (bond rule ``kernel``: 1.25 x the
+    median nearest-neighbour distance, so it suits Au, Ag and Cu kernels alike).
 
     >>> from ase.cluster import Icosahedron
     >>> kernel_neighbours(Icosahedron("Au", 2), list(range(13))).tolist()[:2]
@@ -92,10 +92,8 @@ def kernel_neighbours(atoms, kernel):
     """
     if len(kernel) < 2:
         return np.zeros(len(kernel), dtype=int)
-    dist = atoms.get_all_distances()[np.ix_(kernel, kernel)]
-    np.fill_diagonal(dist, np.inf)
-    cutoff = BOND_SCALE * np.median(dist.min(axis=1))
-    return (dist < cutoff).sum(axis=1)
+    _, bonded, _ = nearest_contacts(atoms.positions[np.asarray(kernel)], "kernel")
+    return bonded.sum(axis=1)
 
 
 def site_classes(atoms, kernel=None):

@@ -4,6 +4,7 @@ import math
 import os
 
 from clustergen.core.errors import ClusterGenError
+from clustergen.analysis.sites import kernel_indices
 from clustergen.core.symmetry import framework_permutations
 from clustergen.screen.dopants import (
     COLUMNS,
@@ -72,7 +73,8 @@ def graph_hint(atoms, tolerance):
     True
     """
     try:
-        graph = len(framework_permutations(atoms, method="graph"))
+        graph = len(framework_permutations(atoms, method="graph",
+                                           kernel=kernel_indices(atoms)))
     except ClusterGenError:
         return None
     geometric = len(framework_permutations(atoms, tolerance=tolerance))

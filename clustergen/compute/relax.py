@@ -59,8 +59,9 @@ LADDER = (
 GFN1_RUNG = ("GFN1-xTB", {"method": "GFN1-xTB", "mixer_damping": 0.4,
                           "electronic_temperature": 300.0, "max_iterations": 250})
 
-S_S_BOND = 2.5                   # A: shorter S-S is a disulfide, never in a thiolate shell
-BONDED, UNBONDED = 2.7, 3.1      # A: metal-S made/broken only across this gap (hysteresis)
+# Topology cut-offs: bond rules "disulfide", "metal-sulfur" (made below) and
+# "metal-sulfur-broken" (broken above: the gap between is a hysteresis) of
+# templates/chemistry.yaml (clustergen.core.bonds).
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -127,19 +128,17 @@ def _metal_mask(atoms):
     return np.array([s in metals for s in atoms.get_chemical_symbols()])
 
 
-def fragments(atoms, scale=1.2):
-    """Number of bonded fragments (covalent radii x ``scale``).
+def fragments(atoms, rule="covalent"):
+    """Number of bonded fragments under a bond rule of :mod:`clustergen.core.bonds`
+    (default ``covalent``: 1.2 x the sum of covalent radii).
 
     >>> from ase import Atoms
     >>> fragments(Atoms("H2H2", positions=[[0, 0, 0], [0.74, 0, 0], [5, 0, 0], [5.74, 0, 0]]))
     2
     """
-    from ase.data import covalent_radii
-    from scipy.sparse.csgraph import connected_components
+    from clustergen.core.bonds import fragment_count
 
-    r = covalent_radii[atoms.numbers] * scale
-    d = atoms.get_all_distances()
-    return connected_components(d < r[:, None] + r[None, :], directed=False)[0]
+    return fragment_count(atoms, rule)
 
 
 def _inventory(atoms, roles=None):
@@ -176,21 +175,26 @@ def check_topology(before, after):
     >>> check_topology(a, b)
     ['S-S bond 2.05 A (atoms 0-1)']
     """
+    from clustergen.core.bonds import pair_cutoff
+
     problems = []
     sym = np.array(after.get_chemical_symbols())
     d0, d1 = before.get_all_distances(), after.get_all_distances()
     s = np.flatnonzero(sym == "S")
+    disulfide = pair_cutoff("disulfide", "S", "S")
     for k, i in enumerate(s):
         for j in s[k + 1:]:
-            if d1[i, j] < S_S_BOND:
+            if d1[i, j] < disulfide:
                 problems.append(f"S-S bond {d1[i, j]:.2f} A (atoms {i}-{j})")
     metal = np.flatnonzero(_metal_mask(before))
     for i in s:
         for j in metal:
-            if d0[i, j] < BONDED and d1[i, j] > UNBONDED:
+            bonded = pair_cutoff("metal-sulfur", sym[j], "S")
+            unbonded = pair_cutoff("metal-sulfur-broken", sym[j], "S")
+            if d0[i, j] < bonded and d1[i, j] > unbonded:
                 problems.append(f"{sym[j]}{j}-S{i} bond broken ({d0[i, j]:.2f} -> "
                                 f"{d1[i, j]:.2f} A)")
-            elif d0[i, j] > UNBONDED and d1[i, j] < BONDED:
+            elif d0[i, j] > unbonded and d1[i, j] < bonded:
                 problems.append(f"{sym[j]}{j}-S{i} bond formed ({d0[i, j]:.2f} -> "
                                 f"{d1[i, j]:.2f} A)")
     n0, n1 = fragments(before), fragments(after)

@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
+from clustergen.core.bonds import bond_matrix, metals, nearest_contacts
 from clustergen.core.errors import ClusterGenError
 
 FRAMEWORK = ("S", "P", "Cl", "Br", "I")  # non-metal framework elements; metals always count
@@ -36,10 +37,8 @@ def framework_elements(atoms):
     >>> framework_elements(Atoms("AuPtSCH3"))
     ('Au', 'Pt', 'S')
     """
-    from clustergen.core.formula import chemistry
-    metals = chemistry()["metals"]
     present = dict.fromkeys(atoms.get_chemical_symbols())
-    return tuple(e for e in present if e in metals or e in FRAMEWORK)
+    return tuple(e for e in present if e in metals() or e in FRAMEWORK)
 
 
 def framework_indices(atoms, elements=None):
@@ -57,13 +56,8 @@ def framework_indices(atoms, elements=None):
 def symmetry_operations(atoms, elements=None, tolerance=0.3):
     """Orthogonal 3x3 matrices (about the framework centroid) that map every framework
     atom to within ``tolerance`` Angstrom of an atom of the same element, with the atom
-    permutation each induces (positions into :func:`framework_indices`).
-
-    Found exhaustively: an operation is fixed by the images of two non-collinear atoms
-    a, b (and the sign of its determinant), so every pair a', b' with matching radii and
-    separation is tried.  pymatgen's PointGroupAnalyzer reports only the C3 subgroup of
-    the Th framework of [Au25(SR)18] and loses Ih for an Au13 with 0.04 A noise, so the
-    group is not taken from it.
+    permutation each induces (positions into :func:`framework_indices`); see
+    :func:`point_symmetry`.
 
     >>> from ase.cluster import Icosahedron
     >>> ops, perms = symmetry_operations(Icosahedron("Au", 2))
@@ -73,8 +67,33 @@ def symmetry_operations(atoms, elements=None, tolerance=0.3):
     index = framework_indices(atoms, elements)
     if len(index) == 0:
         raise ClusterGenError("no framework atoms to take the symmetry of")
-    pos = atoms.positions[index] - atoms.positions[index].mean(axis=0)
-    symbols = np.array([atoms[i].symbol for i in index])
+    table = point_symmetry(atoms.positions[index], [atoms[i].symbol for i in index],
+                           tolerance)
+    ops = [op for op, _ in table]
+    perms = np.unique(np.array([perm for _, perm in table], dtype=int), axis=0)
+    return ops, perms
+
+
+def point_symmetry(points, species=None, tolerance=0.3):
+    """The symmetry engine: every orthogonal operation about the centroid of ``points``
+    that maps each point to within ``tolerance`` of a point of the same ``species`` (any
+    labels: elements, kernel site labels), as ``[(3x3 matrix, permutation), ...]``
+    sorted by permutation, then determinant (the identity first).
+
+    Found exhaustively: an operation is fixed by the images of two non-collinear points
+    a, b (and the sign of its determinant), so every pair a', b' with matching radii and
+    separation is tried, and the set is closed under composition.  pymatgen's
+    PointGroupAnalyzer reports only the C3 subgroup of the Th framework of [Au25(SR)18]
+    and loses Ih for an Au13 with 0.04 A noise, so the group is not taken from it.
+
+    >>> from ase.cluster import Icosahedron
+    >>> table = point_symmetry(Icosahedron("Au", 2).positions, tolerance=0.1)
+    >>> len(table), table[0][1].tolist() == list(range(13))
+    (120, True)
+    """
+    pos = np.asarray(points, dtype=float)
+    pos = pos - pos.mean(axis=0)
+    symbols = np.array([""] * len(pos) if species is None else [str(s) for s in species])
     radius = np.linalg.norm(pos, axis=1)
     trees = {e: (np.flatnonzero(symbols == e), cKDTree(pos[symbols == e]))
              for e in set(symbols)}
@@ -111,17 +130,15 @@ def symmetry_operations(atoms, elements=None, tolerance=0.3):
                 for det in (1, -1):
                     target = np.array([pos[a2], pos[b2],
                                        det * np.cross(pos[a2], pos[b2])]).T
-                    op = _nearest_orthogonal(target @ inverse, det)
+                    op = nearest_orthogonal(target @ inverse, det)
                     perm = match(op)
                     # a planar framework's mirror plane permutes nothing: key on det too
                     key = (tuple(perm), det) if perm is not None else None
                     if key is not None and key not in found:
                         # refit on every atom: the pair alone carries its noise
-                        found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+                        found[key] = (nearest_orthogonal(pos[perm].T @ pos, det), perm)
     found = _close_operations(found, pos, tolerance)
-    ops = [found[k][0] for k in sorted(found)]
-    perms = np.unique(np.array([found[k][1] for k in sorted(found)], dtype=int), axis=0)
-    return ops, perms
+    return [found[k] for k in sorted(found)]
 
 
 MAX_ORDER = 240  # no finite point group of a cluster is larger (Ih has 120)
@@ -141,7 +158,7 @@ def _close_operations(found, pos, tolerance):
                 det = k1[1] * k2[1]
                 key = (tuple(perm), det)
                 if key not in found:
-                    found[key] = (_nearest_orthogonal(pos[perm].T @ pos, det), perm)
+                    found[key] = (nearest_orthogonal(pos[perm].T @ pos, det), perm)
                     new.append(key)
         if len(found) > MAX_ORDER:
             raise ClusterGenError(
@@ -175,8 +192,12 @@ def _reference_pair(pos, symbols, radius, tolerance):
     return (a, best)
 
 
-def _nearest_orthogonal(matrix, det):
-    """Closest orthogonal matrix with the given determinant (polar decomposition)."""
+def nearest_orthogonal(matrix, det):
+    """Closest orthogonal matrix with the given determinant (polar decomposition).
+
+    >>> nearest_orthogonal(np.diag([2.0, 1.0, 0.5]), -1).round(6).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]]
+    """
     u, _, vt = np.linalg.svd(matrix)
     op = u @ vt
     if np.sign(np.linalg.det(op)) != det:
@@ -286,7 +307,7 @@ def group_name(atoms, images):
     ops = []
     for image in images:
         perm = np.array([position[int(a)] for a in image[frame]])
-        fits = [_nearest_orthogonal(pos[perm].T @ pos, det) for det in (1, -1)]
+        fits = [nearest_orthogonal(pos[perm].T @ pos, det) for det in (1, -1)]
         residual = [np.linalg.norm(pos @ op.T - pos[perm]) for op in fits]
         ops.append(fits[int(np.argmin(residual))])
     try:
@@ -324,65 +345,61 @@ def close_group(perms):
     return np.array(sorted(seen), dtype=int)
 
 
-METAL_DONOR = 1.15  # metal-S/P/halide bond within 1.15 x covalent radii (Au-S 2.77 A)
-KERNEL_BOND = 1.25  # kernel metal-metal bond within 1.25 x the median nearest-neighbour
+def kernel_atoms(atoms, kernel=None):
+    """Indices of the kernel metal atoms for :func:`bond_graph`: ``kernel`` when given,
+    else the atoms with role ``kernel``, else every metal of a bare metal cluster.
+    A ligated structure without roles needs ``kernel`` from the analyser
+    (:func:`clustergen.analysis.sites.kernel_indices`).
+
+    >>> from ase.cluster import Icosahedron
+    >>> len(kernel_atoms(Icosahedron("Au", 2)))
+    13
+    """
+    if kernel is not None:
+        return np.asarray(kernel, dtype=int)
+    symbols = np.array(atoms.get_chemical_symbols())
+    metal = np.isin(symbols, list(metals()))
+    if "role" in atoms.arrays:
+        return np.flatnonzero(metal & (np.asarray(atoms.arrays["role"]) == "kernel"))
+    if not set(symbols) & set(FRAMEWORK):
+        return np.flatnonzero(metal)
+    raise ClusterGenError("the bond-graph symmetry needs the kernel atoms of a ligated "
+                          "structure: give a role array or the kernel indices")
 
 
-def bond_graph(atoms, index):
+def bond_graph(atoms, index, kernel=None):
     """Framework bond graph on positions 0..len(index)-1, nodes labelled (element,
-    kernel?): kernel metal-metal bonds and metal-donor bonds only.  Aurophilic
-    kernel-staple contacts, whose lengths scatter most, are left out, so relaxed and
-    crystal structures keep the graph of the ideal framework.
+    kernel?): kernel metal-metal bonds (bond rule ``kernel``) and metal-donor bonds (rule
+    ``motifs``) only.  Aurophilic kernel-staple contacts, whose lengths scatter most, are
+    left out, so relaxed and crystal structures keep the graph of the ideal framework.
+    ``kernel``: kernel atom indices (see :func:`kernel_atoms`).
 
     >>> from ase.cluster import Icosahedron
     >>> g = bond_graph(Icosahedron("Au", 2), np.arange(13))
     >>> g.number_of_edges()  # 12 centre-shell + 30 shell-shell bonds
     42
     """
-    from ase.data import covalent_radii
-
-    from clustergen.analysis.sites import kernel_indices
-
     index = np.asarray(index)
-    kernel = set(int(i) for i in kernel_indices(atoms)) & set(index.tolist())
-    metals = set(int(i) for i in framework_indices(atoms, _metal_elements(atoms)))
-    pos = atoms.positions[index]
-    dist = np.linalg.norm(pos[:, None] - pos[None], axis=2)
-    radii = covalent_radii[atoms.numbers[index]]
+    kernel = set(int(i) for i in kernel_atoms(atoms, kernel)) & set(index.tolist())
+    frame = atoms[index]
     is_kernel = np.array([int(i) in kernel for i in index])
-    is_metal = np.array([int(i) in metals for i in index])
+    is_metal = np.isin(frame.get_chemical_symbols(), list(metals()))
+    bonded = bond_matrix(frame, "motifs") & (is_metal[:, None] != is_metal[None])
+    if is_kernel.sum() > 1:
+        inner = nearest_contacts(frame.positions[is_kernel], "kernel")[1]
+        bonded[np.ix_(is_kernel, is_kernel)] = inner
     graph = nx.Graph()
     for k, i in enumerate(index):
         graph.add_node(k, label=(atoms[int(i)].symbol, bool(is_kernel[k])))
-    if is_kernel.sum() > 1:
-        kk = dist[np.ix_(is_kernel, is_kernel)] + np.diag([np.inf] * int(is_kernel.sum()))
-        cutoff = KERNEL_BOND * np.median(kk.min(axis=1))
-    else:
-        cutoff = 0.0
-    for k in range(len(index)):
-        for m in range(k + 1, len(index)):
-            if is_kernel[k] and is_kernel[m]:
-                bonded = dist[k, m] <= cutoff
-            elif is_metal[k] != is_metal[m]:
-                bonded = dist[k, m] <= METAL_DONOR * (radii[k] + radii[m])
-            else:
-                bonded = False
-            if bonded:
-                graph.add_edge(k, m)
+    graph.add_edges_from((int(k), int(m)) for k, m in zip(*np.nonzero(np.triu(bonded))))
     return graph
 
 
-def _metal_elements(atoms):
-    from clustergen.core.formula import chemistry
-    metals = chemistry()["metals"]
-    return tuple(e for e in dict.fromkeys(atoms.get_chemical_symbols()) if e in metals)
-
-
-def _graph_images(atoms, index, limit=MAX_ORDER):
+def _graph_images(atoms, index, kernel=None, limit=MAX_ORDER):
     """Permutations of ``index`` positions that are automorphisms of :func:`bond_graph`:
     the symmetry of the ideal framework, whatever distortion relaxation or a crystal
     packing added."""
-    graph = bond_graph(atoms, index)
+    graph = bond_graph(atoms, index, kernel)
     matcher = nx.algorithms.isomorphism.GraphMatcher(
         graph, graph, node_match=lambda a, b: a["label"] == b["label"])
     perms = []
@@ -395,14 +412,15 @@ def _graph_images(atoms, index, limit=MAX_ORDER):
     return perms
 
 
-def framework_permutations(atoms, elements=None, tolerance=0.3, method="geometry"):
+def framework_permutations(atoms, elements=None, tolerance=0.3, method="geometry",
+                           kernel=None):
     """Symmetry operations of the framework as permutations of atom indices.
 
     Returns an int array ``images`` of shape (group order, len(atoms)): ``images[g, i]`` is
     the atom that atom ``i`` goes to under operation ``g``; atoms outside the framework
     map to -1.  ``method`` is ``"geometry"`` (point group within ``tolerance``) or
     ``"graph"`` (automorphisms of the bond graph: the ideal symmetry of a slightly
-    distorted structure).
+    distorted structure; ``kernel`` as in :func:`kernel_atoms`).
 
     >>> from ase.cluster import Icosahedron
     >>> framework_permutations(Icosahedron("Au", 2)).shape
@@ -412,7 +430,7 @@ def framework_permutations(atoms, elements=None, tolerance=0.3, method="geometry
     if method == "geometry":
         perms = list(symmetry_operations(atoms, elements, tolerance)[1])
     elif method == "graph":
-        perms = _graph_images(atoms, index)
+        perms = _graph_images(atoms, index, kernel)
     else:
         raise ClusterGenError(f"unknown symmetry method '{method}' (geometry, graph)")
     local = close_group(perms or [np.arange(len(index))])
@@ -521,7 +539,7 @@ def _cycle_lengths(perm):
 
 
 def distinct_substitutions(atoms, sites, count, group=None, tolerance=0.3,
-                           method="geometry"):
+                           method="geometry", kernel=None):
     """Every way to put ``count`` dopants on ``sites`` (atom indices), up to symmetry.
 
     Returns ``[(atom indices, multiplicity), ...]``; the multiplicities (orbit sizes) sum
@@ -538,7 +556,8 @@ def distinct_substitutions(atoms, sites, count, group=None, tolerance=0.3,
         raise ClusterGenError("no sites to substitute")
     if min(sites) < 0 or max(sites) >= len(atoms):
         raise ClusterGenError(f"site index out of range 0..{len(atoms) - 1}")
-    images = framework_permutations(atoms, tolerance=tolerance, method=method) \
+    images = framework_permutations(atoms, tolerance=tolerance, method=method,
+                                    kernel=kernel) \
         if group is None else np.asarray(group)
     missing = [s for s in sites if images[0, s] < 0]
     if missing:

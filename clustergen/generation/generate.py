@@ -15,6 +15,7 @@ from clustergen.generation import kernels
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
 from clustergen.analysis.checks import geometry_report
+from clustergen.core.bonds import pair_cutoff
 from clustergen.core.errors import ClusterGenError
 from clustergen.generation.families import evaluate, family, match, member, members
 from clustergen.core.formula import ligand_info, parse
@@ -132,11 +133,13 @@ def frameworks(fam, k, limit=None, m=None):
 
 
 def _sound(atoms):
-    """Every S within 2.6 A of a metal and no two framework atoms closer than 2.2 A."""
+    """Every S within 2.6 A of a metal (bond rule ``framework-sulfur``) and no two
+    framework atoms closer than 2.2 A."""
     d = atoms.get_all_distances()
     np.fill_diagonal(d, np.inf)
     s = atoms.arrays["role"] == "S"
-    return bool(d.min() >= 2.2 and (d[s][:, ~s].min(axis=1) <= 2.6).all())
+    reach = pair_cutoff("framework-sulfur", "Au", "S")
+    return bool(d.min() >= 2.2 and (d[s][:, ~s].min(axis=1) <= reach).all())
 
 
 def _reads_back(atoms, motifs):

@@ -10,6 +10,9 @@ import itertools
 
 import numpy as np
 
+from clustergen.core.rotations import rotation_onto
+from clustergen.core.symmetry import point_symmetry
+
 PHI = (1 + 5 ** 0.5) / 2
 
 
@@ -28,7 +31,7 @@ def icosahedron(radius=2.79):
         verts += [(0, s1, s2 * PHI), (s1, s2 * PHI, 0), (s2 * PHI, 0, s1)]
     verts = np.array(verts, float)
     verts *= radius / np.linalg.norm(verts[0])
-    verts = verts @ _rotation_to_z(_face_normal(verts)).T
+    verts = verts @ rotation_onto(_face_normal(verts), [0.0, 0.0, 1.0]).T
     return np.vstack([[0.0, 0.0, 0.0], verts]), ["centre"] + ["shell"] * 12
 
 
@@ -41,18 +44,6 @@ def _face_normal(verts):
             n = verts[i] + verts[j] + verts[k]
             return n / np.linalg.norm(n)
     raise RuntimeError("no face found")
-
-
-def _rotation_to_z(v):
-    """Rotation matrix taking unit vector ``v`` onto +z (Rodrigues)."""
-    z = np.array([0.0, 0.0, 1.0])
-    axis = np.cross(v, z)
-    s, c = np.linalg.norm(axis), float(v @ z)
-    if s < 1e-12:
-        return np.eye(3) if c > 0 else np.diag([1.0, -1.0, -1.0])
-    k = axis / s
-    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
 def fused_icosahedra(count, radius=2.79):
@@ -202,15 +193,8 @@ def au3_units(sites, labels=None, min_bonds=3):
 
     free = sorted({tuple(int(x) for x in np.add(s, v)) for s in sites for v in nn} - set(taken))
     centre = np.mean(sites, axis=0)
-    ops = []
-    for perm in itertools.permutations(range(3)):
-        for signs in itertools.product((-1, 1), repeat=3):
-            m = np.zeros((3, 3))
-            m[range(3), perm] = signs
-            img = {tuple(np.rint(m @ (np.array(s) - centre) + centre).astype(int)): lab
-                   for s, lab in taken.items()}
-            if img == taken:
-                ops.append(m)
+    # the point group of the labelled kernel (lattice sites are 1 apart: 0.1 is tight)
+    ops = [op for op, _ in point_symmetry(sites, labels, tolerance=0.1)]
     units = {}
     for tri in itertools.combinations(free, 3):
         sq = {int(np.sum(np.subtract(p, q) ** 2)) for p, q in itertools.combinations(tri, 2)}
@@ -280,21 +264,14 @@ def bitetrahedral_backbone(units, a=4.20, au3="alternate"):
 # arrangements symmetry-distinct with them and lays motifs along its axes).
 
 def kernel_permutations(kernel, tolerance=0.1):
-    """Permutations of kernel atoms under its point-group operations (identity first)."""
-    from pymatgen.core import Molecule
-    from pymatgen.symmetry.analyzer import PointGroupAnalyzer
+    """Permutations of kernel atoms under its point-group operations (identity first),
+    from :func:`clustergen.core.symmetry.point_symmetry`.
 
-    mol = Molecule(["Au"] * len(kernel), kernel - kernel.mean(axis=0))
-    ops = PointGroupAnalyzer(mol, tolerance=tolerance).get_symmetry_operations()
-    x = mol.cart_coords
-    perms = [np.arange(len(kernel))]
-    for op in ops:
-        y = op.operate_multi(x)
-        d = np.linalg.norm(y[:, None] - x[None], axis=-1)
-        p = d.argmin(axis=1)
-        if d[np.arange(len(x)), p].max() < 0.3 and len(set(p)) == len(p):
-            perms.append(p)
-    return np.unique(np.array(perms), axis=0)
+    >>> kernel_permutations(icosahedron()[0]).shape
+    (120, 13)
+    """
+    return np.unique(np.array([p for _, p in point_symmetry(kernel, tolerance=tolerance)]),
+                     axis=0)
 
 
 def screw_map(kernel, angle, tol=0.3):
@@ -320,19 +297,20 @@ def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
     (handed) cluster can be on that kernel, e.g. D2 on the D2h Au20 of Au28(SR)20.
     ``kind="inversion"`` gives the inversion instead (if the kernel has one): the
     centrosymmetric shell of [Au23(SR)16]-.
+
+    >>> len(rotation_permutations(icosahedron()[0]))
+    60
     """
     x = kernel - kernel.mean(axis=0)
-    out = []
-    for p in kernel_permutations(kernel, tolerance):
+    out = {}
+    for op, p in point_symmetry(kernel, tolerance=tolerance):
         if kind == "inversion":
-            if np.allclose(x[p], -x, atol=0.3):
-                out.append(p)
-            continue
-        # the rotation part of the operation, fitted to the permutation (Kabsch)
-        u, _, vt = np.linalg.svd(x.T @ x[p])
-        if np.linalg.det(u @ vt) > 0:
-            out.append(p)
-    return out
+            keep = np.allclose(x[p], -x, atol=0.3)
+        else:
+            keep = np.linalg.det(op) > 0   # a proper rotation
+        if keep:
+            out.setdefault(tuple(p), p)
+    return [out[k] for k in sorted(out)]
 
 
 # Kernels from polyhedra sharing vertices or with capped edges (growth operations the

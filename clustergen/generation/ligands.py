@@ -9,6 +9,7 @@ keep R away from every other atom.
 import numpy as np
 from ase import Atoms
 
+from clustergen.core.bonds import pair_cutoff
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import ligand_info
 from clustergen.core.model import set_roles
@@ -103,8 +104,11 @@ def _clash(new_sym, new_pos, sym, pos):
     return float(np.max(target - d, initial=0.0))
 
 
-def add_ligands(framework, ligand="SCH3", cutoff=2.7):
+def add_ligands(framework, ligand="SCH3", cutoff=None):
     """Return a copy of ``framework`` with R groups on every role-``S`` atom.
+
+    An S takes its R opposite the metals within ``cutoff`` (A; default the
+    ``metal-sulfur`` bond rule of :mod:`clustergen.core.bonds`).
 
     >>> from clustergen.core.model import make_cluster
     >>> f = make_cluster(["Au", "S", "Au"], [[-1.7, 0, 0], [0, 1.6, 0], [1.7, 0, 0]],
@@ -119,6 +123,8 @@ def add_ligands(framework, ligand="SCH3", cutoff=2.7):
     if name not in buildable():
         raise ClusterGenError(
             f"no built-in geometry for ligand '{name}' yet; buildable: {', '.join(buildable())}")
+    if cutoff is None:
+        cutoff = pair_cutoff("metal-sulfur", "Au", "S")
     roles = np.asarray(framework.arrays["role"])
     pos = framework.positions
     sym = framework.get_chemical_symbols()

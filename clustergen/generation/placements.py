@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustergen.core.bonds import nearest_contacts
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.symmetry import nearest_orthogonal
 from clustergen.generation.kernels import rotation_permutations
 from clustergen.core.model import motif_size
 
@@ -55,12 +57,16 @@ class Placement:
     over: tuple = None       # (A, atoms): its k-th metal held A from atoms[k] (lies on them)
 
 
-def kernel_bonds(kernel, factor=1.2):
-    """Nearest-neighbour distance and boolean bond matrix of a kernel."""
-    d = np.linalg.norm(kernel[:, None] - kernel[None], axis=-1)
-    np.fill_diagonal(d, np.inf)
-    dnn = d.min()
-    return dnn, d < factor * dnn, d
+def kernel_bonds(kernel):
+    """Nearest-neighbour distance, boolean bond matrix and distance matrix of a kernel
+    (bond rule ``kernel-lattice`` of :mod:`clustergen.core.bonds`).
+
+    >>> from clustergen.generation.kernels import icosahedron
+    >>> dnn, bonded, _ = kernel_bonds(icosahedron()[0])
+    >>> round(dnn, 2), int(bonded.sum()) // 2
+    (2.79, 42)
+    """
+    return nearest_contacts(kernel, "kernel-lattice")
 
 
 def surface_normals(kernel, bonded):
@@ -309,14 +315,16 @@ def _seat(kernel, i, j, dnn):
 
 
 def _two_fold_axes(kernel):
-    """Unit axes of the kernel's proper two-fold rotations (fitted to its permutations)."""
+    """Unit axes of the kernel's proper two-fold rotations."""
     x = kernel - kernel.mean(axis=0)
     axes = []
     for p in rotation_permutations(kernel):
         if (p == np.arange(len(p))).all() or not (p[p] == np.arange(len(p))).all():
             continue
-        u, _, vt = np.linalg.svd(x.T @ x[p])
-        w, v = np.linalg.eigh((u @ vt).T + u @ vt)       # the axis: eigenvalue 2
+        # the axis (eigenvalue 2) of the C2 refitted to the permutation: its sign, which
+        # orders a ring's atoms, follows this fit, not the engine's own rounding
+        fit = nearest_orthogonal(x.T @ x[p], 1)
+        w, v = np.linalg.eigh(fit.T + fit)
         axes.append(v[:, np.argmax(w)])
     return axes
 

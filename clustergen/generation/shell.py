@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from clustergen.core.bonds import components
 from clustergen.generation import forcefield
 from clustergen.generation.kernels import kernel_permutations, rotation_permutations, screw_map
 from clustergen.generation.placements import (
@@ -207,24 +208,18 @@ def _screw_groups(placements, kernel, rule, labels=None):
     if not maps:
         return [[k] for k in range(len(placements))]
     index = {(p.kind, tuple(sorted(p.anchors))): k for k, p in enumerate(placements)}
-    parent = list(range(len(placements)))
-
-    def root(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    edges = []  # placement -> its image: the orbits are the connected components
     for kinds, fwd in maps:
         for k, p in enumerate(placements):
             if p.kind not in kinds or not all(a in fwd for a in p.anchors):
                 continue
             img = index.get((p.kind, tuple(sorted(fwd[a] for a in p.anchors))))
             if img is not None:
-                parent[root(k)] = root(img)
+                edges.append((k, img))
+    i, j = np.array(edges, dtype=int).reshape(-1, 2).T
     groups = {}
-    for k in range(len(placements)):
-        groups.setdefault(root(k), []).append(k)
+    for k, label in enumerate(components(len(placements), i, j)):
+        groups.setdefault(label, []).append(k)
     return list(groups.values())
 
 

@@ -23,10 +23,12 @@ import numpy as np
 from ase import Atoms
 from ase.data import covalent_radii
 
-from clustergen.analysis.sites import metal_indices, site_classes
+from clustergen.analysis.sites import kernel_indices, metal_indices, site_classes
+from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import electron_count, lowest_multiplicity
+from clustergen.core.rotations import rotation_onto
 from clustergen.core.symmetry import framework_permutations, tuple_orbits
 
 KINDS = ("top", "bridge", "hollow")
@@ -34,7 +36,6 @@ PROBE = 2.0          # A: anchor-metal distance used to test whether a site is o
 CLEARANCE = 2.2      # A: the probe must stay this far from every non-site atom...
 CLEARANCE_SCALE = 1.1  # ...and 1.1 x (covalent radii of the atom and C) from heavy ones
 MIN_OPEN = 0.03      # fraction of directions that must be open for an atom to be exposed
-METAL_BOND = 1.2     # bridge/hollow atoms bonded within 1.2 x sum of covalent radii
 
 
 def fibonacci_sphere(n=256):
@@ -91,11 +92,6 @@ def exposed_atoms(atoms, probe=PROBE, min_open=MIN_OPEN, indices=None):
         if fraction >= min_open:
             out[int(i)] = normal
     return out
-
-
-def _bonded(atoms, i, j):
-    r = covalent_radii[atoms.numbers]
-    return atoms.get_distance(i, j) <= METAL_BOND * (r[i] + r[j])
 
 
 def _site_geometry(atoms, members, normals, distance):
@@ -163,18 +159,18 @@ def adsorption_sites(atoms, kinds=KINDS, tolerance=0.3, probe=PROBE, method="geo
     metals = [int(i) for i in metal_indices(atoms)]
     if not metals:
         raise ClusterGenError("structure has no metal atoms")
+    bonded = bond_matrix(atoms, "covalent")  # bridge and hollow atoms bond each other
     candidates = {"top": [(i,) for i in metals],
-                  "bridge": [p for p in itertools.combinations(metals, 2)
-                             if _bonded(atoms, *p)],
+                  "bridge": [p for p in itertools.combinations(metals, 2) if bonded[p]],
                   "hollow": [t for t in itertools.combinations(metals, 3)
-                             if all(_bonded(atoms, a, b)
-                                    for a, b in itertools.combinations(t, 2))]}
+                             if all(bonded[a, b] for a, b in itertools.combinations(t, 2))]}
     clearance = _clearance(atoms)
     classes = _classes_or_none(atoms)
     host = atoms.info.get("host", "Au")
     symbols = np.array(atoms.get_chemical_symbols())
     dopants = [i for i in metals if symbols[i] != host]
-    images = framework_permutations(atoms, tolerance=tolerance, method=method)
+    kernel = kernel_indices(atoms) if method == "graph" else None
+    images = framework_permutations(atoms, tolerance=tolerance, method=method, kernel=kernel)
     normals = {}  # exposed atom -> most open direction, filled as needed
 
     def normal(i):
@@ -256,7 +252,7 @@ def adsorbate_spec(name, anchor=0):
     axis = rest.mean(axis=0) if len(rest) else np.array([0.0, 0.0, 1.0])
     if np.linalg.norm(axis) < 1e-6:
         axis = np.array([0.0, 0.0, 1.0])
-    pos = pos @ _rotation_onto(axis / np.linalg.norm(axis), np.array([0.0, 0.0, 1.0])).T
+    pos = pos @ rotation_onto(axis / np.linalg.norm(axis), np.array([0.0, 0.0, 1.0])).T
     # bond length from covalent radii, with a gold-sized partner
     bond = covalent_radii[mol.numbers[anchor]] + covalent_radii[79]
     electrons = int(mol.numbers.sum()) % 2  # a radical binds one electron
@@ -265,21 +261,6 @@ def adsorbate_spec(name, anchor=0):
             "tilt": 0, "electrons": electrons,
             "multiplicity": lowest_multiplicity(electron_count(mol, 0)),
             "name": os.path.splitext(os.path.basename(name))[0]}
-
-
-def _rotation_onto(a, b):
-    """Rotation matrix taking unit vector ``a`` onto unit vector ``b``."""
-    v = np.cross(a, b)
-    c = float(a @ b)
-    if np.linalg.norm(v) < 1e-9:
-        if c > 0:
-            return np.eye(3)
-        perp = np.eye(3)[np.argmin(np.abs(a))]
-        v = np.cross(a, perp)
-        v /= np.linalg.norm(v)
-        return 2 * np.outer(v, v) - np.eye(3)  # 180 degrees about v
-    k = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-    return np.eye(3) + k + k @ k / (1 + c)
 
 
 def free_adsorbate(spec, name):
@@ -331,7 +312,7 @@ def place(atoms, site, spec, name="ads"):
     for phi in np.linspace(0, 2 * np.pi, 12, endpoint=False):
         side = np.cos(phi) * perp + np.sin(phi) * np.cross(n, perp)
         axis = np.cos(tilt) * n + np.sin(tilt) * side
-        placed = anchor + pos @ _rotation_onto(np.array([0.0, 0.0, 1.0]), axis).T
+        placed = anchor + pos @ rotation_onto(np.array([0.0, 0.0, 1.0]), axis).T
         gap = np.linalg.norm(placed[:, None] - atoms.positions[None], axis=2).min()
         if best is None or gap > best[0] + 1e-6:
             best = (gap, placed)
@@ -359,16 +340,17 @@ def place(atoms, site, spec, name="ads"):
 
 def final_site(atoms, anchor, metals=None):
     """``top``, ``bridge`` or ``hollow`` by how many metal atoms bond to the anchor
-    (within 1.25 x covalent radii); ``desorbed`` for none.
+    (bond rule ``loose``: within 1.25 x covalent radii); ``desorbed`` for none.
 
     >>> from ase import Atoms
     >>> final_site(Atoms("Au2H", positions=[[0, 0, 0], [2.9, 0, 0], [1.45, 1.0, 0]]), 2)
     'bridge'
     """
     metals = metal_indices(atoms) if metals is None else metals
-    r = covalent_radii[atoms.numbers]
+    symbols = atoms.get_chemical_symbols()
+    reach = [pair_cutoff("loose", symbols[m], symbols[anchor]) for m in metals]
     d = np.linalg.norm(atoms.positions[metals] - atoms.positions[anchor], axis=1)
-    bonded = int((d <= 1.25 * (r[metals] + r[anchor])).sum())
+    bonded = int((d < np.array(reach)).sum())
     return {0: "desorbed", 1: "top", 2: "bridge"}.get(bonded, "hollow")
 
 

@@ -20,7 +20,7 @@ work only with ``use_priors``.
 
 import numpy as np
 
-from clustergen.analysis.sites import CLASSES, site_classes
+from clustergen.analysis.sites import CLASSES, kernel_indices, site_classes
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, chemistry, parse
@@ -173,7 +173,8 @@ def enumerate_dopings(atoms, dopant, count=1, classes=None, charge=None, toleran
     if len(sites) < count:
         raise ClusterGenError(f"only {len(sites)} {host} site(s) in classes "
                               f"{', '.join(sorted(wanted))} for {count} dopant(s)")
-    images = framework_permutations(atoms, tolerance=tolerance, method=method)
+    kernel = kernel_indices(atoms) if method == "graph" else None
+    images = framework_permutations(atoms, tolerance=tolerance, method=method, kernel=kernel)
     group = point_group(atoms, tolerance=tolerance) if method == "geometry" \
         else group_name(atoms, images) + " (bond graph)"
     base = str(atoms.info.get("isomer", "")) or "x"

@@ -4,7 +4,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from clustergen.rank.ranking import RANKING_COLUMNS
 from clustergen.workflow.config import STAGES, load
