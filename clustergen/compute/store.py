@@ -63,7 +63,9 @@ def connect(db, create=True):
         return db
     import ase.db
 
-    name = str(db)
+    from clustergen.core.validate import check_database
+
+    name = check_database(db, create=create)
     if is_url(name):
         if not name.startswith(("postgresql://", "postgres://")):
             raise ClusterGenError(f"unsupported database URL '{name}' (use postgresql://...)")
@@ -76,15 +78,10 @@ def connect(db, create=True):
         try:
             conn = ase.db.connect(name, type="postgresql")
             conn.count()  # opens the connection now so a bad URL fails here, in one line
-        except psycopg2.Error as exc:
+        except (psycopg2.Error, OSError) as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ClusterGenError(f"cannot open database {_redact(name)}: {msg}") from None
         return conn
-    if not create and not os.path.exists(name):
-        raise ClusterGenError(f"no results database '{name}'")
-    parent = os.path.dirname(os.path.abspath(name))
-    if not os.path.isdir(parent):
-        raise ClusterGenError(f"directory of database '{name}' does not exist")
     return ase.db.connect(name, type="db", use_lock_file=False)
 
 
@@ -202,6 +199,12 @@ def rows(db, **selection):
     out = []
     for row in db.select(sort="id", **selection):
         d = dict(row.key_value_pairs)
+        # ase.db answers "charge" with the sum of initial charges (0): the candidate's
+        # own charge and multiplicity are the ones kept in data["info"]
+        info = (getattr(row, "data", None) or {}).get("info", {})
+        for key in ("charge", "multiplicity"):
+            if info.get(key) is not None:
+                d[key] = info[key]
         d["energy"] = row.get("energy")
         d["fmax"] = float(row.fmax) if "forces" in row else None
         out.append(d)

@@ -22,6 +22,12 @@ import numpy as np
 
 from clustergen.core.errors import ClusterGenError
 
+MAX_WORKERS = 256          # local worker processes
+MAX_STEPS = 100000         # optimiser steps per candidate
+MAX_MULTIPLICITY = 101     # 2S+1; the electron count bounds it further
+MAX_ISOMERS = 64           # candidates per family in one build
+MAX_METALS = 200           # --upto: largest member grow/workflows build in one go
+MAX_TOLERANCE = 3.0        # A: a symmetry tolerance beyond a bond length means nothing
 MAX_CHARGE = 30            # |q| of any cluster ion we model; beyond is a typo
 MIN_DISTANCE = 0.5         # A: closer atoms are overlapping input, not a structure
 MAX_COORDINATE = 1.0e4     # A: a cluster is nanometres wide; 1e300 is a broken file
@@ -106,6 +112,18 @@ def bounded_int(low=None, high=None, what="value"):
         return value
     check.__name__ = "integer"  # argparse names the type in its own messages
     return check
+
+
+def tolerance(text, what="tolerance"):
+    """A symmetry tolerance in A: positive, at most :data:`MAX_TOLERANCE`.
+
+    >>> tolerance("0.3")
+    0.3
+    """
+    value = positive_float(text, what)
+    if value > MAX_TOLERANCE:
+        _fail(f"{what}: {value} A is beyond {MAX_TOLERANCE} A (a bond length)")
+    return value
 
 
 def positive_int(text, what="value"):
@@ -198,7 +216,7 @@ def check_atoms(atoms, where="structure", min_distance=MIN_DISTANCE):
     >>> check_atoms(Atoms("Au2", [[0, 0, 0], [0.1, 0, 0]]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    clustergen.core.errors.ClusterGenError: structure: atoms 0 and 1 overlap (0.10 A apart...
+    clustergen.core.errors.ClusterGenError: structure: overlapping atoms 0 and 1 (0.10 A apart...
     """
     n = len(atoms)
     if n == 0:
@@ -218,7 +236,7 @@ def check_atoms(atoms, where="structure", min_distance=MIN_DISTANCE):
         if len(pairs):
             i, j = (int(k) for k in pairs[0])
             d = float(np.linalg.norm(pos[i] - pos[j]))
-            _fail(f"{where}: atoms {i} and {j} overlap ({d:.2f} A apart, "
+            _fail(f"{where}: overlapping atoms {i} and {j} ({d:.2f} A apart, "
                   f"minimum {min_distance} A)")
     electrons = int(atoms.numbers.sum())
     if atoms.info.get("charge") is not None:
@@ -349,6 +367,11 @@ def check_database(db, create=True):
         if not create:
             _fail(f"no results database '{name}'")
         output_file(name, "database")
+        try:  # root passes os.access everywhere: a real probe catches read-only places
+            open(name, "ab").close()
+            os.remove(name)
+        except OSError as exc:
+            _fail(f"cannot create database '{name}': {exc.strerror}")
         return name
     input_file(name, "database")
     if create and not os.access(name, os.W_OK):

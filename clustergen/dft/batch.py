@@ -135,11 +135,9 @@ def read_top(db, top=None):
     Traceback (most recent call last):
     clustergen.core.errors.ClusterGenError: no results database 'missing.db'
     """
-    import ase.db
+    from clustergen.compute.store import connect
 
-    if not (str(db).startswith(("postgresql://", "postgres://")) or Path(db).exists()):
-        raise ClusterGenError(f"no results database '{db}'")
-    conn = ase.db.connect(str(db))
+    conn = connect(db, create=False)
     groups = {}
     for row in conn.select("status=converged", sort="energy"):
         atoms = row.toatoms()

@@ -16,6 +16,7 @@ from clustergen.generation import kernels
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
 from clustergen.analysis.checks import geometry_report
+from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
 from clustergen.generation.families import evaluate, family, match, member, members
 from clustergen.core.formula import ligand_info, parse
@@ -145,9 +146,8 @@ def _label(atoms, m, formula, isomer, ligand, multiplicity):
     parity = 1 if total % 2 == 0 else 2
     if multiplicity is None:
         multiplicity = parity
-    elif (multiplicity % 2 == 1) != (total % 2 == 0):
-        raise ClusterGenError(f"multiplicity {multiplicity} is impossible for "
-                              f"{total} electrons ({formula})")
+    else:
+        validate.check_multiplicity(multiplicity, total, f"multiplicity ({formula})")
     atoms.info.update(
         formula=str(formula.with_ligand(ligand)), charge=formula.charge,
         multiplicity=int(multiplicity), nstar=formula.nstar, family=m["family"],
@@ -177,10 +177,14 @@ def build(formula, ligand=None, isomers=8, multiplicity=None):
     """
     f = parse(formula)
     ligand = _resolve_ligand(f, ligand)
-    if isomers < 1:
-        raise ClusterGenError("--isomers must be at least 1")
+    isomers = validate.bounded_int(1, validate.MAX_ISOMERS, "isomers")(isomers)
+    validate.check_charge(f.charge, what=f"charge of {f}")
+    validate.check_nstar(f.nstar, f)
+    if multiplicity is not None:
+        validate.bounded_int(1, validate.MAX_MULTIPLICITY, "multiplicity")(multiplicity)
     per_family = []
     for m in match(f):
+        _check_redox(f, m)
         fam = family(m["family"])
         frames = frameworks(fam, m["k"], limit=isomers)
         cands = []
@@ -192,6 +196,21 @@ def build(formula, ligand=None, isomers=8, multiplicity=None):
     # best of each family first, then the next best of each ...
     ordered = [c for tier in _interleave(per_family) for c in tier]
     return ordered[:isomers] if len(per_family) == 1 else ordered
+
+
+REDOX_WINDOW = 2   # electrons a built member may gain or lose (Au25: -1/0/+1 known)
+
+
+def _check_redox(formula, m):
+    """A charge far from the member's own is not that cluster: [Au25(SR)18]5- would
+    need four electrons more than any isolated Au25 thiolate (-1, 0, +1 reported:
+    Zhu, Aikens, Hollander, Schatz, Jin, J. Am. Chem. Soc. 2008, 130, 5883,
+    DOI 10.1021/ja801173r)."""
+    if abs(formula.nstar - m["nstar"]) > REDOX_WINDOW:
+        raise ClusterGenError(
+            f"{formula}: N* = {formula.nstar}, but the {m['family']} member "
+            f"{m['formula']} has N* = {m['nstar']}; charges within {REDOX_WINDOW} "
+            f"electrons of it are built")
 
 
 def _interleave(lists):
