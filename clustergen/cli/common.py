@@ -12,7 +12,7 @@ from clustergen.screen.dopants import (
 )
 
 
-def argtype(check, name):
+def argtype(check, name, what="value"):
     """An argparse ``type=`` from a :mod:`clustergen.core.validate` checker: the
     checker's own message becomes argparse's one-line error (exit 2).
 
@@ -21,9 +21,9 @@ def argtype(check, name):
     """
     def parse(text):
         try:
-            return check(text, what="value")
+            return check(text, what=what)
         except ClusterGenError as exc:
-            raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
+            raise argparse.ArgumentTypeError(str(exc)) from None
     parse.__name__ = name
     return parse
 
@@ -35,6 +35,7 @@ def int_range(low=None, high=None):
 
 finite_float = argtype(validate.finite_float, "number")
 positive_float = argtype(validate.positive_float, "positive number")
+FMAX = argtype(validate.positive_float, "positive number", "fmax")
 nonneg_float = argtype(validate.nonneg_float, "number")
 positive_int = argtype(validate.positive_int, "positive integer")
 nonneg_int = argtype(validate.nonneg_int, "integer")
@@ -149,7 +150,7 @@ def add_screen_arguments(p):
     p.add_argument("--workers", type=WORKERS, default=None,
                    help="local worker processes (default one per core; 0 = no Dask)")
     p.add_argument("--method", default=None, help="GFN-xTB method (default GFN1-xTB)")
-    p.add_argument("--fmax", type=positive_float, default=None,
+    p.add_argument("--fmax", type=FMAX, default=None,
                    help="force criterion, eV/A")
     p.add_argument("--steps", type=STEPS, default=None, help="step cap per relaxation")
     p.add_argument("--format", choices=("table", "csv"), default="table")

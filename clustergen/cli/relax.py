@@ -14,7 +14,8 @@ from clustergen.compute.relax import (
     relax,
 )
 from clustergen.cli.common import STEPS as STEP_CAP
-from clustergen.cli.common import WORKERS, positive_float
+from clustergen.cli.common import FMAX as FMAX_TYPE
+from clustergen.cli.common import WORKERS
 from clustergen.core import validate
 from clustergen.core.model import write_candidates
 
@@ -36,7 +37,7 @@ def register_cli(subparsers):
                                        "e.g. tcp://10.0.0.5:8786")
     p.add_argument("-o", "--output", help="write the relaxed candidates to this extxyz")
     p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
-    p.add_argument("--fmax", type=positive_float, default=FMAX,
+    p.add_argument("--fmax", type=FMAX_TYPE, default=FMAX,
                    help="force criterion, eV/A")
     p.add_argument("--steps", type=STEP_CAP, default=STEPS, help="step cap per candidate")
     p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS)

@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 
-from clustergen.compute import store
+from clustergen.compute import claims, store
+from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import (
     METAL_ROLES,
@@ -69,15 +70,15 @@ def charge_multiplicity(atoms):
     >>> charge_multiplicity(Atoms("Au"))
     (0, 2)
     """
-    charge = int(atoms.info.get("charge", 0))
+    name = atoms.info.get("formula", atoms.get_chemical_formula())
+    charge = validate.check_charge(atoms.info.get("charge", 0), int(atoms.numbers.sum()),
+                                   f"charge of {name}")
     electrons = int(atoms.numbers.sum()) - charge
     mult = atoms.info.get("multiplicity")
-    mult = (1 if electrons % 2 == 0 else 2) if mult is None else int(mult)
-    if mult < 1 or (electrons - (mult - 1)) % 2:
-        raise ClusterGenError(f"multiplicity {mult} impossible for {electrons} electrons "
-                              f"({atoms.info.get('formula', atoms.get_chemical_formula())}, "
-                              f"charge {charge})")
-    return charge, mult
+    if mult is None:
+        return charge, 1 if electrons % 2 == 0 else 2
+    return charge, validate.check_multiplicity(mult, electrons, "multiplicity",
+                                               f" ({name}, charge {charge})")
 
 
 def method_settings(method=DEFAULT_METHOD, fmax=FMAX, optimiser=DEFAULT_OPTIMISER,
@@ -371,10 +372,8 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
 def _check_options(method, fmax, steps, optimiser):
     if method not in METHODS:
         raise ClusterGenError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
-    if not fmax > 0:
-        raise ClusterGenError(f"fmax must be positive, got {fmax}")
-    if int(steps) < 0:
-        raise ClusterGenError(f"steps must be >= 0, got {steps}")
+    validate.positive_float(fmax, "fmax")
+    validate.bounded_int(0, validate.MAX_STEPS, "steps")(steps)
     _optimiser_class(optimiser)
 
 
@@ -413,7 +412,8 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
     _check_options(method, fmax, steps, optimiser)
     key = method_settings(method, fmax, optimiser, settings)
     ids, by_cid = [], {}
-    for atoms in candidates:
+    for k, atoms in enumerate(candidates):
+        validate.check_atoms(atoms, f"candidate {k}")
         charge, mult = charge_multiplicity(atoms)
         cid = store.candidate_id(atoms, charge, mult, key)
         ids.append(cid)
@@ -438,8 +438,15 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
                            {"cid": cid, "status": f"failed:{reason}", "method": method},
                            start=by_cid[cid])
 
-    executor.run(relax_one, tasks, save, on_error=fail, workers=workers,
-                 scheduler=scheduler, progress=progress, desc="relax")
+    def execute(func, jobs, on_result, on_error):
+        executor.run(func, jobs, on_result, on_error=on_error, workers=workers,
+                     scheduler=scheduler, progress=progress, desc="relax")
+
+    if isinstance(db, (str, os.PathLike)):  # claims: concurrent runs share the work
+        name = str(db) if store.is_url(str(db)) else os.path.abspath(db)
+        claims.run_claimed(name, tasks, relax_one, execute, save, fail, retry=retry)
+    else:
+        execute(relax_one, tasks, save, fail)
     return [a.copy() for a in store.read_relaxed(conn, ids)]
 
 

@@ -45,16 +45,16 @@ def _fail(message):
 
 def _number(text, kind, what):
     if isinstance(text, bool):
-        _fail(f"{what}: expected a number, got {text!r}")
+        _fail(f"{what} must be a number, got {text!r}")
     try:
         value = kind(text)
         if kind is int and isinstance(text, float) and not float(text).is_integer():
             raise ValueError
     except (TypeError, ValueError, OverflowError):
-        _fail(f"{what}: expected {'an integer' if kind is int else 'a number'}, "
+        _fail(f"{what} must be {'an integer' if kind is int else 'a number'}, "
               f"got {text!r}")
     if kind is float and not math.isfinite(value):
-        _fail(f"{what}: must be finite, got {text!r}")
+        _fail(f"{what} must be finite, got {text!r}")
     return value
 
 
@@ -65,7 +65,7 @@ def finite_float(text, what="value"):
     2.5
     >>> finite_float("nan")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    clustergen.core.errors.ClusterGenError: value: must be finite, got 'nan'
+    clustergen.core.errors.ClusterGenError: value must be finite, got 'nan'
     """
     return _number(text, float, what)
 
@@ -78,7 +78,7 @@ def positive_float(text, what="value"):
     """
     value = finite_float(text, what)
     if value <= 0:
-        _fail(f"{what}: must be positive, got {text!r}")
+        _fail(f"{what} must be positive, got {text!r}")
     return value
 
 
@@ -90,7 +90,7 @@ def nonneg_float(text, what="value"):
     """
     value = finite_float(text, what)
     if value < 0:
-        _fail(f"{what}: must be >= 0, got {text!r}")
+        _fail(f"{what} must be >= 0, got {text!r}")
     return value
 
 
@@ -101,14 +101,14 @@ def bounded_int(low=None, high=None, what="value"):
     8
     >>> bounded_int(1, 64, "--isomers")("1000")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    clustergen.core.errors.ClusterGenError: --isomers: must be at most 64, got '1000'
+    clustergen.core.errors.ClusterGenError: --isomers must be at most 64, got '1000'
     """
     def check(text, what=what):
         value = _number(text, int, what)
         if low is not None and value < low:
-            _fail(f"{what}: must be at least {low}, got {text!r}")
+            _fail(f"{what} must be at least {low}, got {text!r}")
         if high is not None and value > high:
-            _fail(f"{what}: must be at most {high}, got {text!r}")
+            _fail(f"{what} must be at most {high}, got {text!r}")
         return value
     check.__name__ = "integer"  # argparse names the type in its own messages
     return check
@@ -122,7 +122,7 @@ def tolerance(text, what="tolerance"):
     """
     value = positive_float(text, what)
     if value > MAX_TOLERANCE:
-        _fail(f"{what}: {value} A is beyond {MAX_TOLERANCE} A (a bond length)")
+        _fail(f"{what} {value} A is beyond {MAX_TOLERANCE} A (a bond length)")
     return value
 
 
@@ -156,16 +156,16 @@ def check_charge(charge, electrons=None, what="charge"):
     (-1, 2)
     >>> check_charge(-0.5)  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    clustergen.core.errors.ClusterGenError: charge: must be an integer, got -0.5
+    clustergen.core.errors.ClusterGenError: charge must be an integer, got -0.5
     """
     if isinstance(charge, (bool, np.bool_)) or charge is None:
-        _fail(f"{what}: must be an integer, got {charge!r}")
+        _fail(f"{what} must be an integer, got {charge!r}")
     try:
         value = float(charge)
     except (TypeError, ValueError):
-        _fail(f"{what}: must be an integer, got {charge!r}")
+        _fail(f"{what} must be an integer, got {charge!r}")
     if not math.isfinite(value) or not value.is_integer():
-        _fail(f"{what}: must be an integer, got {charge!r}")
+        _fail(f"{what} must be an integer, got {charge!r}")
     q = int(value)
     if abs(q) > MAX_CHARGE:
         _fail(f"{what} {q} is beyond +-{MAX_CHARGE}: no cluster ion carries that")
@@ -174,20 +174,20 @@ def check_charge(charge, electrons=None, what="charge"):
     return q
 
 
-def check_multiplicity(multiplicity, electrons, what="multiplicity"):
+def check_multiplicity(multiplicity, electrons, what="multiplicity", where=""):
     """Spin multiplicity 2S+1: >= 1, <= electrons + 1, parity of the electron count.
 
     >>> check_multiplicity(2, 7)
     2
     >>> check_multiplicity(1, 7)  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    clustergen.core.errors.ClusterGenError: multiplicity 1 is impossible for 7 electrons
+    clustergen.core.errors.ClusterGenError: multiplicity 1 impossible for 7 electrons (parity)
     """
     m = bounded_int(1, None, what)(multiplicity)
     if m > electrons + 1:
-        _fail(f"{what} {m} exceeds {electrons} electrons + 1")
+        _fail(f"{what} {m} exceeds {electrons} electrons + 1{where}")
     if (m % 2 == 1) != (electrons % 2 == 0):
-        _fail(f"{what} {m} is impossible for {electrons} electrons (parity)")
+        _fail(f"{what} {m} impossible for {electrons} electrons (parity){where}")
     return m
 
 
@@ -382,7 +382,7 @@ def check_database(db, create=True):
         head = fh.read(len(SQLITE_MAGIC))
     if head != SQLITE_MAGIC:
         _fail(f"'{name}' is not a database (not a SQLite file)")
-    tables = _sqlite_tables(name)
+    tables = _sqlite_tables(name) - {"clustergen_claims"}  # compute/claims.py's table
     if tables and not {"systems", "information"} <= tables:
         _fail(f"'{name}' is a SQLite database of another program (tables "
               f"{', '.join(sorted(tables)[:4])}): refusing to add results to it")
