@@ -1,7 +1,6 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.analysis.compare`."""
 
 from clustergen.analysis.compare import align_frameworks
-from clustergen.core.errors import ClusterGenError
 
 
 def register_cli(subparsers):
@@ -24,13 +23,10 @@ def register_cli(subparsers):
 
 
 def _cli_compare(args):
-    from ase.io import read
+    from clustergen.core.validate import read_structures
 
-    try:
-        ref = read(args.reference, index=0)
-        frames = read(args.candidates, index=":")
-    except (OSError, ValueError, StopIteration) as exc:
-        raise ClusterGenError(f"cannot read structure: {exc}") from None
+    ref = read_structures(args.reference, "reference")[0]
+    frames = read_structures(args.candidates, "candidate file")
     for k, atoms in enumerate(frames):
         al = align_frameworks(ref, atoms, elements=tuple(args.elements),
                               mirror=not args.no_mirror)

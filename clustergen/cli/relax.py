@@ -64,7 +64,9 @@ def _cli_relax(args):
     for atoms in relaxed:
         counts[atoms.info.get("status")] = counts.get(atoms.info.get("status"), 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"{len(relaxed)} candidates in {args.db}: {summary}", file=sys.stderr)
+    from clustergen.compute.executor import finished
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}; {finished()} relaxed by "
+          "this run", file=sys.stderr)
     if args.output:
         write_candidates(args.output, [_for_extxyz(a) for a in relaxed])
     return 0

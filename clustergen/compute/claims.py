@@ -218,6 +218,10 @@ def _finish_trajectory(path, owner):
         mine = trajectory_name(path, owner)
         if os.path.exists(mine):
             os.replace(mine, path)
+        stem = path[:-len(".traj")] if path.endswith(".traj") else path
+        for left in glob.glob(glob.escape(stem) + ".*.traj"):  # killed runs' partial files
+            if not _alive_here(left[len(stem) + 1:-len(".traj")]):
+                os.remove(left)
 
 
 def trajectory_name(path, owner):

@@ -126,6 +126,24 @@ def tolerance(text, what="tolerance"):
     return value
 
 
+def rotation(text, what="rotation"):
+    """An ASE rotation string such as ``"90x,30y"`` (angle in degrees, then axis).
+
+    >>> rotation("90x, -30y")
+    '90x, -30y'
+    >>> rotation("abc")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    clustergen.core.errors.ClusterGenError: rotation 'abc': write ANGLEaxis items...
+    """
+    import re
+    item = r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*[xyzXYZ]\s*"
+    if not isinstance(text, str) or not re.fullmatch(f"({item}(,{item})*)?", text):
+        _fail(f"{what} {str(text)[:40]!r}: write ANGLEaxis items such as '90x,30y'")
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        finite_float(part[:-1], what)
+    return text
+
+
 def positive_int(text, what="value"):
     """An integer >= 1.
 
@@ -238,6 +256,11 @@ def check_atoms(atoms, where="structure", min_distance=MIN_DISTANCE):
             d = float(np.linalg.norm(pos[i] - pos[j]))
             _fail(f"{where}: overlapping atoms {i} and {j} ({d:.2f} A apart, "
                   f"minimum {min_distance} A)")
+    if "role" in atoms.arrays:
+        from clustergen.core.model import ROLES
+        unknown = sorted(set(map(str, atoms.arrays["role"])) - set(ROLES))
+        if unknown:
+            _fail(f"{where}: unknown role {unknown[0][:40]!r} (known: {', '.join(ROLES)})")
     electrons = int(atoms.numbers.sum())
     if atoms.info.get("charge") is not None:
         atoms.info["charge"] = check_charge(atoms.info["charge"], electrons,
