@@ -42,6 +42,7 @@ def _cli(args):
     for path in (args.output, args.structures):
         if path:
             validate.output_file(path)
+    relax_options(args)  # opens --db now when relaxing
     atoms = load_input(args.input, args.ligand, args.frame)
     kinds = tuple(k.strip() for k in args.sites.split(",") if k.strip())
     # the engine carries the GFN method; screen's own ``method`` is the symmetry method

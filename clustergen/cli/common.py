@@ -161,7 +161,11 @@ def add_screen_arguments(p):
 
 def relax_options(args):
     """``relax()`` keyword arguments from the shared options (see
-    :func:`add_screen_arguments`)."""
+    :func:`add_screen_arguments`); with ``--relax`` the database is opened here, so a
+    bad one is refused before any configuration is enumerated."""
+    if getattr(args, "relax", False):
+        from clustergen.compute.store import connect
+        connect(args.db)
     opts = {"db": args.db, "workers": args.workers, "progress": not args.no_progress}
     for name in ("method", "fmax", "steps"):
         if getattr(args, name) is not None:

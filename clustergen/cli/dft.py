@@ -37,7 +37,7 @@ def register_cli(subparsers):
 def _cli_dft(args):
     candidates = []
     validate.output_dir(args.output)
-    if args.db:
+    if args.db is not None:
         candidates += read_top(args.db, args.top)
     elif args.top is not None:
         raise ClusterGenError("--top needs --db")

@@ -64,6 +64,7 @@ def _cli(args):
     for path in (args.output, args.structures):
         if path:
             validate.output_file(path)
+    relax_options(args)  # opens --db now when relaxing
     atoms = load_input(args.input, args.ligand, args.frame)
     classes = args.classes.split(",") if args.classes else None
     configs = enumerate_dopings(atoms, args.dopant, args.count, classes=classes,

@@ -7,6 +7,7 @@ ECP or pseudopotential in the chosen set.  The result is a plain dict the writer
 
 from ase.data import atomic_numbers
 
+from clustergen.core import validate
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 
@@ -62,20 +63,14 @@ def charge_and_multiplicity(atoms, charge=None, multiplicity=None):
         name = atoms.info.get("formula", atoms.get_chemical_formula())
         raise ClusterGenError(f"candidate {name} has no charge (set atoms.info['charge'] "
                               "or pass charge=); it is never assumed")
-    if int(charge) != charge:
-        raise ClusterGenError(f"charge {charge} is not an integer")
-    charge = int(charge)
+    charge = validate.check_charge(charge, int(atoms.get_atomic_numbers().sum()))
     electrons = int(atoms.get_atomic_numbers().sum()) - charge
-    if electrons < 0:
-        raise ClusterGenError(f"charge {charge:+d} leaves {electrons} electrons")
     if multiplicity is None:
         multiplicity = atoms.info.get("multiplicity")
     if multiplicity is None:
         multiplicity = 1 + electrons % 2
-    multiplicity = int(multiplicity)
-    if multiplicity < 1 or (multiplicity - 1) % 2 != electrons % 2:
-        raise ClusterGenError(f"multiplicity {multiplicity} impossible with {electrons} "
-                              f"electrons (charge {charge:+d})")
+    multiplicity = validate.check_multiplicity(multiplicity, electrons, "multiplicity",
+                                               f" (charge {charge:+d})")
     return charge, multiplicity
 
 
@@ -178,7 +173,13 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
     elements = sorted(set(atoms.get_chemical_symbols()), key=lambda el: atomic_numbers[el])
     if nstates is not None and task != "tddft":
         raise ClusterGenError("nstates only applies to task tddft")
+    if nstates is not None:
+        validate.bounded_int(1, 10000, "nstates")(nstates)
     nstates = int(nstates or defaults.get("nstates", 0)) or None
+    if cutoff is not None:
+        validate.positive_float(cutoff, "cutoff")
+    if vacuum is not None:
+        validate.nonneg_float(vacuum, "vacuum")
     if cutoff is not None and code not in CUTOFF:
         raise ClusterGenError(f"{code} has no plane-wave cutoff to set")
     cutoff = float(cutoff) if cutoff is not None else (

@@ -125,11 +125,15 @@ def _site_geometry(atoms, members, normals, distance):
     height = np.sqrt(distance ** 2 - radius ** 2)
     points = centre + height * options
     others = np.delete(np.arange(len(atoms)), list(members))
+    if not len(others):  # the site's atoms are the whole cluster: every side is open
+        return centre + height * options[0], options[0]
     d = np.linalg.norm(points[:, None] - atoms.positions[others][None], axis=2)
     margin = (d - _clearance(atoms)[others][None]).min(axis=1)
     if margin.max() < 0:
         return None, None
     n = options[margin >= margin.max() - 0.05].sum(axis=0)  # middle of the opening
+    if np.linalg.norm(n) < 1e-6:  # open on opposite sides (a flat cluster): take one
+        n = options[int(np.argmax(margin))]
     n /= np.linalg.norm(n)
     return centre + height * n, n
 
