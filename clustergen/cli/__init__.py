@@ -81,8 +81,8 @@ def _interrupted(command):
     """Ctrl-C: one line and exit 130 (128 + SIGINT).  Every result stored before the
     interrupt stays in the database (each is written in its own transaction as it
     finishes), so a rerun resumes."""
-    executor = sys.modules.get("clustergen.compute.executor")
-    done = executor.finished() if executor else 0
+    store = sys.modules.get("clustergen.compute.store")
+    done = store.written() if store else 0
     print(f"clustergen {command}: interrupted; {done} finished results kept, "
           "rerun to resume", file=sys.stderr, flush=True)
     return 130

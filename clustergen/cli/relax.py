@@ -64,8 +64,8 @@ def _cli_relax(args):
     for atoms in relaxed:
         counts[atoms.info.get("status")] = counts.get(atoms.info.get("status"), 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    from clustergen.compute.executor import finished
-    print(f"{len(relaxed)} candidates in {args.db}: {summary}; {finished()} relaxed by "
+    from clustergen.compute.store import written
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}; {written()} relaxed by "
           "this run", file=sys.stderr)
     if args.output:
         write_candidates(args.output, [_for_extxyz(a) for a in relaxed])

@@ -32,6 +32,7 @@ from clustergen.core.errors import ClusterGenError
 
 TABLE = "clustergen_claims"
 TTL = 120.0      # s without a heartbeat before a claim is stale (env CLUSTERGEN_CLAIM_TTL)
+LOCK_KEY = 0x636C6761  # PostgreSQL advisory lock taken while creating the table
 POLL = 2.0       # s between looks at candidates another run is computing
 
 
@@ -98,6 +99,8 @@ class Claims:
         self._beat = heartbeat
         self._thread = None
         with self._transaction() as cur:
+            if self.mark == "%s":  # concurrent CREATE IF NOT EXISTS can clash in PostgreSQL
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (cid TEXT PRIMARY KEY, "
                         "owner TEXT NOT NULL, heartbeat DOUBLE PRECISION NOT NULL)")
 

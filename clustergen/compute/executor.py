@@ -147,18 +147,6 @@ def client(workers=None, scheduler=None):
         cluster.close()
 
 
-_FINISHED = [0]  # results handed to on_result in this process (for the Ctrl-C message)
-
-
-def finished():
-    """How many task results this process has handed to ``on_result`` so far.
-
-    >>> finished() >= 0
-    True
-    """
-    return _FINISHED[0]
-
-
 def run(func, tasks, on_result, on_error=None, workers=None, scheduler=None,
         progress=True, desc="tasks"):
     """Call ``func(*args, **kwargs)`` for every ``key: (args, kwargs)`` of ``tasks``.
@@ -184,7 +172,6 @@ def run(func, tasks, on_result, on_error=None, workers=None, scheduler=None,
             on_error(key, f"{type(exc).__name__}: {exc}".splitlines()[0])
         else:
             on_result(key, value)
-            _FINISHED[0] += 1
         bar.update(1)
 
     with bar:

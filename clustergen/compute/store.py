@@ -163,6 +163,18 @@ def _jsonable(value):
     return value
 
 
+_WRITTEN = [0]  # results this process stored (the Ctrl-C message counts them)
+
+
+def written():
+    """How many results this process has stored with :func:`write_result`.
+
+    >>> written() >= 0
+    True
+    """
+    return _WRITTEN[0]
+
+
 def write_result(db, atoms, record, start=None):
     """Store one candidate's result; False when its id already has a final row.
 
@@ -190,6 +202,7 @@ def write_result(db, atoms, record, start=None):
         if old:
             db.delete(old)
         db.write(atoms, key_value_pairs=kv, data=data)
+    _WRITTEN[0] += 1
     return True
 
 
