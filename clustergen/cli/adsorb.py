@@ -40,7 +40,7 @@ def _cli(args):
     from clustergen.cli.common import write_text
     from clustergen.screen.dopants import relax_configurations
     for path in (args.output, args.structures):
-        if path:
+        if path is not None:
             validate.output_file(path)
     relax_options(args)  # opens --db now when relaxing
     atoms = load_input(args.input, args.ligand, args.frame)

@@ -12,7 +12,7 @@ def _read(path):
 
 
 def _cli(args):
-    if args.output:
+    if args.output is not None:
         validate.output_file(args.output)
     frames = _read(args.file)
     if args.charge is not None:

@@ -1,6 +1,7 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.analysis.compare`."""
 
 from clustergen.analysis.compare import align_frameworks
+from clustergen.core.errors import ClusterGenError
 
 
 def register_cli(subparsers):
@@ -25,8 +26,11 @@ def register_cli(subparsers):
 def _cli_compare(args):
     from clustergen.core.validate import read_structures
 
-    ref = read_structures(args.reference, "reference")[0]
-    frames = read_structures(args.candidates, "candidate file")
+    try:
+        ref = read_structures(args.reference, "reference")[0]
+        frames = read_structures(args.candidates, "candidate file")
+    except ClusterGenError as exc:
+        raise ClusterGenError(f"cannot read structure: {exc}") from None
     for k, atoms in enumerate(frames):
         al = align_frameworks(ref, atoms, elements=tuple(args.elements),
                               mirror=not args.no_mirror)

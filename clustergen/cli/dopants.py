@@ -62,7 +62,7 @@ def register_cli(subparsers):
 def _cli(args):
     from clustergen.core.model import write_candidates
     for path in (args.output, args.structures):
-        if path:
+        if path is not None:
             validate.output_file(path)
     relax_options(args)  # opens --db now when relaxing
     atoms = load_input(args.input, args.ligand, args.frame)

@@ -52,7 +52,7 @@ def _cli_relax(args):
     candidates = []
     for path in args.inputs:
         candidates += validate.read_structures(path, "candidate file")
-    if args.output:
+    if args.output is not None:
         validate.output_file(args.output)
     if args.traj_dir is not None:
         validate.output_dir(args.traj_dir, "trajectory directory")

@@ -1,5 +1,7 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.visual.viz`."""
 
+import os
+
 from clustergen.cli.common import argtype, int_range
 from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
@@ -21,9 +23,10 @@ SUFFIXES = (".html", ".htm", ".png", ".svg", ".pdf")
 
 def _cli(args):
     validate.output_file(args.output)
-    if not args.output.lower().endswith(SUFFIXES):
-        raise ClusterGenError(f"cannot render to '{args.output}': use "
-                              f"{', '.join(SUFFIXES)}")
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in SUFFIXES:
+        raise ClusterGenError(f"cannot render to '{suffix or args.output}': use .html, "
+                              ".png, .svg or .pdf")
     if args.input.endswith(".db"):
         structures = db_structures(args.input, args.query, args.limit)
         if not structures:

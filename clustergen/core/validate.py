@@ -442,6 +442,8 @@ def load_yaml_file(path, max_bytes=MAX_YAML_BYTES, max_depth=MAX_YAML_DEPTH):
     ...
     clustergen.core.errors.ClusterGenError: ...: duplicate key 'a' (line 2)
     """
+    if isinstance(path, str) and path.strip() and not os.path.exists(path):
+        _fail(f"no such workflow file '{path}'")
     path = input_file(path, "workflow file")
     size = os.path.getsize(path)
     if size > max_bytes:

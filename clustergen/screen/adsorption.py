@@ -242,15 +242,15 @@ def adsorbate_spec(name, anchor=0):
     """
     table = adsorbates()
     if name in table:
+        if anchor:
+            raise ClusterGenError(f"anchor {anchor} given, but built-in {name} has its own "
+                                  "(an anchor applies to an xyz adsorbate)")
         return table[name]
     if not os.path.exists(name):
         raise ClusterGenError(f"unknown adsorbate '{name}' (built in: "
                               f"{', '.join(sorted(table))}; or give an xyz file)")
-    from ase.io import read
-    try:
-        mol = read(name)
-    except Exception as exc:  # ASE raises many types for unreadable files
-        raise ClusterGenError(f"cannot read adsorbate from '{name}': {exc}") from None
+    from clustergen.core.validate import read_structures
+    mol = read_structures(name, "adsorbate file")[0]
     if not 0 <= anchor < len(mol):
         raise ClusterGenError(f"anchor {anchor} out of range for the {len(mol)} atoms "
                               f"of '{name}'")
