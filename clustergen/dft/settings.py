@@ -126,6 +126,10 @@ def _element_basis(code, elements, basis):
     return {el: {"basis": key, "core": _def2_ecp(el)} for el in elements}
 
 
+MAX_CUTOFF = 1.0e4   # eV (VASP) or Ry (CP2K, QE): converged decks use a few hundred
+MAX_VACUUM = 100.0   # A of vacuum around a cluster; a box beyond is no calculation
+
+
 def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispersion=None,
             solvent=None, nstates=None, extra="", charge=None, multiplicity=None,
             vacuum=None, cutoff=None):
@@ -176,10 +180,10 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
     if nstates is not None:
         validate.bounded_int(1, 10000, "nstates")(nstates)
     nstates = int(nstates or defaults.get("nstates", 0)) or None
-    if cutoff is not None:
-        validate.positive_float(cutoff, "cutoff")
-    if vacuum is not None:
-        validate.nonneg_float(vacuum, "vacuum")
+    if cutoff is not None and validate.positive_float(cutoff, "cutoff") > MAX_CUTOFF:
+        raise ClusterGenError(f"cutoff {cutoff} is beyond {MAX_CUTOFF:g} (eV or Ry)")
+    if vacuum is not None and validate.nonneg_float(vacuum, "vacuum") > MAX_VACUUM:
+        raise ClusterGenError(f"vacuum {vacuum} A is beyond {MAX_VACUUM:g} A")
     if cutoff is not None and code not in CUTOFF:
         raise ClusterGenError(f"{code} has no plane-wave cutoff to set")
     cutoff = float(cutoff) if cutoff is not None else (
