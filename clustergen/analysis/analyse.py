@@ -39,7 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from clustergen.core import model
+from clustergen.core import model, validate
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, chemistry, parse
@@ -444,6 +444,9 @@ def analyse(atoms, charge=None, convention=None):
     """
     if len(atoms) == 0:
         raise ClusterGenError("structure has no atoms")
+    validate.check_atoms(atoms)  # finite coordinates, real elements, integral charge
+    if charge is not None:
+        charge = validate.check_charge(charge, int(atoms.numbers.sum()))
     symbols = np.array(atoms.get_chemical_symbols())
     is_metal = _check_elements(symbols)
     n = len(atoms)
