@@ -338,8 +338,14 @@ def run_case(argv, timeout, d):
         except ProcessLookupError:
             pass
         p.join()
-    read = lambda path: open(path, errors="replace").read() if os.path.exists(path) else ""
-    return code, read(out), read(err), time.perf_counter() - t
+    return code, _read(out), _read(err), time.perf_counter() - t
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as fh:
+        return fh.read()
 
 
 def nonsense(argv, stdout):

@@ -78,10 +78,12 @@ def register_cli(subparsers):
     p.add_argument("--hide-ligands", action="store_true", help="hide R-group atoms")
     p.add_argument("--kernel-only", action="store_true", help="show only kernel metal atoms")
     p.add_argument("--title", help="title above the picture")
-    p.add_argument("--rotation", default="", type=argtype(validate.rotation, "rotation",
-                                                          "rotation"), help="static figures: ASE rotation, e.g. '90x,30y'")
+    p.add_argument("--rotation", default="",
+                   type=argtype(validate.rotation, "rotation", "rotation"),
+                   help="static figures: ASE rotation, e.g. '90x,30y'")
     p.add_argument("--cols", type=int_range(1, 64), default=4, help="gallery columns (default 4)")
     p.add_argument("--query", default="", help="database selection, e.g. status=converged")
-    p.add_argument("--limit", type=int_range(1, 1000), default=24, help="database rows at most (default 24)")
+    p.add_argument("--limit", type=int_range(1, 1000), default=24,
+                   help="database rows at most (default 24)")
     p.set_defaults(func=_cli)
     return p
