@@ -104,19 +104,29 @@ def test_build_any_formula(formula, multiplicity):
 ELEMENTS = st.sampled_from(["Au", "S", "H", "C", "Xx", "X", "Q", "au", "1"])
 COORDS = st.one_of(st.floats(-8, 8, allow_nan=False), st.sampled_from(
     [math.nan, math.inf, -math.inf, 1e300, 0.0]))
-VALUES = st.one_of(st.integers(-40, 40).map(str), st.sampled_from(
-    ["-0.5", "1.0", "nan", "not stated", "high", "99999", "-1", "2", "1e400", '""']))
+VALUES = st.sampled_from(["0", "-1", "1", "2", "3", "-0.5", "0.5", "1.0", "-2.0", "nan",
+                          "inf", "not stated", "high", "99999", "-99999", "31", "-30",
+                          "1e400", '""', "True"])
 
 
 @st.composite
 def xyz_files(draw):
+    """Mostly sound files (real elements on a 2.6 A line) with one flaw now and then, so
+    that the charge and spin rules are reached as often as the file-format ones."""
     n = draw(st.integers(1, 5))
-    atoms = [(draw(ELEMENTS), [draw(COORDS) for _ in range(3)]) for _ in range(n)]
+    atoms = []
+    for i in range(n):
+        element = draw(ELEMENTS) if draw(st.integers(0, 9)) == 0 else \
+            draw(st.sampled_from(["Au", "Au", "S", "H", "Ag"]))
+        xyz = [2.6 * i + draw(st.floats(-0.3, 0.3)), draw(st.floats(-0.3, 0.3)), 0.0]
+        if draw(st.integers(0, 9)) == 0:
+            xyz[draw(st.integers(0, 2))] = draw(COORDS)
+        atoms.append((element, xyz))
     comment = []
     for key in ("charge", "multiplicity"):
-        if draw(st.booleans()):
+        if draw(st.sampled_from([True, True, True, False])):
             comment.append(f"{key}={draw(VALUES)}")
-    declared = draw(st.one_of(st.just(n), st.integers(0, 7)))
+    declared = n if draw(st.integers(0, 9)) else draw(st.integers(0, 7))
     return declared, " ".join(comment), atoms
 
 
@@ -158,7 +168,7 @@ def _oracle(declared, comment, atoms):
     return None
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=80, **SETTINGS)
 @given(case=xyz_files())
 def test_any_structure_file(case):
     declared, comment, atoms = case
@@ -188,6 +198,37 @@ def test_any_structure_file(case):
         assert_refusal(status, err)
     elif status != 0:
         assert_refusal(status, err)   # e.g. no metal atoms to analyse
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(charge=st.one_of(st.none(), VALUES), multiplicity=st.one_of(st.none(), VALUES))
+def test_any_comment_line_on_a_sound_structure(charge, multiplicity):
+    """Charge and multiplicity read from the comment line of a sound Au2 file: the deck
+    carries exactly the stated (integral, possible) values, or the file is refused."""
+    comment = " ".join(f"{k}={v}" for k, v in (("charge", charge),
+                                                ("multiplicity", multiplicity))
+                       if v is not None)
+    atoms = [("Au", [0.0, 0.0, 0.0]), ("Au", [2.88, 0.0, 0.0])]
+    reason = _oracle(2, comment, atoms)
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "au2.xyz")
+    with open(path, "w") as fh:
+        fh.write(f"2\n{comment}\nAu 0 0 0\nAu 2.88 0 0\n")
+    out = os.path.join(d, "dft")
+    status, _, err = run(["dft", path, "--code", "orca", "--task", "sp", "-o", out])
+    if reason is not None:
+        assert_refusal(status, err)
+        assert not os.path.exists(out), reason
+        return
+    assert status == 0, err
+    deck = open(next(os.path.join(r, f) for r, _, fs in os.walk(out) for f in fs
+                     if f.endswith(".inp"))).read()
+    q = int(float(charge))
+    m = re.search(r"\* ?xyz\w* (-?\d+) (\d+)", deck)
+    assert m and int(m.group(1)) == q, deck[:400]
+    electrons = 158 - q
+    spin = int(m.group(2))
+    assert spin == (int(float(multiplicity)) if multiplicity else 1 + electrons % 2)
 
 
 # ---------------------------------------------------------------- numeric options
