@@ -179,3 +179,35 @@ def test_heartbeat_keeps_a_long_claim_alive(tmp_path, monkeypatch):
         assert busy.claim("c1")
         time.sleep(1.5)                                  # > TTL, heartbeat every TTL/4
         assert not other.claim("c1") and other.holder("c1") == busy.owner
+
+
+def test_driver_side_claims_split_the_work(tmp_path):
+    """With workers that cannot reach the database (a remote scheduler and a SQLite
+    file) the driving process claims before submitting: a second run computes only what
+    the first did not claim, and waits for the rest."""
+    db = str(tmp_path / "r.db")
+    done = []
+
+    def execute(call, jobs, on_result, on_error):
+        for cid, (args, kwargs) in jobs.items():
+            on_result(cid, call(*args, **kwargs))
+
+    def save(cid, result):
+        done.append(cid)
+        store.write_result(db, au2_sh2(), {"cid": cid, "status": "converged"})
+
+    tasks = {f"c{k}": ((None,), {"cid": f"c{k}"}) for k in range(4)}
+    with claims.Claims(db, "otherhost-1-aaaaaa") as other:
+        assert other.claim("c0") and other.claim("c1")
+        store.write_result(db, au2_sh2(), {"cid": "c0", "status": "converged"})
+        other.release(["c0"])
+        import threading
+        # the other run finishes c1 a moment later; this run must wait, not redo it
+        timer = threading.Timer(0.5, lambda: store.write_result(
+            db, au2_sh2(), {"cid": "c1", "status": "converged"}))
+        timer.start()
+        claims.run_claimed(db, tasks, lambda atoms, cid: cid, execute, save,
+                           in_workers=False)
+        timer.join()
+    assert sorted(done) == ["c2", "c3"]
+    assert sorted(r["cid"] for r in store.rows(db)) == ["c0", "c1", "c2", "c3"]

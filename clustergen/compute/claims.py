@@ -248,6 +248,15 @@ def _stored_since(db, cid, since, retry):
     return False
 
 
+def owned_call(owner, func, atoms, **kwargs):
+    """Run ``func(atoms, **kwargs)`` for a candidate the driving run already claimed
+    (workers that cannot reach the database); ``kwargs["traj"]`` becomes the run's own
+    trajectory file.  Returns ``("ok", result)``."""
+    if kwargs.get("traj"):
+        kwargs["traj"] = trajectory(kwargs["traj"], owner)
+    return "ok", func(atoms, **kwargs)
+
+
 def claimed_call(db, owner, since, retry, func, atoms, **kwargs):
     """Run ``func(atoms, **kwargs)`` (a Dask task) if this run can claim ``kwargs["cid"]``.
 
@@ -264,19 +273,20 @@ def claimed_call(db, owner, since, retry, func, atoms, **kwargs):
             return "done", None
     finally:
         claims.con.close()
-    if kwargs.get("traj"):
-        kwargs["traj"] = trajectory(kwargs["traj"], owner)
-    return "ok", func(atoms, **kwargs)
+    return owned_call(owner, func, atoms, **kwargs)
 
 
-def run_claimed(db, tasks, func, execute, save, fail=None, retry=False):
+def run_claimed(db, tasks, func, execute, save, fail=None, retry=False, in_workers=True):
     """Compute ``tasks`` (``{cid: ((atoms,), kwargs)}``) with ``func`` under claims.
 
     ``execute(call, tasks, on_result, on_error)`` runs tasks (an :func:`executor.run`
     with its workers bound); ``save(cid, result)`` stores one result before its claim is
     released; ``fail(cid, reason)`` stores a task that raised.  Candidates another live
     run is computing are waited for, and computed here only when that run stops without
-    storing them.  Returns the owner name of this run."""
+    storing them.  ``in_workers=False`` (workers on other hosts, which may not see a
+    SQLite file): this process claims every candidate before submitting, so concurrent
+    runs split the work by whole batches instead of task by task.  Returns the owner
+    name of this run."""
     from ase.db.core import now
 
     owner, since = owner_id(), now()
@@ -299,9 +309,19 @@ def run_claimed(db, tasks, func, execute, save, fail=None, retry=False):
                 fail(cid, reason)
                 held.release([cid])
 
-            wrapped = {cid: ((db, owner, since, retry, func, *args), kwargs)
-                       for cid, (args, kwargs) in pending.items()}
-            execute(claimed_call, wrapped, on_result, on_error if fail else None)
+            if in_workers:
+                wrapped = {cid: ((db, owner, since, retry, func, *args), kwargs)
+                           for cid, (args, kwargs) in pending.items()}
+                execute(claimed_call, wrapped, on_result, on_error if fail else None)
+            else:
+                mine = {c: t for c, t in pending.items() if held.claim(c)}
+                taken.update({c: t for c, t in pending.items() if c not in mine})
+                for cid in [c for c in mine if _stored_since(db, c, since, retry)]:
+                    held.release([cid])
+                    del mine[cid]
+                wrapped = {cid: ((owner, func, *args), kwargs)
+                           for cid, (args, kwargs) in mine.items()}
+                execute(owned_call, wrapped, on_result, on_error if fail else None)
             pending = _wait(held, taken, db, since, retry)
     return owner
 

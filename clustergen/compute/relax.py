@@ -444,7 +444,9 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
 
     if isinstance(db, (str, os.PathLike)):  # claims: concurrent runs share the work
         name = str(db) if store.is_url(str(db)) else os.path.abspath(db)
-        claims.run_claimed(name, tasks, relax_one, execute, save, fail, retry=retry)
+        # remote workers may not see a SQLite file: then this process takes the claims
+        claims.run_claimed(name, tasks, relax_one, execute, save, fail, retry=retry,
+                           in_workers=not scheduler or store.is_url(name))
     else:
         execute(relax_one, tasks, save, fail)
     return [a.copy() for a in store.read_relaxed(conn, ids)]
