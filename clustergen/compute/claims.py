@@ -12,6 +12,8 @@ another live run is not computed; :func:`run_claimed` waits for the other run's 
 (or for its claim to go stale, and then computes it).  Trajectories are written per run
 (``<cid>.<owner>.traj``), a file taken over from a dead run being copied first, so two
 runs never append to one file; a finished candidate's file is renamed ``<cid>.traj``.
+Workers on other hosts (a remote Dask scheduler with a SQLite file they cannot see) do
+not touch the database: the driving process takes the claims before submitting.
 
 >>> import os, tempfile
 >>> db = os.path.join(tempfile.mkdtemp(), "r.db")
