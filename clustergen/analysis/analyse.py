@@ -444,7 +444,7 @@ def analyse(atoms, charge=None, convention=None):
     """
     if len(atoms) == 0:
         raise ClusterGenError("structure has no atoms")
-    validate.check_atoms(atoms)  # finite coordinates, real elements, integral charge
+    validate.check_atoms(atoms, info=False)  # finite coordinates, real elements
     if charge is not None:
         charge = validate.check_charge(charge, int(atoms.numbers.sum()))
     symbols = np.array(atoms.get_chemical_symbols())

@@ -221,10 +221,12 @@ def check_nstar(nstar, formula):
 
 # --------------------------------------------------------------------- structures
 
-def check_atoms(atoms, where="structure", min_distance=MIN_DISTANCE):
-    """Refuse empty, non-finite, absurdly far, unknown-element or overlapping atoms and
-    a non-integral or impossible charge/multiplicity in ``info``; normalise those two to
-    int.  Returns ``atoms``.
+def check_atoms(atoms, where="structure", min_distance=MIN_DISTANCE, info=True):
+    """Refuse empty, non-finite, absurdly far, unknown-element or overlapping atoms,
+    unknown roles and (with ``info``) a non-integral or impossible charge/multiplicity
+    in ``atoms.info``, normalised to int.  Code that does not use the electron count
+    (analysis, drawing) or takes it from arguments passes ``info=False``.  Returns
+    ``atoms``.
 
     >>> from ase import Atoms
     >>> check_atoms(Atoms("Au2", [[0, 0, 0], [2.9, 0, 0]], info={"charge": -1.0})).info
@@ -259,6 +261,8 @@ def check_atoms(atoms, where="structure", min_distance=MIN_DISTANCE):
         unknown = sorted(set(map(str, atoms.arrays["role"])) - set(ROLES))
         if unknown:
             _fail(f"{where}: unknown role {unknown[0][:40]!r} (known: {', '.join(ROLES)})")
+    if not info:
+        return atoms
     electrons = int(atoms.numbers.sum())
     if atoms.info.get("charge") is not None:
         atoms.info["charge"] = check_charge(atoms.info["charge"], electrons,

@@ -141,7 +141,9 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
     >>> s["functional"], s["basis"], s["elements"]["Au"]["core"], s["multiplicity"]
     ('PBE', 'def2-SVP', 'def2-ECP', 1)
     """
-    validate.check_atoms(atoms, str(atoms.info.get("formula", atoms.get_chemical_formula())))
+    # geometry here; charge and multiplicity (info or arguments) below
+    validate.check_atoms(atoms, str(atoms.info.get("formula", atoms.get_chemical_formula())),
+                         info=False)
     tab = table()
     if code not in tab["codes"]:
         raise ClusterGenError(f"unknown code '{code}' (known: {', '.join(tab['codes'])})")

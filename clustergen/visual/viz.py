@@ -65,7 +65,7 @@ def caption(atoms):
 
 def _as_structures(atoms):
     if isinstance(atoms, Atoms):
-        return [check_atoms(atoms)]
+        return [check_atoms(atoms, info=False)]
     if isinstance(atoms, (str, os.PathLike)):
         if not os.path.exists(atoms):
             raise ClusterGenError(f"no such file: {atoms}")
@@ -77,7 +77,7 @@ def _as_structures(atoms):
     for k, s in enumerate(structures):
         if not isinstance(s, Atoms):
             raise ClusterGenError(f"cannot view a {type(s).__name__}: expected ASE Atoms")
-        check_atoms(s, f"structure {k}")
+        check_atoms(s, f"structure {k}", info=False)
     return structures
 
 
