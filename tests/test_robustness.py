@@ -299,8 +299,8 @@ def test_relax_api_refuses_infinite_fmax(tmp_path):
     ("render", ["--rotation", "nanx", "-o", "x.png"]),
     ("render", ["--cols", "0", "-o", "x.png"]), ("render", ["--limit", "-1", "-o", "x.png"]),
 ])
-def test_screen_and_render_numbers(tmp_path, capsys, au13, cmd, argv):
-    os.chdir(tmp_path)
+def test_screen_and_render_numbers(tmp_path, capsys, monkeypatch, au13, cmd, argv):
+    monkeypatch.chdir(tmp_path)
     refused([cmd, au13] + argv, capsys)
 
 
