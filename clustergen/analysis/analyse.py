@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ase.data import covalent_radii
 
-from clustergen.core import model
+from clustergen.core import model, validate
 from clustergen.core.bonds import bonded_pairs, components, nearest_reach, rule
 from clustergen.core.data import load, template_files
 from clustergen.core.errors import ClusterGenError
@@ -415,6 +415,9 @@ def analyse(atoms, charge=None, convention=None):
     """
     if len(atoms) == 0:
         raise ClusterGenError("structure has no atoms")
+    validate.check_atoms(atoms, info=False)  # finite coordinates, real elements
+    if charge is not None:
+        charge = validate.check_charge(charge, int(atoms.numbers.sum()))
     symbols = np.array(atoms.get_chemical_symbols())
     is_metal = _check_elements(symbols)
     n = len(atoms)

@@ -2,6 +2,8 @@
 
 import sys
 
+from clustergen.cli.common import nonneg_int
+from clustergen.core import validate
 from clustergen.screen.adsorption import COLUMNS, KINDS, screen
 
 
@@ -23,7 +25,7 @@ def register_cli(subparsers):
     p.add_argument("input", help="structure file (extxyz) or a formula to build")
     p.add_argument("--adsorbate", default="CO",
                    help="CO, H, O, OH or an xyz file of a molecule (default CO)")
-    p.add_argument("--anchor", type=int, default=0,
+    p.add_argument("--anchor", type=nonneg_int, default=0,
                    help="atom of an xyz adsorbate that binds the metal (default 0)")
     p.add_argument("--sites", default="top,bridge,hollow",
                    help="site kinds to try, comma separated (default all)")
@@ -35,16 +37,23 @@ def _cli(args):
     from clustergen.cli.common import format_table, load_input, relax_options
     from clustergen.core.model import write_candidates
     from clustergen.core.identity import scalar_info
+    from clustergen.cli.common import write_text
+    from clustergen.screen.dopants import relax_configurations
+    for path in (args.output, args.structures):
+        if path is not None:
+            validate.output_file(path)
+    relax_options(args)  # opens --db now when relaxing
     atoms = load_input(args.input, args.ligand, args.frame)
     kinds = tuple(k.strip() for k in args.sites.split(",") if k.strip())
-    rows, structures = screen(atoms, args.adsorbate, kinds,
-                              relax=True if args.relax else None, anchor=args.anchor,
-                              tolerance=args.tolerance, method=args.symmetry,
-                              **(relax_options(args) if args.relax else {}))
+    # the engine carries the GFN method; screen's own ``method`` is the symmetry method
+    engine = (lambda cs: relax_configurations(cs, **relax_options(args))) if args.relax \
+        else None
+    rows, structures = screen(atoms, args.adsorbate, kinds, relax=engine,
+                              anchor=args.anchor, tolerance=args.tolerance,
+                              method=args.symmetry)
     text = format_table(rows, args.format, COLUMNS)
     if args.output:
-        with open(args.output, "w") as fh:
-            fh.write(text + "\n")
+        write_text(args.output, text)
     else:
         print(text)
     counts = {k: sum(1 for r in rows if r["site"] == k) for k in KINDS}

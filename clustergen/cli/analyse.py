@@ -1,27 +1,23 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.analysis.analyse`."""
 
 import json
-import os
 
 from clustergen.analysis.analyse import CONVENTIONS, analyse, assign_roles, report
-from clustergen.core import model
-from clustergen.core.errors import ClusterGenError
+from clustergen.cli.common import CHARGE
+from clustergen.core import model, validate
 
 
 def _read(path):
-    if not os.path.exists(path):
-        raise ClusterGenError(f"no such file: {path}")
-    try:
-        frames = model.read_candidates(path)
-    except Exception as exc:  # ASE raises many types for unreadable input
-        raise ClusterGenError(f"cannot read {path}: {type(exc).__name__}: {exc}") from None
-    if not frames:
-        raise ClusterGenError(f"no structure in {path}")
-    return frames
+    return validate.read_structures(path)
 
 
 def _cli(args):
+    if args.output is not None:
+        validate.output_file(args.output)
     frames = _read(args.file)
+    if args.charge is not None:
+        for a in frames:
+            validate.check_charge(args.charge, int(a.numbers.sum()), "--charge")
     results = [analyse(a, args.charge, args.convention) for a in frames]
     if args.format == "json":
         out = []
@@ -57,7 +53,7 @@ def register_cli(subparsers):
                     "implied formula.",
         epilog="example: clustergen analyse au25.xyz --charge -1 -o au25_roles.extxyz")
     p.add_argument("file", help="structure file (xyz, extxyz, cif, pdb, ...)")
-    p.add_argument("--charge", type=int, default=None,
+    p.add_argument("--charge", type=CHARGE, default=None,
                    help="total charge q (default: the file's charge, else 0)")
     p.add_argument("--convention", choices=CONVENTIONS, default=None,
                    help="staple: every linear Au(I) is a staple atom (divide and protect); "

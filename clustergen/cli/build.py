@@ -4,6 +4,8 @@ import re
 import sys
 import time
 
+from clustergen.cli.common import MULTIPLICITY, int_range
+from clustergen.core import validate
 from clustergen.generation import families as fam_mod
 from clustergen.generation.families import members
 from clustergen.generation.generate import build, grow
@@ -27,6 +29,7 @@ def _progress(i, n, text):
 
 def _cmd_build(args):
     t = time.perf_counter()
+    validate.output_file(args.output)
     cands = build(args.formula, ligand=args.ligand, isomers=args.isomers,
                   multiplicity=args.multiplicity)
     write_candidates(args.output, cands)
@@ -41,9 +44,11 @@ def _cmd_build(args):
 
 def _cmd_grow(args):
     from pathlib import Path
-    out = Path(args.output)
+    out = Path(validate.output_dir(args.output))
+    family_of = fam_mod.family(args.family)   # an unknown name fails before any output
     out.mkdir(parents=True, exist_ok=True)
-    for atoms in grow(args.family, upto=args.upto, ligand=args.ligand, progress=_progress):
+    for atoms in grow(family_of["family"], upto=args.upto, ligand=args.ligand,
+                      progress=_progress):
         # the charge is dropped: [Au25(PPh3)10(SCH3)5Cl2]2+ -> Au25_PPh3_10_SCH3_5Cl2
         name = re.sub(r"^\[|\]\d*[+-]?$", "", atoms.info["formula"])
         name = name.replace("(", "_").replace(")", "_")
@@ -67,8 +72,9 @@ def register_cli(sub):
                     "-o au25.extxyz")
     p.add_argument("formula", help='e.g. "[Au25(SR)18]-" or Au38(SR)24')
     p.add_argument("--ligand", default=None, help="R group to build: SH or SCH3")
-    p.add_argument("--isomers", type=int, default=8, help="at most this many per family")
-    p.add_argument("--multiplicity", type=int, default=None,
+    p.add_argument("--isomers", type=int_range(1, validate.MAX_ISOMERS), default=8,
+                   help=f"at most this many per family (1..{validate.MAX_ISOMERS})")
+    p.add_argument("--multiplicity", type=MULTIPLICITY, default=None,
                    help="spin multiplicity 2S+1 (default: lowest allowed by electron count)")
     p.add_argument("-o", "--output", default="candidates.extxyz", help="extended XYZ output")
     p.set_defaults(func=_cmd_build)
@@ -78,7 +84,8 @@ def register_cli(sub):
         description="Build the best candidate of each member of a family. "
                     "Example: clustergen grow double-helix --upto 84 --ligand SCH3 -o series/")
     p.add_argument("family", help="family name (see `clustergen families`)")
-    p.add_argument("--upto", type=int, default=None, help="largest metal count to build")
+    p.add_argument("--upto", type=int_range(1, validate.MAX_METALS), default=None,
+                   help=f"largest metal count to build (at most {validate.MAX_METALS})")
     p.add_argument("--ligand", default="SCH3", help="R group to build: SH or SCH3")
     p.add_argument("-o", "--output", default="series", help="output directory")
     p.set_defaults(func=_cmd_grow)

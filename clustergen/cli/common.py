@@ -1,14 +1,60 @@
 """Options and helpers shared by several sub-commands (dopants, adsorb, ...)."""
 
+import argparse
 import math
 import os
 
+from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
 from clustergen.analysis.sites import kernel_indices
 from clustergen.core.symmetry import framework_permutations
 from clustergen.screen.dopants import (
     COLUMNS,
 )
+
+
+def argtype(check, name, what="value"):
+    """An argparse ``type=`` from a :mod:`clustergen.core.validate` checker: the
+    checker's own message becomes argparse's one-line error (exit 2).
+
+    >>> positive_float("0.05"), int_range(0, 4)("2")
+    (0.05, 2)
+    """
+    def parse(text):
+        try:
+            return check(text, what=what)
+        except ClusterGenError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = name
+    return parse
+
+
+def int_range(low=None, high=None):
+    """argparse type: an integer in ``[low, high]``."""
+    return argtype(validate.bounded_int(low, high), "integer")
+
+
+finite_float = argtype(validate.finite_float, "number")
+positive_float = argtype(validate.positive_float, "positive number")
+FMAX = argtype(validate.positive_float, "positive number", "fmax")
+nonneg_float = argtype(validate.nonneg_float, "number")
+positive_int = argtype(validate.positive_int, "positive integer")
+nonneg_int = argtype(validate.nonneg_int, "integer")
+WORKERS = int_range(0, validate.MAX_WORKERS)      # --workers: 0 = no Dask
+STEPS = int_range(0, validate.MAX_STEPS)          # --steps: optimiser step cap
+CHARGE = int_range(-validate.MAX_CHARGE, validate.MAX_CHARGE)
+MULTIPLICITY = int_range(1, validate.MAX_MULTIPLICITY)
+TOLERANCE = argtype(validate.tolerance, "tolerance")
+
+
+def write_text(path, text):
+    """Write a table or report to ``path`` (checked first: not a directory, writable)."""
+    validate.output_file(path)
+    try:
+        with open(path, "w") as fh:
+            fh.write(text + "\n")
+    except OSError as exc:
+        raise ClusterGenError(f"cannot write '{path}': {exc.strerror}") from None
 
 
 def format_table(rows, fmt="table", columns=COLUMNS):
@@ -44,12 +90,8 @@ def load_input(text, ligand=None, frame=0):
     >>> load_input("[Au25(SR)18]-", ligand="SCH3").info["formula"]  # doctest: +SKIP
     '[Au25(SCH3)18]-'
     """
-    from clustergen.core.model import read_candidates
     if os.path.exists(text):
-        try:
-            frames = read_candidates(text)
-        except Exception as exc:  # ASE raises many types for unreadable files
-            raise ClusterGenError(f"cannot read structure from '{text}': {exc}") from None
+        frames = validate.read_structures(text)
         if not -len(frames) <= frame < len(frames):
             raise ClusterGenError(f"'{text}' has {len(frames)} frame(s), no frame {frame}")
         atoms = frames[frame]
@@ -96,8 +138,9 @@ def add_screen_arguments(p):
     'x.db'
     """
     p.add_argument("--ligand", default=None, help="thiolate for a formula input (SCH3)")
-    p.add_argument("--frame", type=int, default=0, help="frame of a multi-frame file")
-    p.add_argument("--tolerance", type=float, default=0.3,
+    p.add_argument("--frame", type=int_range(), default=0,
+                   help="frame of a multi-frame file")
+    p.add_argument("--tolerance", type=TOLERANCE, default=0.3,
                    help="symmetry tolerance in Angstrom (default 0.3; crystal or relaxed "
                         "structures may need 0.9, or --symmetry graph)")
     p.add_argument("--symmetry", choices=("geometry", "graph"), default="geometry",
@@ -106,11 +149,12 @@ def add_screen_arguments(p):
                    help="relax every configuration with GFN-xTB (else only enumerate)")
     p.add_argument("--db", default="results.db",
                    help="results database for --relax (SQLite file or postgresql:// URL)")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=WORKERS, default=None,
                    help="local worker processes (default one per core; 0 = no Dask)")
     p.add_argument("--method", default=None, help="GFN-xTB method (default GFN1-xTB)")
-    p.add_argument("--fmax", type=float, default=None, help="force criterion, eV/A")
-    p.add_argument("--steps", type=int, default=None, help="step cap per relaxation")
+    p.add_argument("--fmax", type=FMAX, default=None,
+                   help="force criterion, eV/A")
+    p.add_argument("--steps", type=STEPS, default=None, help="step cap per relaxation")
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.add_argument("-o", "--output", help="write the table here instead of stdout")
     p.add_argument("--structures", help="write the (relaxed) structures to this extxyz")
@@ -119,7 +163,11 @@ def add_screen_arguments(p):
 
 def relax_options(args):
     """``relax()`` keyword arguments from the shared options (see
-    :func:`add_screen_arguments`)."""
+    :func:`add_screen_arguments`); with ``--relax`` the database is opened here, so a
+    bad one is refused before any configuration is enumerated."""
+    if getattr(args, "relax", False):
+        from clustergen.compute.store import connect
+        connect(args.db)
     opts = {"db": args.db, "workers": args.workers, "progress": not args.no_progress}
     for name in ("method", "fmax", "steps"):
         if getattr(args, name) is not None:

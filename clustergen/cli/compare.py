@@ -24,12 +24,12 @@ def register_cli(subparsers):
 
 
 def _cli_compare(args):
-    from ase.io import read
+    from clustergen.core.validate import read_structures
 
     try:
-        ref = read(args.reference, index=0)
-        frames = read(args.candidates, index=":")
-    except (OSError, ValueError, StopIteration) as exc:
+        ref = read_structures(args.reference, "reference")[0]
+        frames = read_structures(args.candidates, "candidate file")
+    except ClusterGenError as exc:
         raise ClusterGenError(f"cannot read structure: {exc}") from None
     for k, atoms in enumerate(frames):
         al = align_frameworks(ref, atoms, elements=tuple(args.elements),

@@ -1,9 +1,8 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.dft.batch`."""
 
-from pathlib import Path
-
+from clustergen.cli.common import int_range, nonneg_float, positive_float, positive_int
+from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
-from clustergen.core.model import read_candidates
 from clustergen.dft.batch import read_top, write_decks
 from clustergen.dft.settings import TASKS, codes
 
@@ -19,16 +18,16 @@ def register_cli(subparsers):
                     "clustergen dft au25.extxyz --code gaussian --task tddft --nstates 40 -o dft/")
     p.add_argument("files", nargs="*", metavar="FILES", help="candidate extxyz files")
     p.add_argument("--db", help="results database (clustergen relax); converged rows only")
-    p.add_argument("--top", type=int, help="with --db: lowest-energy N per formula")
+    p.add_argument("--top", type=positive_int, help="with --db: lowest-energy N per formula")
     p.add_argument("--code", default="orca", choices=codes())
     p.add_argument("--task", default="opt", choices=TASKS)
     p.add_argument("--functional", help="override the task default (e.g. PBE, TPSS, PBE0)")
     p.add_argument("--basis", help="override the basis (def2-SVP, def2-TZVP, ...)")
     p.add_argument("--dispersion", help="d3bj, d4 or none")
-    p.add_argument("--nstates", type=int, help="excited states for --task tddft")
+    p.add_argument("--nstates", type=int_range(1, 10000), help="excited states for --task tddft")
     p.add_argument("--solvent", help="implicit solvent name (water, dichloromethane, ...)")
-    p.add_argument("--vacuum", type=float, help="vacuum (A) around the cluster, box codes")
-    p.add_argument("--cutoff", type=float,
+    p.add_argument("--vacuum", type=nonneg_float, help="vacuum (A) around the cluster, box codes")
+    p.add_argument("--cutoff", type=positive_float,
                    help="plane-wave cutoff: cp2k CUTOFF (Ry), vasp ENCUT (eV), espresso ecutwfc (Ry)")
     p.add_argument("--extra", default="", help="raw text appended to every deck")
     p.add_argument("-o", "--output", default="dft", help="output directory (default dft/)")
@@ -37,14 +36,13 @@ def register_cli(subparsers):
 
 def _cli_dft(args):
     candidates = []
-    if args.db:
+    validate.output_dir(args.output)
+    if args.db is not None:
         candidates += read_top(args.db, args.top)
     elif args.top is not None:
         raise ClusterGenError("--top needs --db")
     for name in args.files:
-        if not Path(name).exists():
-            raise ClusterGenError(f"no such file '{name}'")
-        candidates += read_candidates(name)
+        candidates += validate.read_structures(name, "candidate file")
     if not candidates:
         raise ClusterGenError("give candidate files or --db")
     overrides = {k: getattr(args, k) for k in ("functional", "basis", "dispersion",

@@ -3,14 +3,19 @@
 import sys
 
 from clustergen.cli.common import (
+    CHARGE,
     add_screen_arguments,
+    int_range,
+    positive_float,
+    positive_int,
+    write_text,
     format_table,
     graph_hint,
     load_input,
     relax_options,
 )
-from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import scalar_info
+from clustergen.core import validate
 from clustergen.screen.dopants import (
     TEMPERATURE,
     enumerate_dopings,
@@ -38,16 +43,17 @@ def register_cli(subparsers):
     p.add_argument("input", help="formula (built with the template generator) or a "
                                  "structure file (extxyz)")
     p.add_argument("--dopant", required=True, help="dopant element, e.g. Pt, Ag, Cu")
-    p.add_argument("--count", type=int, default=1, help="dopant atoms per cluster")
+    p.add_argument("--count", type=int_range(1, 64), default=1,
+                   help="dopant atoms per cluster")
     p.add_argument("--classes", help="comma-separated site classes to dope "
                                      "(centre,kernel-surface,staple; default all)")
-    p.add_argument("--charge", type=int, help="charge of the doped cluster (default: "
+    p.add_argument("--charge", type=CHARGE, help="charge of the doped cluster (default: "
                                               "the host's)")
     p.add_argument("--use-priors", action="store_true",
                    help="relax configurations matching the literature prior first "
                         "(with --cap this prunes the others)")
-    p.add_argument("--cap", type=int, help="relax at most this many configurations")
-    p.add_argument("--temperature", type=float, default=TEMPERATURE,
+    p.add_argument("--cap", type=positive_int, help="relax at most this many configurations")
+    p.add_argument("--temperature", type=positive_float, default=TEMPERATURE,
                    help="K, for Boltzmann populations (default 298.15)")
     add_screen_arguments(p)
     p.set_defaults(func=_cli)
@@ -55,8 +61,10 @@ def register_cli(subparsers):
 
 def _cli(args):
     from clustergen.core.model import write_candidates
-    if args.count < 1:
-        raise ClusterGenError(f"--count must be >= 1, got {args.count}")
+    for path in (args.output, args.structures):
+        if path is not None:
+            validate.output_file(path)
+    relax_options(args)  # opens --db now when relaxing
     atoms = load_input(args.input, args.ligand, args.frame)
     classes = args.classes.split(",") if args.classes else None
     configs = enumerate_dopings(atoms, args.dopant, args.count, classes=classes,
@@ -81,8 +89,7 @@ def _cli(args):
                   temperature=args.temperature, cap=args.cap, use_priors=args.use_priors)
     text = format_table(rows, args.format)
     if args.output:
-        with open(args.output, "w") as fh:
-            fh.write(text + "\n")
+        write_text(args.output, text)
     else:
         print(text)
     p = prior(args.dopant, host)

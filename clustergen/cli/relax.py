@@ -1,6 +1,5 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.compute.relax`."""
 
-import os
 import sys
 
 from clustergen.compute.relax import (
@@ -12,9 +11,12 @@ from clustergen.compute.relax import (
     STEPS,
     relax,
 )
-from clustergen.core.errors import ClusterGenError
+from clustergen.cli.common import STEPS as STEP_CAP
+from clustergen.cli.common import FMAX as FMAX_TYPE
+from clustergen.cli.common import WORKERS
+from clustergen.core import validate
+from clustergen.core.model import write_candidates
 from clustergen.core.identity import scalar_info
-from clustergen.core.model import read_candidates, write_candidates
 
 
 def register_cli(subparsers):
@@ -28,14 +30,15 @@ def register_cli(subparsers):
     p.add_argument("inputs", nargs="+", help="extended XYZ files of candidates")
     p.add_argument("--db", default="results.db",
                    help="SQLite file or postgresql:// URL (default results.db)")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=WORKERS, default=None,
                    help="local worker processes (default: one per core; 0 = no Dask)")
     p.add_argument("--scheduler", help="address of an existing Dask scheduler, "
                                        "e.g. tcp://10.0.0.5:8786")
     p.add_argument("-o", "--output", help="write the relaxed candidates to this extxyz")
     p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
-    p.add_argument("--fmax", type=float, default=FMAX, help="force criterion, eV/A")
-    p.add_argument("--steps", type=int, default=STEPS, help="step cap per candidate")
+    p.add_argument("--fmax", type=FMAX_TYPE, default=FMAX,
+                   help="force criterion, eV/A")
+    p.add_argument("--steps", type=STEP_CAP, default=STEPS, help="step cap per candidate")
     p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS)
     p.add_argument("--retry", action="store_true",
                    help="redo stored not-converged and failed candidates")
@@ -47,14 +50,11 @@ def register_cli(subparsers):
 def _cli_relax(args):
     candidates = []
     for path in args.inputs:
-        if not os.path.exists(path):
-            raise ClusterGenError(f"no such file '{path}'")
-        try:
-            candidates += read_candidates(path)
-        except Exception as exc:  # ASE raises many types for unreadable files
-            raise ClusterGenError(f"cannot read candidates from '{path}': {exc}") from None
-    if args.workers is not None and args.workers < 0:
-        raise ClusterGenError(f"--workers must be >= 0, got {args.workers}")
+        candidates += validate.read_structures(path, "candidate file")
+    if args.output is not None:
+        validate.output_file(args.output)
+    if args.traj_dir is not None:
+        validate.output_dir(args.traj_dir, "trajectory directory")
     relaxed = relax(candidates, db=args.db, workers=args.workers, scheduler=args.scheduler,
                     method=args.method, fmax=args.fmax, steps=args.steps,
                     optimiser=args.optimiser, retry=args.retry, traj_dir=args.traj_dir,
@@ -63,7 +63,9 @@ def _cli_relax(args):
     for atoms in relaxed:
         counts[atoms.info.get("status")] = counts.get(atoms.info.get("status"), 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"{len(relaxed)} candidates in {args.db}: {summary}", file=sys.stderr)
+    from clustergen.compute.store import written
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}; {written()} relaxed by "
+          "this run", file=sys.stderr)
     if args.output:
         write_candidates(args.output, [scalar_info(a) for a in relaxed])
     return 0

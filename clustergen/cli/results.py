@@ -1,6 +1,7 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.compute.store`."""
 
 from clustergen.compute.store import format_rows, rows
+from clustergen.core import validate
 
 
 def register_cli(subparsers):
@@ -17,6 +18,7 @@ def register_cli(subparsers):
 
 
 def _cli_results(args):
+    validate.check_database(args.db, create=False)
     selection = {"status": args.status} if args.status else {}
     print(format_rows(rows(args.db, **selection), args.format))
     return 0

@@ -2,7 +2,8 @@
 
 import json
 
-from clustergen.core.errors import ClusterGenError
+from clustergen.cli.common import WORKERS
+from clustergen.core import validate
 from clustergen.workflow import STAGES, load, run
 
 
@@ -16,7 +17,7 @@ def register_cli(subparsers):
                     "workflows/predict-au60.yaml -o runs/au60")
     p.add_argument("workflow", help="workflow YAML file")
     p.add_argument("-o", "--output", required=True, help="run directory")
-    p.add_argument("--workers", type=int, help="override relax.workers (0 = no Dask)")
+    p.add_argument("--workers", type=WORKERS, help="override relax.workers (0 = no Dask)")
     p.add_argument("--scheduler", help="override relax.scheduler (Dask address)")
     p.add_argument("--check", action="store_true",
                    help="only validate the workflow and print its stages")
@@ -25,13 +26,14 @@ def register_cli(subparsers):
 
 
 def _cli_run(args):
-    if args.workers is not None and args.workers < 0:
-        raise ClusterGenError(f"--workers must be >= 0, got {args.workers}")
+    if isinstance(args.workflow, str):  # a file: safe YAML first (no alias bombs, no
+        validate.load_yaml_file(args.workflow)  # duplicate keys, size and depth caps)
     if args.check:
         wf = load(args.workflow)
         for name in STAGES:
             print(f"{name}: {json.dumps(wf[name])}")
         return 0
+    validate.output_dir(args.output, "run directory")
     run(args.workflow, args.output, workers=args.workers, scheduler=args.scheduler,
         progress=not args.no_progress)
     return 0

@@ -87,6 +87,25 @@ def _environ(values):
 
 
 @contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while worker processes are spawned: they inherit the ignored
+    signal, so a Ctrl-C at the terminal (sent to the whole process group) reaches only
+    this process, which stops the run with one line instead of every worker printing a
+    traceback.  The workers are then shut down by the cluster's close."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextlib.contextmanager
 def client(workers=None, scheduler=None):
     """A Dask client: on ``scheduler`` if given, else on a new LocalCluster.
 
@@ -114,7 +133,8 @@ def client(workers=None, scheduler=None):
     env = worker_environ()
     # Nannies read pre-spawn-environ (with the OS environment taking precedence) when
     # they are created and set it just before spawning; set both so ours wins.
-    with _environ(env), dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+    with _environ(env), dask.config.set({"distributed.nanny.pre-spawn-environ": env}), \
+            _sigint_ignored():
         # no dashboard; the scheduler's small HTTP server on a free port, not 8787
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR,

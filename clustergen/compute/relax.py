@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 
-from clustergen.compute import store
+from clustergen.compute import claims, store
+from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import (  # noqa: F401  charge_multiplicity is public here too
     candidate_ids,
@@ -359,10 +360,8 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
 def _check_options(method, fmax, steps, optimiser):
     if method not in METHODS:
         raise ClusterGenError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
-    if not fmax > 0:
-        raise ClusterGenError(f"fmax must be positive, got {fmax}")
-    if int(steps) < 0:
-        raise ClusterGenError(f"steps must be >= 0, got {steps}")
+    validate.positive_float(fmax, "fmax")
+    validate.bounded_int(0, validate.MAX_STEPS, "steps")(steps)
     _optimiser_class(optimiser)
 
 
@@ -401,6 +400,8 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
 
     candidates = [atoms_or_list] if isinstance(atoms_or_list, Atoms) else list(atoms_or_list)
     _check_options(method, fmax, steps, optimiser)
+    for k, atoms in enumerate(candidates):
+        validate.check_atoms(atoms, f"candidate {k}")
     ids = candidate_ids(candidates, method_settings(method, fmax, optimiser, settings))
     by_cid = {}
     for cid, atoms in zip(ids, candidates):
@@ -426,8 +427,17 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
     def fail(cid, reason):
         store.write_result(conn, by_cid[cid].copy(), failure(cid, reason), start=by_cid[cid])
 
-    executor.run(relax_one, tasks, save, on_error=fail, workers=workers,
-                 scheduler=scheduler, progress=progress, desc="relax")
+    def execute(func, jobs, on_result, on_error):
+        executor.run(func, jobs, on_result, on_error=on_error, workers=workers,
+                     scheduler=scheduler, progress=progress, desc="relax")
+
+    if isinstance(db, (str, os.PathLike)):  # claims: concurrent runs share the work
+        name = str(db) if store.is_url(str(db)) else os.path.abspath(db)
+        # remote workers may not see a SQLite file: then this process takes the claims
+        claims.run_claimed(name, tasks, relax_one, execute, save, fail, retry=retry,
+                           in_workers=not scheduler or store.is_url(name))
+    else:
+        execute(relax_one, tasks, save, fail)
     done = {a.info["cid"]: a for a in store.read_relaxed(conn, ids)}
     # one result per input, in input order; a row the store lacks is a failure, not a gap
     return [done[cid].copy() if cid in done else _unstored(atoms, failure(cid, "no result"))

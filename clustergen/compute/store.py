@@ -66,7 +66,9 @@ def connect(db, create=True):
         return db
     import ase.db
 
-    name = str(db)
+    from clustergen.core.validate import check_database
+
+    name = check_database(db, create=create)
     if is_url(name):
         if not name.startswith(("postgresql://", "postgres://")):
             raise ClusterGenError(f"unsupported database URL '{name}' (use postgresql://...)")
@@ -79,15 +81,10 @@ def connect(db, create=True):
         try:
             conn = ase.db.connect(name, type="postgresql")
             conn.count()  # opens the connection now so a bad URL fails here, in one line
-        except psycopg2.Error as exc:
+        except (psycopg2.Error, OSError) as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ClusterGenError(f"cannot open database {_redact(name)}: {msg}") from None
         return conn
-    if not create and not os.path.exists(name):
-        raise ClusterGenError(f"no results database '{name}'")
-    parent = os.path.dirname(os.path.abspath(name))
-    if not os.path.isdir(parent):
-        raise ClusterGenError(f"directory of database '{name}' does not exist")
     return ase.db.connect(name, type="db", use_lock_file=False)
 
 
@@ -163,6 +160,18 @@ def _results(record):
     return {k: v for k, v in out.items() if v is not None}
 
 
+_WRITTEN = [0]  # results this process stored (the Ctrl-C message counts them)
+
+
+def written():
+    """How many results this process has stored with :func:`write_result`.
+
+    >>> written() >= 0
+    True
+    """
+    return _WRITTEN[0]
+
+
 def write_result(db, atoms, record, start=None):
     """Store one candidate's result; False when its id already has a final row.
 
@@ -190,6 +199,7 @@ def write_result(db, atoms, record, start=None):
         if old:
             db.delete(old)
         db.write(atoms, key_value_pairs=kv, data=data)
+    _WRITTEN[0] += 1
     return True
 
 
@@ -223,6 +233,8 @@ def rows(db, **selection):
         charge = results.get("charge", info.get("charge"))
         if charge is not None:
             d["charge"] = charge
+        if info.get("multiplicity") is not None:
+            d["multiplicity"] = info["multiplicity"]
         d["energy"] = row.get("energy")
         d["fmax"] = float(row.fmax) if "forces" in row else None
         out.append(d)

@@ -20,6 +20,7 @@ import json
 
 import numpy as np
 
+from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
 
 # Types an extended XYZ comment line (and an ase.db key-value pair) can hold.
@@ -86,6 +87,8 @@ def charge_multiplicity(atoms, charge=None, multiplicity=None, require_charge=Fa
                                   "atoms.info['charge'] or pass charge=); it is never assumed")
         charge = 0
     charge = _integer(charge, "charge", atoms)
+    # the bound on |q| and the one-electron floor live in the validation layer
+    validate.check_charge(charge, int(atoms.numbers.sum()), f"charge of {_name(atoms)}")
     electrons = electron_count(atoms, charge)
     if electrons < 0:
         raise ClusterGenError(f"charge {charge:+d} leaves {electrons} electrons "

@@ -138,7 +138,7 @@ def read_top(db, top=None):
     """
     from clustergen.compute import store
 
-    conn = store.connect(str(db), create=False)
+    conn = store.connect(db, create=False)
     groups = {}
     for row in conn.select("status=converged", sort="energy"):
         atoms = store.candidate_from_row(row)

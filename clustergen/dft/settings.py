@@ -7,6 +7,7 @@ ECP or pseudopotential in the chosen set.  The result is a plain dict the writer
 
 from ase.data import atomic_numbers
 
+from clustergen.core import validate
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import charge_multiplicity
@@ -42,6 +43,8 @@ def _lookup(kind, name):
             return key, entries[key]
     raise ClusterGenError(f"unknown {kind[:-1].replace('_', ' ')} '{name}' "
                           f"(known: {', '.join(entries)})")
+
+
 
 
 def _def2_ecp(element):
@@ -96,6 +99,10 @@ def _element_basis(code, elements, basis):
     return {el: {"basis": key, "core": _def2_ecp(el)} for el in elements}
 
 
+MAX_CUTOFF = 1.0e4   # eV (VASP) or Ry (CP2K, QE): converged decks use a few hundred
+MAX_VACUUM = 100.0   # A of vacuum around a cluster; a box beyond is no calculation
+
+
 def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispersion=None,
             solvent=None, nstates=None, extra="", charge=None, multiplicity=None,
             vacuum=None, cutoff=None):
@@ -107,6 +114,9 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
     >>> s["functional"], s["basis"], s["elements"]["Au"]["core"], s["multiplicity"]
     ('PBE', 'def2-SVP', 'def2-ECP', 1)
     """
+    # geometry here; charge and multiplicity (info or arguments) below
+    validate.check_atoms(atoms, str(atoms.info.get("formula", atoms.get_chemical_formula())),
+                         info=False)
     tab = table()
     if code not in tab["codes"]:
         raise ClusterGenError(f"unknown code '{code}' (known: {', '.join(tab['codes'])})")
@@ -143,7 +153,13 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
     elements = sorted(set(atoms.get_chemical_symbols()), key=lambda el: atomic_numbers[el])
     if nstates is not None and task != "tddft":
         raise ClusterGenError("nstates only applies to task tddft")
+    if nstates is not None:
+        validate.bounded_int(1, 10000, "nstates")(nstates)
     nstates = int(nstates or defaults.get("nstates", 0)) or None
+    if cutoff is not None and validate.positive_float(cutoff, "cutoff") > MAX_CUTOFF:
+        raise ClusterGenError(f"cutoff {cutoff} is beyond {MAX_CUTOFF:g} (eV or Ry)")
+    if vacuum is not None and validate.nonneg_float(vacuum, "vacuum") > MAX_VACUUM:
+        raise ClusterGenError(f"vacuum {vacuum} A is beyond {MAX_VACUUM:g} A")
     if cutoff is not None and code not in CUTOFF:
         raise ClusterGenError(f"{code} has no plane-wave cutoff to set")
     cutoff = float(cutoff) if cutoff is not None else (

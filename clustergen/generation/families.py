@@ -159,6 +159,8 @@ def members(fam, upto=None):
     fam = family(fam) if isinstance(fam, str) else fam
     if upto is None:
         return [member(fam, m["k"]) for m in fam.get("members", [])]
+    from clustergen.core.validate import MAX_METALS, bounded_int
+    upto = bounded_int(1, MAX_METALS, "upto")(upto)
     out, k = [], fam["series"]["k_min"]
     while k <= fam["series"].get("k_max", k):
         m = member(fam, k)

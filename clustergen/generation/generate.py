@@ -15,6 +15,7 @@ from clustergen.generation import kernels
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
 from clustergen.analysis.checks import geometry_report
+from clustergen.core import validate
 from clustergen.core.bonds import pair_cutoff
 from clustergen.core.errors import ClusterGenError
 from clustergen.generation.families import evaluate, family, match, member, members
@@ -185,8 +186,11 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     """
     f = parse(formula)
     ligand = _resolve_ligand(f, ligand)
-    if isomers < 1:
-        raise ClusterGenError("--isomers must be at least 1")
+    isomers = validate.bounded_int(1, validate.MAX_ISOMERS, "isomers")(isomers)
+    validate.check_charge(f.charge, what=f"charge of {f}")
+    validate.check_nstar(f.nstar, f)
+    if multiplicity is not None:
+        validate.bounded_int(1, validate.MAX_MULTIPLICITY, "multiplicity")(multiplicity)
     per_family = []
     found = match(f, family=family)
     if not any(m["built"] for m in found):
@@ -196,6 +200,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     for m in found:
         if not m["built"]:
             continue
+        _check_redox(f, m)
         frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
         cands = []
         for i, frame in enumerate(frames):
@@ -206,6 +211,21 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     # best of each family first, then the next best of each ...
     ordered = [c for tier in _interleave(per_family) for c in tier]
     return ordered[:isomers] if len(per_family) == 1 else ordered
+
+
+REDOX_WINDOW = 2   # electrons a built member may gain or lose (Au25: -1/0/+1 known)
+
+
+def _check_redox(formula, m):
+    """A charge far from the member's own is not that cluster: [Au25(SR)18]5- would
+    need four electrons more than any isolated Au25 thiolate (-1, 0, +1 reported:
+    Zhu, Aikens, Hollander, Schatz, Jin, J. Am. Chem. Soc. 2008, 130, 5883,
+    DOI 10.1021/ja801173r)."""
+    if abs(formula.nstar - m["nstar"]) > REDOX_WINDOW:
+        raise ClusterGenError(
+            f"{formula}: N* = {formula.nstar}, but the {m['family']} member "
+            f"{m['formula']} has N* = {m['nstar']}; charges within {REDOX_WINDOW} "
+            f"electrons of it are built")
 
 
 def _interleave(lists):

@@ -122,11 +122,15 @@ def _site_geometry(atoms, members, normals, distance):
     height = np.sqrt(distance ** 2 - radius ** 2)
     points = centre + height * options
     others = np.delete(np.arange(len(atoms)), list(members))
+    if not len(others):  # the site's atoms are the whole cluster: every side is open
+        return centre + height * options[0], options[0]
     d = np.linalg.norm(points[:, None] - atoms.positions[others][None], axis=2)
     margin = (d - _clearance(atoms)[others][None]).min(axis=1)
     if margin.max() < 0:
         return None, None
     n = options[margin >= margin.max() - 0.05].sum(axis=0)  # middle of the opening
+    if np.linalg.norm(n) < 1e-6:  # open on opposite sides (a flat cluster): take one
+        n = options[int(np.argmax(margin))]
     n /= np.linalg.norm(n)
     return centre + height * n, n
 
@@ -235,15 +239,15 @@ def adsorbate_spec(name, anchor=0):
     """
     table = adsorbates()
     if name in table:
+        if anchor:
+            raise ClusterGenError(f"anchor {anchor} given, but built-in {name} has its own "
+                                  "(an anchor applies to an xyz adsorbate)")
         return table[name]
     if not os.path.exists(name):
         raise ClusterGenError(f"unknown adsorbate '{name}' (built in: "
                               f"{', '.join(sorted(table))}; or give an xyz file)")
-    from ase.io import read
-    try:
-        mol = read(name)
-    except Exception as exc:  # ASE raises many types for unreadable files
-        raise ClusterGenError(f"cannot read adsorbate from '{name}': {exc}") from None
+    from clustergen.core.validate import read_structures
+    mol = read_structures(name, "adsorbate file")[0]
     if not 0 <= anchor < len(mol):
         raise ClusterGenError(f"anchor {anchor} out of range for the {len(mol)} atoms "
                               f"of '{name}'")

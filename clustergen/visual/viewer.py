@@ -98,6 +98,22 @@ class ClusterView(py3Dmol.view):
         self._cg_styles = {}    # "r,c" -> [[selection, style, group], ...] for the toggles
         self._cg_animated = False
 
+    def __getattr__(self, name):
+        """py3Dmol records every call as JavaScript with JSON arguments inside a
+        ``<script>``; JSON leaves ``</script>`` in a string as it is, so text from a file
+        (a formula, a label) could end the script and start another.  ``<``, ``>`` and
+        ``&`` only occur inside those JSON strings: written as ``\\u003c`` etc. they read
+        the same in JavaScript and cannot close the element."""
+        call = super().__getattr__(name)
+
+        def safe(*args, **kwargs):
+            start, update = len(self.startjs), len(self.updatejs)
+            out = call(*args, **kwargs)
+            self.startjs = self.startjs[:start] + js_safe(self.startjs[start:])
+            self.updatejs = self.updatejs[:update] + js_safe(self.updatejs[update:])
+            return out
+        return safe
+
     # -- building -----------------------------------------------------------------------
     def _cg_viewer(self, cell):
         return {"viewer": cell} if self.viewergrid else {}
@@ -167,7 +183,8 @@ class ClusterView(py3Dmol.view):
                          f'<button onclick="viewer_{uid}.stopAnimate()">pause</button>')
         captions = "".join(f"<li>{_html.escape(c)}</li>" for c in self._cg_captions)
         toggle = (f"<script>\nfunction clustergen_show_{uid}(mode) {{\n"
-                  f"  var hide = {json.dumps(palette.MODES)}[mode], styles = {json.dumps(self._cg_styles)};\n"
+                  f"  var hide = {js_safe(json.dumps(palette.MODES))}[mode], "
+                  f"styles = {js_safe(json.dumps(self._cg_styles))};\n"
                   f"  if (!{ref}) return;\n"
                   f"  var grid = {viewers};\n"
                   "  for (var key in styles) {\n"
@@ -235,6 +252,20 @@ class ClusterView(py3Dmol.view):
         else:
             f.write(page)
         return None
+
+
+def js_safe(code):
+    """JavaScript whose string literals cannot end a ``<script>`` element: ``<``, ``>``,
+    ``&`` and the JS line separators as unicode escapes (valid only where they sit inside
+    string literals, as in JSON).
+
+    >>> print(js_safe('f("</script><script>x")'))
+    f("\\u003c/script\\u003e\\u003cscript\\u003ex")
+    """
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        code = code.replace(char, escape)
+    return code
 
 
 _LABEL = {"fontSize": 12, "fontColor": "black", "backgroundColor": "white",

@@ -25,6 +25,8 @@ from ase import Atoms
 
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import read_candidates
+from clustergen.core.validate import check_atoms
+from clustergen.core.validate import rotation as validate_rotation
 from clustergen.visual import palette
 
 
@@ -62,7 +64,7 @@ def caption(atoms):
 
 def _as_structures(atoms):
     if isinstance(atoms, Atoms):
-        return [atoms]
+        return [check_atoms(atoms, info=False)]
     if isinstance(atoms, (str, os.PathLike)):
         if not os.path.exists(atoms):
             raise ClusterGenError(f"no such file: {atoms}")
@@ -71,9 +73,10 @@ def _as_structures(atoms):
         except Exception as exc:  # ASE raises many types for unreadable files
             raise ClusterGenError(f"cannot read {atoms}: {exc}") from None
     structures = list(atoms)
-    for s in structures:
+    for k, s in enumerate(structures):
         if not isinstance(s, Atoms):
             raise ClusterGenError(f"cannot view a {type(s).__name__}: expected ASE Atoms")
+        check_atoms(s, f"structure {k}", info=False)
     return structures
 
 
@@ -266,6 +269,7 @@ def render(structures, path, grid=False, overlay=None, labels=None, hide_ligands
     >>> os.path.getsize(out) > 500_000   # 3Dmol.js travels with the page
     True
     """
+    rotation = validate_rotation(rotation)
     suffix = Path(path).suffix.lower()
     if suffix in (".html", ".htm"):
         view(structures, grid=grid, overlay=overlay, labels=labels, hide_ligands=hide_ligands,
