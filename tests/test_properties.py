@@ -347,7 +347,10 @@ def _yaml(tree, indent=0):
 
 @settings(max_examples=60, **SETTINGS)
 @given(tree=st.dictionaries(KEYS, TREES, max_size=4),
-       extra=st.sampled_from(["", "build: {family: double-helix}\n", "a: &x [1]\nb: *x\n",
+       extra=st.sampled_from(["", "build: {family: double-helix}\n",
+                              "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+                                  f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                                  for p, c in zip("abcde", "bcdef")),
                               "\x00", "x: " + "[" * 300 + "]" * 300 + "\n"]))
 def test_any_workflow_file(tree, extra):
     d = tempfile.mkdtemp()

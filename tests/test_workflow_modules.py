@@ -33,6 +33,28 @@ def test_nested_alias_bomb_refused_but_merge_keys_work():
     assert data["relax"] == {"steps": 9, "fmax": 0.2}
 
 
+def test_recursive_aliases_refused_and_file_checks_in_python_api(tmp_path):
+    for text in ("a: &a [1, *a]", "relax: &r {<<: *r, steps: 2}", "a: &a {b: [{c: *a}]}"):
+        with pytest.raises(ClusterGenError, match="alias inside its own anchor"):
+            config.parse_yaml(text)
+    with pytest.raises(ClusterGenError, match="nesting deeper than 20"):
+        load(BUILD + "name: " + "[" * 25 + "]" * 25)
+    # a harmless alias is a shorter way to write the same workflow
+    shared = load("build: {formulas: &f ['[Au25(SR)18]-'], ligand: SH}\nname: w\n"
+                  "description: &d first\nreport: {title: *d}")
+    assert shared["build"]["formulas"] == ["[Au25(SR)18]-"]
+    assert shared["report"]["title"] == "first"
+    path = tmp_path / "w.yaml"
+    path.write_bytes(b"build: {ligand: SH}\x00")
+    with pytest.raises(ClusterGenError, match="binary"):
+        load(path)
+    path.write_bytes("build: {ligand: S\xe9}".encode("latin-1"))
+    with pytest.raises(ClusterGenError, match="not UTF-8"):
+        load(str(path))
+    with pytest.raises(ClusterGenError, match="is a directory"):
+        load(tmp_path)
+
+
 def test_schema_types_and_defaults():
     wf = load(BUILD + "rank: {energy_window: 1}\nrelax: {fmax: 1}")
     assert wf["rank"]["energy_window"] == 1 and wf["relax"]["fmax"] == 1.0

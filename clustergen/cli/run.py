@@ -26,8 +26,6 @@ def register_cli(subparsers):
 
 
 def _cli_run(args):
-    if isinstance(args.workflow, str):  # a file: safe YAML first (no alias bombs, no
-        validate.load_yaml_file(args.workflow)  # duplicate keys, size and depth caps)
     if args.check:
         wf = load(args.workflow)
         for name in STAGES:

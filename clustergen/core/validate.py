@@ -11,8 +11,8 @@ message naming the problem, before any work starts.  Groups:
 * paths: :func:`output_file`, :func:`output_dir`, :func:`input_file`;
 * databases: :func:`check_database` (an ase.db SQLite file, an empty/new file, or a
   ``postgresql://`` URL);
-* workflow files: :func:`load_yaml_file` (safe YAML, no duplicate keys, no aliases, size
-  and depth caps; defined in :mod:`clustergen.core.safe_yaml`).
+* workflow files: :func:`load_yaml_file` (safe YAML, no duplicate keys, bounded aliases,
+  size and depth caps; defined in :mod:`clustergen.core.safe_yaml`).
 """
 
 import math

@@ -1,4 +1,5 @@
-"""Workflow files: safe YAML loading and validation against one small schema.
+"""Workflow files: safe YAML loading (:mod:`clustergen.core.safe_yaml`) and validation
+against one small schema.
 
 The schema is one dataclass per stage: a field's annotation says which YAML types it
 takes, its default what an absent key means (None: not set).  :func:`_settings` is the
@@ -17,17 +18,14 @@ import copy
 import dataclasses
 import os
 import typing
-from pathlib import Path
-
-import yaml
 
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.safe_yaml import load_yaml_file, parse_yaml
 
 STAGES = ("build", "relax", "rank", "dft", "report")
 SHOW = ("lowest", "survivors", "all")
 DFT_SETTINGS = ("functional", "basis", "dispersion", "nstates", "solvent", "vacuum",
                 "cutoff", "extra")
-MAX_NODES = 10_000   # YAML nodes after alias expansion; a real workflow has < 100
 
 
 @dataclasses.dataclass
@@ -133,78 +131,16 @@ def _settings(where, schema, given, fill=True):
 
 # ------------------------------------------------------------------------ YAML
 
-class _Loader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a key given twice: YAML would keep the last one
-    silently, so a second ``relax:`` block would quietly replace the first."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *base` merges; the keys written here win, as in YAML
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-            except TypeError:
-                continue  # an unhashable key: the base class reports it
-            if duplicate:
-                raise ClusterGenError(f"workflow: duplicate key '{key}' "
-                                      f"(line {key_node.start_mark.line + 1})")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _check_size(node):
-    """Refuse aliases that expand into a huge document (nested anchors, "billion
-    laughs"): safe_load shares aliased objects, but hashing or copying the settings would
-    walk every expanded node."""
-    count, stack = 0, [node]
-    while stack:
-        node = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise ClusterGenError(f"workflow: YAML aliases expand to more than {MAX_NODES} "
-                                  "values; write the settings out instead of nesting aliases")
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(v for pair in node.value for v in pair)
-
-
-def parse_yaml(text):
-    """Safe-load workflow YAML text; bad YAML, a key given twice or exploding aliases
-    raise a one-line :class:`ClusterGenError`.
-
-    >>> parse_yaml("relax: {steps: 5}")
-    {'relax': {'steps': 5}}
-    >>> parse_yaml("a: &x [1, 1]\\nb: &y [*x, *x]\\nc: [*y, *y]")["c"][0][0]
-    [1, 1]
-    """
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_size(node)
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()
-        raise ClusterGenError(f"workflow is not valid YAML: {' '.join(first[:3])}") from None
-    finally:
-        loader.dispose()
-
-
 def _read(source):
-    """A dict from a dict (copied), a YAML file path or YAML text."""
+    """A dict from a dict (copied), a YAML file path (with the file checks of
+    :func:`clustergen.core.validate.load_yaml_file`) or YAML text."""
     if isinstance(source, dict):
         return copy.deepcopy(source)
-    text = str(source)
+    text = str(os.fspath(source) if isinstance(source, os.PathLike) else source)
     if isinstance(source, os.PathLike) or ("\n" not in text and (
             os.path.exists(text) or text.endswith((".yaml", ".yml")))):
-        if not os.path.exists(text):
-            raise ClusterGenError(f"no such workflow file '{text}'")
-        text = Path(text).read_text()
-    return parse_yaml(text)
+        return load_yaml_file(text)
+    return parse_yaml(text, "workflow")
 
 
 def load(source):
