@@ -178,7 +178,8 @@ def test_relax_returns_one_result_per_input_in_order(tmp_path, monkeypatch):
     done, _ = _relaxed(a, ids[0])
 
     def only_first(func, tasks, on_result, **kw):   # b's worker vanished without a word
-        on_result(ids[0], _relaxed(a, ids[0]))
+        # results travel as (state, value) under the store's claims
+        on_result(ids[0], ("ok", _relaxed(a, ids[0])))
 
     monkeypatch.setattr(executor, "run", only_first)
     out = rx.relax([a, b, a.copy()], db=str(tmp_path / "r.db"), workers=0, progress=False)

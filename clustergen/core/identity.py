@@ -87,8 +87,9 @@ def charge_multiplicity(atoms, charge=None, multiplicity=None, require_charge=Fa
                                   "atoms.info['charge'] or pass charge=); it is never assumed")
         charge = 0
     charge = _integer(charge, "charge", atoms)
-    # the bound on |q| and the one-electron floor live in the validation layer
-    validate.check_charge(charge, int(atoms.numbers.sum()), f"charge of {_name(atoms)}")
+    if abs(charge) > validate.MAX_CHARGE:
+        raise ClusterGenError(f"charge {charge:+d} is beyond +-{validate.MAX_CHARGE}: no "
+                              f"cluster ion carries that ({_name(atoms)})")
     electrons = electron_count(atoms, charge)
     if electrons < 0:
         raise ClusterGenError(f"charge {charge:+d} leaves {electrons} electrons "
