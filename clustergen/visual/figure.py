@@ -20,7 +20,7 @@ from ase.utils import rotate
 
 from clustergen.core.errors import ClusterGenError
 from clustergen.visual import palette
-from clustergen.visual.viz import caption, overlay_alignment
+from clustergen.visual.labels import caption, overlay_alignment
 
 
 def _shade(hex_colour, factor):
