@@ -15,7 +15,7 @@ from ase import Atoms
 from ase.cluster import Icosahedron
 
 from clustergen.cli import main
-from clustergen.core import validate
+from clustergen.core import safe_yaml, validate
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import make_cluster, write_candidates
 
@@ -369,13 +369,13 @@ def test_workflow_files(tmp_path, capsys):
     for path, message in cases:
         refused(["run", path, "--check", "-o", str(tmp_path / "run")], capsys, message)
         with pytest.raises(ClusterGenError):
-            validate.load_yaml_file(path)
+            safe_yaml.load_yaml_file(path)
     # a wrong type in a nested key is the workflow schema's to refuse
     refused(["run", wf("type.yaml", "build: {family: double-helix, upto: [1, 2]}\n"),
              "--check", "-o", str(tmp_path / "run")], capsys, "upto")
     assert not (tmp_path / "run").exists()
     good = wf("good.yaml", "build: {family: double-helix, upto: 36}\n")
-    assert validate.load_yaml_file(good) == {"build": {"family": "double-helix", "upto": 36}}
+    assert safe_yaml.load_yaml_file(good) == {"build": {"family": "double-helix", "upto": 36}}
 
 
 # ---------------------------------------------------------------------- single bugs

@@ -11,8 +11,8 @@ message naming the problem, before any work starts.  Groups:
 * paths: :func:`output_file`, :func:`output_dir`, :func:`input_file`;
 * databases: :func:`check_database` (an ase.db SQLite file, an empty/new file, or a
   ``postgresql://`` URL);
-* workflow files: :func:`load_yaml_file` (safe YAML, no duplicate keys, bounded aliases,
-  size and depth caps; defined in :mod:`clustergen.core.safe_yaml`).
+* workflow files: :func:`clustergen.core.safe_yaml.load_yaml_file` (safe YAML, no
+  duplicate keys, bounded aliases, size and depth caps), which uses :func:`input_file`.
 """
 
 import math
@@ -428,4 +428,3 @@ def _sqlite_tables(path):
 
 
 # Workflow-file reading lives in its own module; it is part of this layer.
-from clustergen.core.safe_yaml import load_yaml_file, parse_yaml  # noqa: E402,F401

@@ -133,7 +133,7 @@ def _settings(where, schema, given, fill=True):
 
 def _read(source):
     """A dict from a dict (copied), a YAML file path (with the file checks of
-    :func:`clustergen.core.validate.load_yaml_file`) or YAML text."""
+    :func:`clustergen.core.safe_yaml.load_yaml_file`) or YAML text."""
     if isinstance(source, dict):
         return copy.deepcopy(source)
     text = str(os.fspath(source) if isinstance(source, os.PathLike) else source)
