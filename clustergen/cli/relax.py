@@ -64,7 +64,10 @@ def _cli_relax(args):
     for atoms in relaxed:
         counts[atoms.info.get("status")] = counts.get(atoms.info.get("status"), 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"{len(relaxed)} candidates in {args.db}: {summary}", file=sys.stderr)
+    routes = sorted({f"{a.info['blas_route']} {a.info.get('blas', '')}".strip()
+                     for a in relaxed if a.info.get("blas_route")})
+    blas = f" (BLAS: {', '.join(routes)})" if routes else ""
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}{blas}", file=sys.stderr)
     if args.output:
         write_candidates(args.output, [_for_extxyz(a) for a in relaxed])
     return 0

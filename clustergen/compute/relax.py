@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from clustergen.compute import store
+from clustergen.compute import blas, store
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import (
     METAL_ROLES,
@@ -34,8 +34,15 @@ from clustergen.core.model import (
 
 DEFAULT_METHOD = "GFN1-xTB"
 METHODS = ("GFN1-xTB", "GFN2-xTB", "IPEA1-xTB")
-OPTIMISERS = ("FIRE", "BFGS", "LBFGS", "BFGSLineSearch", "LBFGSLineSearch", "MDMin")
+# Single ASE optimisers, and two-stage protocols "A+B": A (FIRE) to the loose
+# PRE_FMAX, where FIRE is robust on the rough built geometry, then B (quasi-Newton)
+# to fmax, where FIRE crawls on the flat GFN1 surface (docs/relaxation.md).
+SINGLE = ("FIRE", "BFGS", "LBFGS", "BFGSLineSearch", "LBFGSLineSearch", "MDMin",
+          "PreconLBFGS")
+PROTOCOLS = ("FIRE+LBFGS", "FIRE+PreconLBFGS")
+OPTIMISERS = SINGLE + PROTOCOLS
 DEFAULT_OPTIMISER = "FIRE"
+PRE_FMAX = 0.2  # eV/A: where a protocol's first stage hands over
 FMAX = 0.05     # eV/A
 STEPS = 300     # step cap per candidate, counted over restarts and rungs
 
@@ -98,9 +105,7 @@ def calculator(method=DEFAULT_METHOD, charge=0, multiplicity=1, **settings):
     >>> calc.parameters.method, calc.parameters.charge
     ('GFN1-xTB', -1)
     """
-    from tblite.ase import TBLite
-
-    return TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0,
+    return blas.tblite_ase().TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0,
                   **settings)
 
 
@@ -126,12 +131,13 @@ def frontier_orbitals(calc):
 
 
 def blas_in_use():
-    """``"openblas"`` when this process has OpenBLAS loaded, else ``"reference"``."""
-    try:
-        with open("/proc/self/maps") as fh:
-            return "openblas" if "libopenblas" in fh.read() else "reference"
-    except OSError:
-        return "unknown"
+    """The BLAS tblite uses in this process: ``"openblas"``, ``"reference"`` (tblite's
+    bundled one) or ``"other"``; its route is :func:`clustergen.compute.blas.load`.
+
+    >>> blas_in_use() in ("openblas", "reference", "other")
+    True
+    """
+    return blas.info()["kind"]
 
 
 def _metal_mask(atoms):
@@ -240,9 +246,44 @@ def _ladder_for(method, ladder):
 def _optimiser_class(name):
     import ase.optimize
 
-    if name not in OPTIMISERS:
+    if name not in SINGLE:
         raise ClusterGenError(f"unknown optimiser '{name}' (known: {', '.join(OPTIMISERS)})")
+    if name == "PreconLBFGS":
+        from ase.optimize.precon import PreconLBFGS
+
+        return PreconLBFGS
     return getattr(ase.optimize, name)
+
+
+def stages(optimiser, fmax):
+    """``[(optimiser class name, fmax), ...]`` run in turn for ``optimiser``.
+
+    >>> stages("FIRE+LBFGS", 0.02)
+    [('FIRE', 0.2), ('LBFGS', 0.02)]
+    >>> stages("BFGS", 0.05)
+    [('BFGS', 0.05)]
+    """
+    if optimiser not in OPTIMISERS:
+        raise ClusterGenError(f"unknown optimiser '{optimiser}' "
+                              f"(known: {', '.join(OPTIMISERS)})")
+    if "+" not in optimiser:
+        return [(optimiser, fmax)]
+    first, second = optimiser.split("+")
+    return [(first, max(PRE_FMAX, fmax)), (second, fmax)]
+
+
+def _counted(calc):
+    """Count the calculator's single points in ``calc.force_calls`` (the cost measure:
+    line-search optimisers spend more than one per step)."""
+    calc.force_calls = 0
+    inner = calc.calculate
+
+    def calculate(*args, **kwargs):
+        calc.force_calls += 1
+        return inner(*args, **kwargs)
+
+    calc.calculate = calculate
+    return calc
 
 
 def _restart_positions(traj):
@@ -283,7 +324,7 @@ def relax_one(atoms, method=DEFAULT_METHOD, fmax=FMAX, steps=STEPS,
     >>> rec["status"], round(float(out.get_distance(0, 1)), 2)   # GFN1 H-H
     ('converged', 0.77)
     """
-    import tblite.ase  # noqa: F401  load libgomp first so the thread limit reaches it
+    blas.tblite_ase()  # the fast BLAS first, then tblite's libgomp, so the thread limit reaches it
 
     with _thread_limit(threads):
         return _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, cid)
@@ -310,6 +351,7 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
     charge, mult = charge_multiplicity(atoms)
     record = {"cid": cid, "method": method, "optimiser": optimiser, "fmax_target": fmax,
               "charge": charge, "multiplicity": mult, "blas": blas_in_use(),
+              "blas_route": blas.load(),
               "worker": f"{socket.gethostname()}:{os.getpid()}",
               "steps": 0, "problems": [], "ladder": []}
     if traj:
@@ -319,17 +361,23 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
         atoms.positions = last
         record["restarted_from_frame"] = frames - 1
     done = max(frames - 1, 0)
-    opt_class = _optimiser_class(optimiser)
-    converged, failure = False, None
+    plan = stages(optimiser, fmax)
+    converged, failure, calls = False, None, 0
     for name, over in _ladder_for(method, ladder):
         params = {"method": method, **(settings or {}), **over}
-        atoms.calc = calculator(charge=charge, multiplicity=mult, **params)
-        opt = opt_class(atoms, logfile=None, trajectory=traj, append_trajectory=True)
+        atoms.calc = _counted(calculator(charge=charge, multiplicity=mult, **params))
         rung = {"rung": name, "settings": over, "method": params["method"]}
+        opt = None
         try:
-            converged = opt.run(fmax=fmax, steps=max(steps - done, 0))
+            for stage, stage_fmax in plan:
+                opt = _optimiser_class(stage)(atoms, logfile=None, trajectory=traj,
+                                              append_trajectory=True)
+                converged = opt.run(fmax=stage_fmax, steps=max(steps - done, 0))
+                done += opt.nsteps
+                opt = None
         except (CalculationFailed, InputError) as exc:
-            done += opt.nsteps
+            calls += atoms.calc.force_calls
+            done += opt.nsteps if opt is not None else 0
             rung.update(result=str(exc).strip() or type(exc).__name__, at_step=done)
             record["ladder"].append(rung)
             if "SCF" not in str(exc):  # bad geometry or input: no setting helps
@@ -337,13 +385,13 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
                 break
             failure = f"SCF not converged on {len(record['ladder'])} rungs"
             continue
-        done += opt.nsteps
+        calls += atoms.calc.force_calls
         rung.update(result="ok", at_step=done)
         record["ladder"].append(rung)
         record.update(method=params["method"], rung=name)
         failure = None
         break
-    record["steps"] = done
+    record.update(steps=done, force_calls=calls)
     if failure:
         atoms.calc = None
         record.update(status=f"failed:{failure}", wall=time.perf_counter() - t0,
@@ -375,7 +423,7 @@ def _check_options(method, fmax, steps, optimiser):
         raise ClusterGenError(f"fmax must be positive, got {fmax}")
     if int(steps) < 0:
         raise ClusterGenError(f"steps must be >= 0, got {steps}")
-    _optimiser_class(optimiser)
+    stages(optimiser, fmax)
 
 
 def default_traj_dir(db):
