@@ -37,7 +37,9 @@ def register_cli(subparsers):
     p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
     p.add_argument("--fmax", type=float, default=FMAX, help="force criterion, eV/A")
     p.add_argument("--steps", type=int, default=STEPS, help="step cap per candidate")
-    p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS)
+    p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS,
+                   help=f"ASE optimiser or two-stage protocol (default {DEFAULT_OPTIMISER}; "
+                        "the earlier default was FIRE with --fmax 0.05 --steps 300)")
     p.add_argument("--retry", action="store_true",
                    help="redo stored not-converged and failed candidates")
     p.add_argument("--traj-dir", help="trajectory directory (default <db>.traj)")
