@@ -2,7 +2,8 @@
 clustergen.compute.blas: tblite's bundled reference BLAS, the pip wheel cmeel-openblas,
 Debian's OpenBLAS.  Each route runs in its own process (the library is chosen before
 tblite loads), one OpenMP and one OpenBLAS thread; median of ``--repeat`` single points
-after one warm-up, and the energies must agree.
+after one warm-up (CPU time, steady on a shared machine, and wall time), and the
+energies must agree.
 
     python benchmarks/relax_blas.py [--repeat 3] [--routes none pip apt]
 """
@@ -22,15 +23,17 @@ from clustergen.compute import blas
 from clustergen.compute.relax import calculator, _thread_limit
 from clustergen.core.model import read_candidates
 atoms = read_candidates(sys.argv[1])[0]
-times = []
+times, cpu = [], []
 with _thread_limit(1):
     for _ in range(int(sys.argv[2]) + 1):  # the first one warms up
         atoms.calc = calculator("GFN1-xTB", charge=atoms.info["charge"],
                                 multiplicity=atoms.info["multiplicity"])
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         energy = atoms.get_potential_energy()
         times.append(time.perf_counter() - t)
-print(json.dumps({"info": blas.info(), "energy": energy, "times": times[1:]}))
+        cpu.append(time.process_time() - c)
+print(json.dumps({"info": blas.info(), "energy": energy, "times": times[1:],
+                  "cpu": cpu[1:]}))
 """
 LABELS = {"none": "bundled (reference)", "pip": "pip cmeel-openblas", "apt": "apt OpenBLAS"}
 
@@ -68,16 +71,17 @@ def main():
             continue
         results[route] = got
         print(f"{LABELS[route]:22s} route {info['route']:8s} {info['kind']:9s} median "
+              f"CPU {statistics.median(got['cpu']):6.2f} s, wall "
               f"{statistics.median(got['times']):6.2f} s of "
               f"{[round(t, 2) for t in got['times']]}, E = {got['energy']:.6f} eV  "
               f"{info['library'] or ''}", flush=True)
     os.remove(path)
     if "none" in results:
-        base = statistics.median(results["none"]["times"])
+        base = statistics.median(results["none"]["cpu"])
         for route, got in results.items():
             if route != "none":
-                print(f"{LABELS[route]}: {base / statistics.median(got['times']):.1f}x the "
-                      f"bundled speed, |dE| = "
+                print(f"{LABELS[route]}: {base / statistics.median(got['cpu']):.1f}x the "
+                      f"bundled speed (CPU time), |dE| = "
                       f"{abs(got['energy'] - results['none']['energy']):.1e} eV")
     energies = [got["energy"] for got in results.values()]
     if energies and max(energies) - min(energies) > 1e-6:

@@ -9,7 +9,8 @@ placed by clustergen's ligand rules ("dft+R placed") and with the built model's 
 carried along with each S ("dft+R built").  Rows print as each relaxation finishes.
 
     nice python benchmarks/relax_protocols.py --clusters au28 \\
-        --protocols FIRE@0.1 FIRE+LBFGS@0.02 [--starts 3] [--dft] [--steps 800]
+        --protocols FIRE@0.1 FIRE+LBFGS@0.02 [--starts 3] [--dft] [--steps 800] \\
+        [--ligand SH]
 """
 
 import argparse
@@ -30,13 +31,13 @@ def reference(name):
     return read(os.path.join(ROOT, "structures", "reference", FORMULAS[name][1]))
 
 
-def built_model(name):
+def built_model(name, ligand="SCH3"):
     """The built isomer whose Au+S framework is closest to the public DFT model."""
     from clustergen.analysis.compare import framework_rmsd
     from clustergen.generation.generate import build
 
     ref = reference(name)
-    cands = build(FORMULAS[name][0], ligand="SCH3", isomers=16)
+    cands = build(FORMULAS[name][0], ligand=ligand, isomers=16)
     return min(cands, key=lambda a: framework_rmsd(a, ref))
 
 
@@ -67,8 +68,8 @@ def on_dft_framework(built, ref, carry_r):
     return dressed
 
 
-def starts(name, n, stdev, dft):
-    built = built_model(name)
+def starts(name, n, stdev, dft, ligand="SCH3"):
+    built = built_model(name, ligand)
     out = {f"built~{k + 1}": a for k, a in
            enumerate(rattled_copies(built, n, first_seed=1, stdev=stdev))}
     if dft:  # interleaved, so that a run cut short has both kinds of start
@@ -97,11 +98,13 @@ def main():
     ap.add_argument("--dft", action="store_true",
                     help="also start Au28 from the DFT framework (basin question)")
     ap.add_argument("--steps", type=int, default=800)
+    ap.add_argument("--ligand", default="SCH3", help="SCH3, or SH for a cheaper test")
     args = ap.parse_args()
     print(f"GFN1-xTB, BLAS route {blas.load()}; {load_line()}", flush=True)
     table = []
     for name in args.clusters:
-        built, todo = starts(name, args.starts, args.stdev, args.dft and name == "au28")
+        built, todo = starts(name, args.starts, args.stdev, args.dft and name == "au28",
+                             args.ligand)
         ref = reference(name)
         print(f"{name}: built {built.info.get('formula')} isomer {built.info.get('isomer')} "
               f"({built.info.get('motifs')}), {len(built)} atoms, Au+S RMSD to DFT "

@@ -61,9 +61,10 @@ def provider(symbol="dgemm_"):
         address = ctypes.cast(getattr(scope, symbol), ctypes.c_void_p)
     except (AttributeError, OSError):
         return None
-    for lib in (scope, ctypes.CDLL(ctypes.util.find_library("dl") or "libdl.so.2")):
-        dladdr = getattr(lib, "dladdr", None)
-        if dladdr is None:
+    for name in (None, ctypes.util.find_library("dl") or "libdl.so.2"):  # glibc < 2.34
+        try:
+            dladdr = ctypes.CDLL(name).dladdr
+        except (AttributeError, OSError):
             continue
         found = _DlInfo()
         if dladdr(address, ctypes.byref(found)) and found.dli_fname:
