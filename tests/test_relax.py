@@ -207,10 +207,14 @@ def test_built_au25_relaxes_with_staples_intact(tmp_path):
 
     [au25] = generate.build("[Au25(SR)18]-", ligand="SCH3", isomers=1)
     t = time.perf_counter()
-    [out] = rx.relax(au25, db=tmp_path / "r.db", workers=1, progress=False)
+    # the earlier default (FIRE to 0.05 eV/A), which this test describes; the default
+    # protocol goes on to the deeper GFN1 minimum, further from DFT (docs/relaxation.md)
+    fmax = 0.05
+    [out] = rx.relax(au25, db=tmp_path / "r.db", workers=1, progress=False,
+                     optimiser="FIRE", fmax=fmax, steps=300)
     wall = time.perf_counter() - t
     assert out.info["status"] == "converged", out.info.get("topology")
-    assert out.info["fmax"] < rx.FMAX
+    assert out.info["fmax"] < fmax
     assert analyse(out).inventory == {"dimer": 6}
     staple = np.flatnonzero(out.arrays["role"] == "staple")
     sulfur = np.flatnonzero(out.get_chemical_symbols() == np.array("S"))
