@@ -99,6 +99,7 @@ def main():
                     help="also start Au28 from the DFT framework (basin question)")
     ap.add_argument("--steps", type=int, default=800)
     ap.add_argument("--ligand", default="SCH3", help="SCH3, or SH for a cheaper test")
+    ap.add_argument("--only", nargs="+", help="run only these starts, e.g. 'dft+R built'")
     args = ap.parse_args()
     print(f"GFN1-xTB, BLAS route {blas.load()}; {load_line()}", flush=True)
     table = []
@@ -112,6 +113,8 @@ def main():
         for proto in args.protocols:
             opt, fmax = proto.split("@")
             for label, atoms in todo.items():
+                if args.only and label not in args.only:
+                    continue
                 out, rec = relax_one(atoms, optimiser=opt, fmax=float(fmax),
                                      steps=args.steps)
                 row = {"cluster": name, "protocol": proto, "start": label,
