@@ -114,6 +114,11 @@ def test_wheel_openblas_loads_without_a_system_libgfortran(tmp_path, monkeypatch
     bare = subprocess.run([sys.executable, "-c", code, str(lib)], env=env,
                           capture_output=True, text=True, check=False)
     assert bare.returncode != 0 and name in bare.stderr          # the problem is real
+    # such a library is never handed to workers as LD_PRELOAD (that would kill them)
+    monkeypatch.setenv("CLUSTERGEN_OPENBLAS", str(lib))
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    assert blas.child_preload() == []
+    monkeypatch.delenv("CLUSTERGEN_OPENBLAS")
     monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
     libs = blas._tblite_libs()
     quad = min(glob.glob(os.path.join(libs, "libquadmath-*")))

@@ -180,18 +180,24 @@ def child_preload():
         return inherited[-1:]
     for route in [forced] if forced else ["pip", "apt"]:
         try:
-            return preload_libraries(route)
+            files = preload_libraries(route)
+            _open(files, ctypes.RTLD_LOCAL)  # a preload that cannot load kills the child
         except OSError:
             continue
+        return files
     return []
 
 
 def _open_global(paths):
     """Load ``paths`` into the global scope with OpenBLAS held at one thread."""
+    return _open(paths, ctypes.RTLD_GLOBAL)
+
+
+def _open(paths, mode):
     old = os.environ.get("OPENBLAS_NUM_THREADS")
     os.environ["OPENBLAS_NUM_THREADS"] = "1"  # read when OpenBLAS initialises
     try:
-        handles = [ctypes.CDLL(p, mode=ctypes.RTLD_GLOBAL) for p in paths]
+        handles = [ctypes.CDLL(p, mode=mode) for p in paths]
     finally:
         if old is None:
             os.environ.pop("OPENBLAS_NUM_THREADS", None)
