@@ -178,7 +178,7 @@ def child_preload():
                  if "openblas" in os.path.basename(p).lower()]
     if inherited:
         return inherited[-1:]
-    for route in [forced] if forced else ["pip", "apt"]:
+    for route in _routes(forced):
         try:
             files = preload_libraries(route)
             _open(files, ctypes.RTLD_LOCAL)  # a preload that cannot load kills the child
@@ -186,6 +186,13 @@ def child_preload():
             continue
         return files
     return []
+
+
+def _routes(forced):
+    """Routes to try, in order: the one ``CLUSTERGEN_OPENBLAS`` names, else pip, apt."""
+    if not forced:
+        return ["pip", "apt"]
+    return [forced.lower() if forced.lower() in ("pip", "apt") else forced]
 
 
 def _open_global(paths):
@@ -225,12 +232,8 @@ def _choose():
         return "preloaded", already, ""
     if any(m == "tblite" or m.startswith("tblite.") for m in sys.modules):
         return "bundled", None, "tblite was imported before clustergen could load OpenBLAS"
-    if forced:
-        routes = [forced.lower() if forced.lower() in ("pip", "apt") else forced]
-    else:
-        routes = ["pip", "apt"]
     problems = []
-    for route in routes:
+    for route in _routes(forced):
         try:
             lib = _open_global(preload_libraries(route))._name
         except OSError as exc:
@@ -242,8 +245,8 @@ def _choose():
 
 def load():
     """Load the fastest BLAS (once per process) and return its route, one of
-    :data:`ROUTES` (``path`` for a library named in ``CLUSTERGEN_OPENBLAS``, ``native``
-    off Linux, where tblite's wheels are not built on the reference BLAS)."""
+    :data:`ROUTES` (``path`` for a library named in ``CLUSTERGEN_OPENBLAS``; ``native``
+    off Linux, where this module leaves tblite's libraries as they are)."""
     if _STATE:
         return _STATE["route"]
     if not sys.platform.startswith("linux"):
