@@ -1,6 +1,6 @@
 """Overhead of ``clustergen.compute.relax`` (Dask worker, db writes, trajectories, topology check)
 over bare tblite + ASE FIRE calls on the same structures and the same number of steps.
-Both sides run single-threaded with OpenBLAS preloaded.  Goal: <= 5 %.
+Both sides run single-threaded on OpenBLAS (clustergen.compute.blas).  Goal: <= 5 %.
 
 Wall time is what a user waits for, but on a shared machine it swings by tens of per
 cent from one minute to the next, so CPU time (all processes: driver, scheduler, worker
@@ -22,9 +22,10 @@ from relax_common import au25_model, load_line, rattled_copies, run
 BARE = r"""
 import sys
 from ase.optimize import FIRE
-from tblite.ase import TBLite
+from clustergen.compute.blas import tblite_ase
 from clustergen.core.model import read_candidates
 from clustergen.compute.relax import _thread_limit
+TBLite = tblite_ase().TBLite  # the same BLAS route as the pipeline's workers
 cands = read_candidates(sys.argv[1])
 with _thread_limit(1):
     for atoms in cands:

@@ -36,10 +36,11 @@ def register_cli(subparsers):
                                        "e.g. tcp://10.0.0.5:8786")
     p.add_argument("-o", "--output", help="write the relaxed candidates to this extxyz")
     p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
-    p.add_argument("--fmax", type=FMAX_TYPE, default=FMAX,
-                   help="force criterion, eV/A")
+    p.add_argument("--fmax", type=FMAX_TYPE, default=FMAX, help="force criterion, eV/A")
     p.add_argument("--steps", type=STEP_CAP, default=STEPS, help="step cap per candidate")
-    p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS)
+    p.add_argument("--optimiser", default=DEFAULT_OPTIMISER, choices=OPTIMISERS,
+                   help=f"ASE optimiser or two-stage protocol (default {DEFAULT_OPTIMISER}; "
+                        "the earlier default was FIRE with --fmax 0.05 --steps 300)")
     p.add_argument("--retry", action="store_true",
                    help="redo stored not-converged and failed candidates")
     p.add_argument("--traj-dir", help="trajectory directory (default <db>.traj)")
@@ -64,8 +65,11 @@ def _cli_relax(args):
         counts[atoms.info.get("status")] = counts.get(atoms.info.get("status"), 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     from clustergen.compute.store import written
-    print(f"{len(relaxed)} candidates in {args.db}: {summary}; {written()} relaxed by "
-          "this run", file=sys.stderr)
+    routes = sorted({f"{a.info['blas_route']} {a.info.get('blas', '')}".strip()
+                     for a in relaxed if a.info.get("blas_route")})
+    blas = f" (BLAS: {', '.join(routes)})" if routes else ""
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}{blas}; {written()} relaxed "
+          "by this run", file=sys.stderr)
     if args.output:
         write_candidates(args.output, [scalar_info(a) for a in relaxed])
     return 0

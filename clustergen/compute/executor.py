@@ -1,9 +1,10 @@
 """Run independent tasks on Dask workers, handing each result back as soon as it is done.
 
 Parallelism is over structures, not threads: every local worker is a separate process
-with one OpenMP/BLAS thread, started with Debian's OpenBLAS preloaded when it is
-installed (tblite's wheel bundles the reference BLAS, 4-5x slower; the library swap must
-happen before the process starts, hence ``LD_PRELOAD`` in the workers' environment).
+with one OpenMP/BLAS thread, started with OpenBLAS preloaded (the route of
+:mod:`clustergen.compute.blas`: pip wheel, else Debian's; tblite's wheel bundles the
+reference BLAS, 4-5x slower).  Preloading makes the swap independent of what a task
+imports first.
 
 Results are passed to ``on_result`` in the driving process in completion order, so the
 caller can store each one at once and a killed run loses nothing that finished.  A
@@ -16,37 +17,25 @@ b 9
 """
 
 import contextlib
-import ctypes.util
 import logging
 import os
 import sys
 
+from clustergen.compute import blas
 from clustergen.core.errors import ClusterGenError
 
-# Debian/Ubuntu paths of libopenblas0-pthread, then the generic name.
-OPENBLAS_PATHS = (
-    "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
-    "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
-    "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
-    "/usr/lib64/libopenblas.so.0",
-)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def openblas_path():
-    """Path of a system OpenBLAS to preload, or None.
+    """Path of the OpenBLAS local workers preload (the first of the routes of
+    :mod:`clustergen.compute.blas`: pip wheel, then Debian's), or None.
 
-    ``CLUSTERGEN_OPENBLAS`` overrides the search: a path, or ``none`` to keep tblite's
-    bundled BLAS.
+    ``CLUSTERGEN_OPENBLAS`` overrides the search: ``pip``, ``apt``, a path, or ``none``
+    to keep tblite's bundled BLAS.
     """
-    forced = os.environ.get("CLUSTERGEN_OPENBLAS")
-    if forced:
-        return None if forced.lower() == "none" else forced
-    for path in OPENBLAS_PATHS:
-        if os.path.exists(path):
-            return path
-    name = ctypes.util.find_library("openblas")
-    return name if name and os.path.isabs(name) else None
+    files = blas.child_preload()
+    return files[-1] if files else None
 
 
 def worker_environ():
@@ -56,19 +45,19 @@ def worker_environ():
     '1'
     """
     env = {name: "1" for name in THREAD_VARIABLES}
-    lib = openblas_path()
-    if lib:
-        old = os.environ.get("LD_PRELOAD", "")
-        env["LD_PRELOAD"] = lib if lib in old.split() else f"{lib} {old}".strip()
+    env["CLUSTERGEN_BLAS_QUIET"] = "1"  # the driving process says it once for all
+    files = blas.child_preload()
+    if files:
+        old = os.environ.get("LD_PRELOAD", "").split()
+        env["LD_PRELOAD"] = " ".join([f for f in files if f not in old] + old)
     return env
 
 
 def blas_notice():
-    """One line for the user when the fast BLAS is missing, else None."""
+    """One line for the user when the workers will run the slow bundled BLAS, else None."""
     if openblas_path():
         return None
-    return ("clustergen: OpenBLAS not found (apt-get install libopenblas0-pthread); "
-            "tblite runs on its bundled reference BLAS, 4-5x slower")
+    return blas.notice_text()
 
 
 @contextlib.contextmanager
@@ -127,9 +116,8 @@ def client(workers=None, scheduler=None):
             c.close()
         return
     workers = workers or os.cpu_count() or 1
-    notice = blas_notice()
-    if notice:
-        print(notice, file=sys.stderr)
+    if blas_notice():
+        blas.notice()  # once per process, however many clusters it starts
     env = worker_environ()
     # Nannies read pre-spawn-environ (with the OS environment taking precedence) when
     # they are created and set it just before spawning; set both so ours wins.
