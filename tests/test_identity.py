@@ -72,7 +72,9 @@ def test_every_stage_uses_the_same_rule():
 
 def test_ids_are_those_of_existing_stores():
     """Values from the id function as it was before it moved here: stored rows match."""
-    assert candidate_id(au_sch3_2(), -1, 1, rx.method_settings()) == "269209d1dbd67eb8"
+    # the relax defaults before the FIRE+LBFGS protocol: GFN1-xTB, FIRE, fmax 0.05
+    old = rx.method_settings("GFN1-xTB", 0.05, "FIRE")
+    assert candidate_id(au_sch3_2(), -1, 1, old) == "269209d1dbd67eb8"
     level = level_of_theory("GFN2-xTB", 0.1, "BFGS",
                             {"mixer_damping": 0.2, "max_iterations": 500})
     assert candidate_id(au2_sh2(), 0, 1, level) == "e5f6765c9653f688"

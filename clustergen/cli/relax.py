@@ -68,8 +68,8 @@ def _cli_relax(args):
     routes = sorted({f"{a.info['blas_route']} {a.info.get('blas', '')}".strip()
                      for a in relaxed if a.info.get("blas_route")})
     blas = f" (BLAS: {', '.join(routes)})" if routes else ""
-    print(f"{len(relaxed)} candidates in {args.db}: {summary}{blas}; {written()} relaxed "
-          "by this run", file=sys.stderr)
+    print(f"{len(relaxed)} candidates in {args.db}: {summary}; {written()} relaxed by "
+          f"this run{blas}", file=sys.stderr)
     if args.output:
         write_candidates(args.output, [scalar_info(a) for a in relaxed])
     return 0
