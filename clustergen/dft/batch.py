@@ -142,6 +142,8 @@ def read_top(db, top=None):
     conn = ase.db.connect(str(db))
     groups = {}
     for row in conn.select("status=converged", sort="energy"):
+        if "level" in row:  # a DFT row of clustergen refine, not a GFN-xTB candidate
+            continue
         atoms = row.toatoms()
         atoms.calc = None  # the energy goes to info; a calculator would clash on extxyz
         # ase.db replaces a "charge" key-value pair by the sum of initial charges (0.0):
