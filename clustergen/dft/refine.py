@@ -20,7 +20,7 @@ from clustergen.compute import store
 from clustergen.core.errors import ClusterGenError
 
 from . import cost
-from .run import check_code, executable, level_name, refine_settings, run_job
+from .run import check_code, describe, executable, level_name, refine_settings, run_job
 
 
 def scratch_root(db, scratch=None):
@@ -65,7 +65,7 @@ def plan(candidates, code="cp2k", task="sp", threads=1, **overrides):
 
 def refine(candidates, db="results.db", code="cp2k", task="sp", workers=None,
            scheduler=None, threads=1, memory_gb=None, clean=False, retry=False,
-           scratch=None, timeout=None, progress=True, dry_run=False, log=sys.stderr,
+           scratch=None, timeout=None, progress=True, dry_run=False, log=None,
            **overrides):
     """Run DFT single points on ``candidates`` and store them at their level.
 
@@ -78,6 +78,7 @@ def refine(candidates, db="results.db", code="cp2k", task="sp", workers=None,
     """
     from clustergen.compute import executor
 
+    log = log or sys.stderr
     candidates = list(candidates)
     if not candidates:
         raise ClusterGenError("no candidates to refine")
@@ -108,6 +109,7 @@ def refine(candidates, db="results.db", code="cp2k", task="sp", workers=None,
 
     def save(cid, record):
         store.write_level_result(conn, todo[cid][0], {**record, "cid": cid})
+        print(f"{cid}: {describe(record)}", file=log)
 
     def fail(cid, reason):
         store.write_level_result(conn, todo[cid][0], {
