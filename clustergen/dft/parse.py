@@ -92,15 +92,18 @@ def cp2k_output(text, natoms=None):
 
 
 def _charge_table(text, title, natoms):
-    """Net charge per atom from the last table under ``title`` (last column)."""
+    """Net charge per atom from the last table under ``title`` (its "Net charge" column)."""
     start = text.rfind(title)
     if start < 0:
         return None
-    charges = []
+    charges, column = [], -1
     for line in text[start:].splitlines()[1:]:
         parts = line.split()
-        if len(parts) >= 4 and parts[0].isdigit():
-            charges.append(float(parts[-1]))
+        if "Net charge" in line and not charges:
+            # open shells: Mulliken puts "Spin moment" after the net charge, Hirshfeld before
+            column = -1 if line.rstrip().endswith("Net charge") else -2
+        elif len(parts) >= 4 and parts[0].isdigit():
+            charges.append(float(parts[column]))
         elif charges:  # the first non-atom line after the atoms ends the table
             break
     if not charges or (natoms is not None and len(charges) != natoms):

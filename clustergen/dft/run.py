@@ -190,11 +190,13 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
     t0 = time.perf_counter()
     with open(directory / "stdout.txt", "w") as out, \
             open(directory / "stderr.txt", "w") as err:
+        proc = subprocess.Popen(_command(code, deck), cwd=directory, stdout=out,
+                                stderr=err, env=thread_environ(threads))
         try:
-            proc = subprocess.run(_command(code, deck), cwd=directory, stdout=out,
-                                  stderr=err, env=thread_environ(threads), timeout=timeout)
-            returncode = proc.returncode
+            returncode = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            _kill_tree(proc.pid)
+            proc.wait()
             returncode = "timeout"
     wall = time.perf_counter() - t0
     result = _parse(code, directory, len(atoms), returncode, timeout)
@@ -209,6 +211,22 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
     if clean and record["status"] == "converged":
         shutil.rmtree(directory, ignore_errors=True)
     return record
+
+
+def _kill_tree(pid):
+    """Kill a program and its helpers (CP2K's MPI daemon ``orted``), children first."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        procs = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def _parse(code, directory, natoms, returncode, timeout):
