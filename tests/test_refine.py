@@ -147,12 +147,12 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
 def test_pyscf_refine_and_not_converged_is_stored(gfn1_db, tmp_path):
     db = _copy(gfn1_db, tmp_path)
     assert main(["refine", "--db", db, "--code", "pyscf", "--workers", "0",
-                 "--no-progress"] + TINY_PYSCF) == 0
+                 "--density-fit", "--no-progress"] + TINY_PYSCF) == 0
     rows = _level_rows_by_cid(db)
     assert len(rows) == 2
     for r in rows.values():
         assert r["status"] == "converged", r.get("message")
-        assert r["level"] == "PBE/def2-SVP (PySCF, RI-J)"
+        assert r["level"] == "PBE/def2-SVP (PySCF, RI-J)"  # --density-fit
         assert r["version"].startswith("PySCF") and 0 < r["gap"] < 10
     # the same candidates, SCF capped at 2 cycles: stored as not-converged, with why
     from clustergen.dft.batch import read_top

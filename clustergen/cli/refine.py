@@ -22,8 +22,9 @@ def add_refine_arguments(p, prefix=""):
     p.add_argument("--dispersion", help="d3bj (default), d4 or none")
     p.add_argument("--cutoff", type=float, help="cp2k density cutoff, Ry (default 300)")
     p.add_argument("--vacuum", type=float, help="cp2k vacuum each side, A (default 5)")
-    p.add_argument("--no-density-fit", action="store_true",
-                   help="pyscf: direct SCF instead of RI-J density fitting")
+    p.add_argument("--density-fit", action="store_true",
+                   help="pyscf: RI-J density fitting instead of direct SCF (faster; needs "
+                        "naux*nao^2/2 doubles of memory or disk)")
     p.add_argument("--threads", type=int, default=1,
                    help="OpenMP threads per DFT job (default 1)")
     p.add_argument("--memory", type=float,
@@ -49,10 +50,10 @@ def refine_options(args):
     for name in ("functional", "basis", "dispersion", "cutoff", "vacuum"):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)
-    if args.no_density_fit:
+    if args.density_fit:
         if args.code != "pyscf":
-            raise ClusterGenError("--no-density-fit applies to --code pyscf only")
-        opts["density_fit"] = False
+            raise ClusterGenError("--density-fit applies to --code pyscf only")
+        opts["density_fit"] = True
     return opts
 
 

@@ -140,7 +140,8 @@ def estimate(atoms, settings, threads=1):
     out = {"code": settings["code"], "basis_functions": nbf, "threads": threads}
     if settings["code"] == "cp2k":
         points = grid_points(atoms, settings)
-        mb = c["base_mb"] + c["mb_per_mpoint"] * points / 1e6 + 8 * c["matrices"] * nbf ** 2 / 1e6
+        per_point = c["mb_per_mpoint"][settings.get("poisson") or "MT"]
+        mb = c["base_mb"] + per_point * points / 1e6 + 8 * c["matrices"] * nbf ** 2 / 1e6
         cpu = c["steps"] * (c["cpu_s_per_mpoint"] * points / 1e6
                             + c["cpu_s_per_gflop"] * 1e-9 * nbf ** 3)
         out.update(grid_points=points, memory_gb=mb / 1024, min_memory_gb=mb / 1024)
