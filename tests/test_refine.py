@@ -261,3 +261,18 @@ def test_dopant_site_class_at_dft_level(dopant, tmp_path):
                                                           lowest.values()}], "best")
     assert table[0]["level"].endswith("(CP2K)")
     assert table[0]["site_class"] == DFT_SITE[dopant]
+
+
+def test_job_bigger_than_scheduler_workers_is_refused(gfn1_db, tmp_path):
+    """The Dask workers state memory_limit 100 MB; the tiny CP2K job needs ~0.3 GB."""
+    from dask.distributed import LocalCluster
+
+    from clustergen.dft.batch import read_top
+    db = _copy(gfn1_db, tmp_path)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      memory_limit="100MB", dashboard_address=None) as cluster:
+        with pytest.raises(ClusterGenError, match=r"scheduler's workers .* job refused"):
+            refine(read_top(db, 1), db=db, code="cp2k", progress=False,
+                   scheduler=cluster.scheduler_address, cutoff=150, vacuum=3,
+                   basis="SZV-MOLOPT-SR-GTH", dispersion="none")
+    assert store.level_rows(db) == []
