@@ -223,6 +223,8 @@ def read_relaxed(db, cids=None):
         data = row.data
         info = dict(data.get("info", {}))
         info.update(row.key_value_pairs)
+        if "charge" in data.get("info", {}):  # ase.db rewrites a "charge" key-value pair
+            info["charge"] = data["info"]["charge"]
         if "cluster" in info:
             info.setdefault("formula", info["cluster"])
         info["energy"] = row.get("energy")
@@ -278,7 +280,9 @@ def write_level_result(db, atoms, record):
     data.update(_jsonable(arrays))
     if "role" in atoms.arrays:
         data["role"] = [str(r) for r in atoms.arrays["role"]]
-    kv = _key_values(atoms, {k: v for k, v in record.items() if k != "energy"})
+    # no "charge" pair: ase.db rewrites it (the record in data keeps the candidate's)
+    kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("energy", "charge")})
+    kv.pop("charge", None)
     kv["level"] = str(record["level"])
     with db:
         old = list(db.select(cid=record["cid"], level=kv["level"]))
