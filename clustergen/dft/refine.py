@@ -16,11 +16,21 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from clustergen.compute import store
 from clustergen.core.errors import ClusterGenError
 
 from . import cost
-from .run import check_code, describe, executable, level_name, refine_settings, run_job
+from .run import (
+    check_code,
+    describe,
+    executable,
+    level_name,
+    refine_settings,
+    run_job,
+    table,
+)
 
 
 def scratch_root(db, scratch=None):
@@ -45,16 +55,42 @@ def slug(level):
     return re.sub(r"[^A-Za-z0-9.-]+", "_", level).strip("_")
 
 
+def common_box_vacua(candidates, vacuum):
+    """Vacuum per candidate such that all candidates of one formula share one cubic box
+    (the largest extent + 2 x ``vacuum``): energies compared within a composition then
+    come from the same grid, with no box-size or egg-box differences between isomers.
+
+    >>> from ase import Atoms
+    >>> a = Atoms("Au2", positions=[[0, 0, 0], [2.5, 0, 0]], info={"formula": "Au2"})
+    >>> b = Atoms("Au2", positions=[[0, 0, 0], [3.5, 0, 0]], info={"formula": "Au2"})
+    >>> common_box_vacua([a, b], 5.0)
+    [5.5, 5.0]
+    """
+    def extent(atoms):
+        return float(np.ptp(atoms.positions, axis=0).max()) if len(atoms) > 1 else 0.0
+
+    def formula(atoms):
+        return str(atoms.info.get("formula") or atoms.get_chemical_formula())
+
+    largest = {}
+    for atoms in candidates:
+        largest[formula(atoms)] = max(largest.get(formula(atoms), 0.0), extent(atoms))
+    return [float(vacuum) + (largest[formula(a)] - extent(a)) / 2 for a in candidates]
+
+
 def plan(candidates, code="cp2k", task="sp", threads=1, **overrides):
     """Settings, level and cost estimate per candidate; every input problem raised here,
     before anything runs.  Returns ``[(atoms, settings, estimate)]`` and the level."""
     check_code(code, task)
     executable(code)
     planned, levels = [], set()
-    for atoms in candidates:
+    vacua = common_box_vacua(candidates, overrides.get("vacuum") or table()["cp2k"]["vacuum"])
+    for atoms, vacuum in zip(candidates, vacua):
         if not atoms.info.get("cid"):
             raise ClusterGenError("candidate has no store id (cid): refine reads candidates "
                                   "from a results database (clustergen relax / dopants --relax)")
+        if code == "cp2k":
+            overrides = {**overrides, "vacuum": vacuum}
         settings = refine_settings(atoms, code, task, **overrides)
         levels.add(level_name(settings))
         planned.append((atoms, settings, cost.estimate(atoms, settings, threads)))
@@ -95,9 +131,10 @@ def refine(candidates, db="results.db", code="cp2k", task="sp", workers=None,
     todo = {a.info["cid"]: (a, s) for a, s, _ in planned
             if a.info["cid"] not in done or (retry and done[a.info["cid"]] != "converged")}
     skipped = len({a.info["cid"] for a, _, _ in planned}) - len(todo)
-    print(f"{level}: {len(todo)} job(s) to run, {skipped} already stored; "
-          f"{workers if not scheduler else 'scheduler'} worker(s), {threads} thread(s) "
-          f"each, {budget:.1f} GB per job", file=log)
+    where = (f"on {scheduler}" if scheduler else "in this process" if workers == 0
+             else f"on {workers} local worker(s)")
+    print(f"{level}: {len(todo)} job(s) to run, {skipped} already stored; {where}, "
+          f"{threads} thread(s) each, {budget:.1f} GB per job", file=log)
     root = Path(scratch_root(db, scratch)) / slug(level)
     tasks = {cid: ((atoms,), dict(code=code, task=task, directory=str(root / cid),
                                   threads=threads, memory_mb=int(budget * 1024 * 0.8),
