@@ -142,15 +142,15 @@ def estimate(atoms, settings, threads=1):
         points = grid_points(atoms, settings)
         per_point = c["mb_per_mpoint"][settings.get("poisson") or "MT"]
         mb = c["base_mb"] + per_point * points / 1e6 + 8 * c["matrices"] * nbf ** 2 / 1e6
-        cpu = c["steps"] * (c["cpu_s_per_mpoint"] * points / 1e6
-                            + c["cpu_s_per_gflop"] * 1e-9 * nbf ** 3)
+        cpu = c["setup_s_per_mpoint"] * points / 1e6 + c["steps"] * (
+            c["cpu_s_per_mpoint"] * points / 1e6 + c["cpu_s_per_gflop"] * 1e-9 * nbf ** 3)
         out.update(grid_points=points, memory_gb=mb / 1024, min_memory_gb=mb / 1024)
     else:
         nao, naux = _pyscf_sizes(atoms, settings)
         matrices = c["base_mb"] + 8 * c["matrices"] * nao ** 2 / 1e6
         cderi = 8 * naux * nao * (nao + 1) / 2 / 1e6
         mb = matrices + cderi
-        cpu = c["steps"] * c["cpu_s_per_gflop"] * 1e-9 * (
+        cpu = c["setup_s"] + c["steps"] * c["cpu_s_per_gflop"] * 1e-9 * (
             naux * nao ** 2 if naux else c["direct_factor"] * nao ** 3)
         out.update(naux=naux, memory_gb=mb / 1024, min_memory_gb=matrices / 1024)
     out["cpu_hours"] = cpu / 3600
