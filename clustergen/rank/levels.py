@@ -21,6 +21,13 @@ Boltzmann populations weight each candidate by its symmetry multiplicity
 [('a', 'PBE/x (CP2K)', 0.0), ('b', 'PBE/x (CP2K)', 0.2)]
 >>> [(r["cid"], r["level"], round(r["de"], 2)) for r in ranking(rows, "gfn1")]
 [('b', 'GFN1-xTB', 0.0), ('a', 'GFN1-xTB', 0.1)]
+
+With DFT for only one of the two, ``best`` falls back to GFN1 and ``dft`` leaves the
+group out:
+
+>>> partial = rows[:3]
+>>> [r["level"] for r in ranking(partial, "best")], ranking(partial, "dft")
+(['GFN1-xTB', 'GFN1-xTB'], [])
 """
 
 import math
