@@ -135,6 +135,8 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     base = next(r for r in conn.select(cid=au2["cid"]) if "level" not in r)
     assert np.allclose(row.positions, base.positions)  # DFT on the GFN1 geometry
     capsys.readouterr()
+    assert main(["results", "--db", db]) == 0  # the plain table names the level as method
+    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K)") == 2
     assert main(["results", "--db", db, "--level", "best", "--format", "csv"]) == 0
     best = capsys.readouterr().out
     assert best.count("PBE/SZV-MOLOPT-SR (CP2K)") >= 2

@@ -150,7 +150,7 @@ def refine(candidates, db="results.db", code="cp2k", task="sp", workers=None,
 
     def fail(cid, reason):
         store.write_level_result(conn, todo[cid][0], {
-            "cid": cid, "level": level, "code": code, "task": task,
+            "cid": cid, "level": level, "method": level, "code": code, "task": task,
             "status": f"failed:{reason}", "message": reason})
 
     executor.run(run_job, tasks, save, on_error=fail, workers=workers if not scheduler

@@ -200,7 +200,9 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
             returncode = "timeout"
     wall = time.perf_counter() - t0
     result = _parse(code, directory, len(atoms), returncode, timeout)
-    record = {**result, "wall": wall, "level": level_name(settings), "code": code,
+    # "method" too, so the plain results table (which has no level column) names it
+    record = {**result, "wall": wall, "level": level_name(settings),
+              "method": level_name(settings), "code": code,
               "task": task, "functional": settings["functional"],
               "basis": settings["basis"], "dispersion": settings["dispersion"],
               "charge": settings["charge"], "multiplicity": settings["multiplicity"],
