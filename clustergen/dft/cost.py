@@ -143,7 +143,8 @@ def estimate(atoms, settings, threads=1):
         per_point = c["mb_per_mpoint"][settings.get("poisson") or "MT"]
         mb = c["base_mb"] + per_point * points / 1e6 + 8 * c["matrices"] * nbf ** 2 / 1e6
         cpu = c["setup_s_per_mpoint"] * points / 1e6 + c["steps"] * (
-            c["cpu_s_per_mpoint"] * points / 1e6 + c["cpu_s_per_gflop"] * 1e-9 * nbf ** 3)
+            c["cpu_s_per_mpoint"] * points / 1e6 + c["cpu_s_per_atom"] * len(atoms)
+            + c["cpu_s_per_gflop"] * 1e-9 * nbf ** 3)
         out.update(grid_points=points, memory_gb=mb / 1024, min_memory_gb=mb / 1024)
     else:
         nao, naux = _pyscf_sizes(atoms, settings)
