@@ -151,8 +151,10 @@ def estimate(atoms, settings, threads=1):
         matrices = c["base_mb"] + 8 * c["matrices"] * nao ** 2 / 1e6
         cderi = 8 * naux * nao * (nao + 1) / 2 / 1e6
         mb = matrices + cderi
-        cpu = c["setup_s"] + c["steps"] * c["cpu_s_per_gflop"] * 1e-9 * (
+        coulomb = c["cpu_s_per_gflop"] * 1e-9 * (
             naux * nao ** 2 if naux else c["direct_factor"] * nao ** 3)
+        xc = c["cpu_s_per_mgridao"] * c["grid_per_atom"] * len(atoms) * nao / 1e6
+        cpu = c["setup_s"] + c["steps"] * (coulomb + xc)
         out.update(naux=naux, memory_gb=mb / 1024, min_memory_gb=matrices / 1024)
     out["cpu_hours"] = cpu / 3600
     out["wall_hours"] = cpu / 3600 / max(1.0, c["thread_efficiency"] * threads)
