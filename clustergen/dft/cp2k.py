@@ -3,8 +3,9 @@
 The cluster sits in a non-periodic cell (``PERIODIC NONE`` for cell and Poisson solver).
 Martyna-Tuckerman solver (default): cubic box >= 2x the cluster and >= 10 A vacuum.
 Wavelet solver (``poisson="WAVELET"``, what ``clustergen refine`` uses): exact isolated
-boundary conditions, so an orthorhombic box of extent + 2 x vacuum is enough (Genovese
-et al., J. Chem. Phys. 125, 074105 (2006), doi:10.1063/1.2335442).  UKS with the
+boundary conditions, so a cubic box of extent + 2 x vacuum is enough (Genovese et al.,
+J. Chem. Phys. 125, 074105 (2006), doi:10.1063/1.2335442); CP2K 2023.1 aborts on a
+non-cubic cell with this solver.  UKS with the
 multiplicity for open shells; DFT-D3(BJ) from CP2K's ``dftd3.dat``.  Mulliken and
 Hirshfeld charges and the HOMO/LUMO (``MO_CUBES`` without cube files) are printed so
 :mod:`clustergen.dft.parse` can read them back.  Basis and potential
@@ -26,9 +27,8 @@ def write(atoms, settings, directory, header):
     """Write ``cp2k.inp`` in ``directory``; returns its path."""
     tab = load("dft.yaml")
     poisson = settings.get("poisson") or "MT"
-    wavelet = poisson == "WAVELET"
-    box = cluster_box(atoms, settings["vacuum"], 0.0 if wavelet else tab["box"]["mt_factor"],
-                      cubic=True)
+    mt_factor = 0.0 if poisson == "WAVELET" else tab["box"]["mt_factor"]
+    box = cluster_box(atoms, settings["vacuum"], mt_factor, cubic=True)
     abc = " ".join(f"{x:.4f}" for x in box.cell.lengths())
     spin = ["UKS .TRUE."] if settings["unrestricted"] else []
     vdw = ""
