@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "dopants",    # dopants
     "adsorb",     # adsorb
     "dft",        # dft
+    "refine",     # refine (DFT single points in the loop)
     "render",     # render
     "run",        # run
 )

@@ -29,6 +29,9 @@ def register_cli(subparsers):
     p.add_argument("--vacuum", type=nonneg_float, help="vacuum (A) around the cluster, box codes")
     p.add_argument("--cutoff", type=positive_float,
                    help="plane-wave cutoff: cp2k CUTOFF (Ry), vasp ENCUT (eV), espresso ecutwfc (Ry)")
+    p.add_argument("--poisson", choices=("MT", "WAVELET"),
+                   help="cp2k Poisson solver: MT (default, box >= 2x the cluster) or "
+                        "WAVELET (box = extent + 2 x vacuum; what clustergen refine uses)")
     p.add_argument("--extra", default="", help="raw text appended to every deck")
     p.add_argument("-o", "--output", default="dft", help="output directory (default dft/)")
     p.set_defaults(func=_cli_dft)
@@ -46,7 +49,8 @@ def _cli_dft(args):
     if not candidates:
         raise ClusterGenError("give candidate files or --db")
     overrides = {k: getattr(args, k) for k in ("functional", "basis", "dispersion",
-                                               "nstates", "solvent", "vacuum", "cutoff")
+                                               "nstates", "solvent", "vacuum", "cutoff",
+                                               "poisson")
                  if getattr(args, k) is not None}
     entries = write_decks(candidates, code=args.code, task=args.task, directory=args.output,
                           extra=args.extra, **overrides)

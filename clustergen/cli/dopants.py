@@ -16,6 +16,8 @@ from clustergen.cli.common import (
 )
 from clustergen.core.identity import scalar_info
 from clustergen.core import validate
+from clustergen.cli.refine import add_refine_arguments, refine_options
+from clustergen.core.errors import ClusterGenError
 from clustergen.screen.dopants import (
     TEMPERATURE,
     enumerate_dopings,
@@ -56,11 +58,19 @@ def register_cli(subparsers):
     p.add_argument("--temperature", type=positive_float, default=TEMPERATURE,
                    help="K, for Boltzmann populations (default 298.15)")
     add_screen_arguments(p)
+    p.add_argument("--refine", type=int, metavar="N",
+                   help="with --relax: DFT single points on the N lowest configurations "
+                        "(clustergen refine options below), then their ranking at DFT level")
+    add_refine_arguments(p)
     p.set_defaults(func=_cli)
 
 
 def _cli(args):
     from clustergen.core.model import write_candidates
+    if args.count < 1:
+        raise ClusterGenError(f"--count must be >= 1, got {args.count}")
+    if args.refine is not None and (args.refine < 1 or not args.relax):
+        raise ClusterGenError("--refine N needs N >= 1 and --relax")
     for path in (args.output, args.structures):
         if path is not None:
             validate.output_file(path)
@@ -99,4 +109,25 @@ def _cli(args):
     if args.structures:
         write_candidates(args.structures,
                          [scalar_info(relaxed.get(id(c)) or c) for c in configs])
+    if args.refine:
+        _refine(args, list(relaxed.values()))
     return 0
+
+
+def _refine(args, relaxed):
+    """DFT single points on the ``--refine`` lowest configurations, ranked at DFT level."""
+    from clustergen.compute.store import rows
+    from clustergen.dft.refine import refine
+    from clustergen.rank.levels import COLUMNS, ranking
+
+    done = sorted((a for a in relaxed if a is not None and a.info.get("status") == "converged"),
+                  key=lambda a: a.info["energy"])[:args.refine]
+    if not done:
+        raise ClusterGenError("no converged configuration to refine")
+    refine(done, db=args.db, workers=args.workers, progress=not args.no_progress,
+           **refine_options(args))
+    cids = {a.info["cid"] for a in done}
+    table = ranking([r for r in rows(args.db) if r.get("cid") in cids], "best",
+                    args.temperature)
+    print(f"\n{len(done)} lowest configuration(s) at the best level available:")
+    print(format_table(table, args.format, COLUMNS))

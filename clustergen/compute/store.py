@@ -110,7 +110,7 @@ def stored_status(db):
     """``{cid: status}`` of every row in the database."""
     db = connect(db)
     return {row.cid: row.status for row in db.select(columns=["key_value_pairs"])
-            if "cid" in row}
+            if "cid" in row and not is_level_row(row)}
 
 
 def _reads_as_number(text):
@@ -192,8 +192,9 @@ def write_result(db, atoms, record, start=None):
         data["start_positions"] = np.asarray(start.positions).tolist()
     kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("ladder",)})
     with db:
-        old = [row.id for row in db.select(cid=cid)]
-        finals = [row for row in db.select(cid=cid) if is_final(row.status)]
+        old = [row.id for row in db.select(cid=cid) if not is_level_row(row)]
+        finals = [row for row in db.select(cid=cid)
+                  if is_final(row.status) and not is_level_row(row)]
         if finals:
             return False
         if old:
@@ -270,11 +271,90 @@ def read_relaxed(db, cids=None):
     wanted = None if cids is None else set(cids)
     by_cid = {}
     for row in db.select():
+        if is_level_row(row):
+            continue  # a higher-level (DFT) row of the same candidate
         if wanted is None or row.get("cid") in wanted:
             by_cid[row.cid] = candidate_from_row(row)
     if cids is None:
         return list(by_cid.values())
     return [by_cid[c] for c in cids if c in by_cid]
+
+
+# ------------------------------------------------------------ higher levels (DFT)
+# A DFT single point on a stored candidate is a second row with the same ``cid`` and a
+# ``level`` key naming the level of theory (e.g. "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K)");
+# the GFN-xTB row has no ``level``.  The functions above ignore level rows.
+
+def is_level_row(row):
+    """True for a row (ase.db row or :func:`rows` dict) of a higher level of theory."""
+    return "level" in row
+
+
+def write_level_result(db, atoms, record):
+    """Store one higher-level result for candidate ``record["cid"]`` at ``record["level"]``.
+
+    Same rules as :func:`write_result`: False when a converged row of that cid and level
+    exists; a failed or unconverged one is replaced.  ``record`` charges (``mulliken``,
+    ``hirshfeld``) go to ``data``; scalars become key-value pairs.
+
+    >>> import os, tempfile
+    >>> from ase import Atoms
+    >>> db = connect(os.path.join(tempfile.mkdtemp(), "r.db"))
+    >>> a = Atoms("Au2", positions=[[0, 0, 0], [2.5, 0, 0]], info={"charge": -1})
+    >>> rec = {"cid": "c1", "level": "PBE/x (CP2K)", "status": "converged", "energy": -1.0}
+    >>> write_level_result(db, a, rec), write_level_result(db, a, rec)
+    (True, False)
+    >>> [(r["cid"], r["level"], r["energy"]) for r in level_rows(db)]
+    [('c1', 'PBE/x (CP2K)', -1.0)]
+    >>> rows(db)[0]["level"], stored_status(db)
+    ('PBE/x (CP2K)', {})
+    """
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    db = connect(db)
+    atoms = atoms.copy()
+    atoms.calc = None
+    if record.get("energy") is not None:
+        atoms.calc = SinglePointCalculator(atoms, energy=float(record["energy"]))
+    arrays = {k: record[k] for k in ("mulliken", "hirshfeld") if record.get(k) is not None}
+    data = {"info": _jsonable(dict(atoms.info)), "record": _jsonable(
+        {k: v for k, v in record.items() if k not in arrays})}
+    data.update(_jsonable(arrays))
+    if "role" in atoms.arrays:
+        data["role"] = [str(r) for r in atoms.arrays["role"]]
+    # no "charge" pair: ase.db rewrites it (the record in data keeps the candidate's)
+    kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("energy", "charge")})
+    kv.pop("charge", None)
+    kv["level"] = str(record["level"])
+    with db:
+        old = list(db.select(cid=record["cid"], level=kv["level"]))
+        if any(row.status == "converged" for row in old):
+            return False
+        if old:
+            db.delete([row.id for row in old])
+        db.write(atoms, key_value_pairs=kv, data=data)
+    return True
+
+
+def level_rows(db, level=None, **selection):
+    """Result dicts of the higher-level rows (all levels, or one), like :func:`rows`."""
+    db = connect(db, create=False)
+    if level is not None:
+        selection["level"] = level
+    out = []
+    for row in db.select(sort="id", **selection):
+        if is_level_row(row):
+            d = dict(row.key_value_pairs)
+            d["energy"] = row.get("energy")
+            out.append(d)
+    return out
+
+
+def level_status(db, level):
+    """``{cid: status}`` of the rows at one level (what a rerun skips or redoes)."""
+    return {r["cid"]: r["status"] for r in level_rows(db, level) if "cid" in r}
+
+
 def _fmt(value):
     if value is None:
         return ""

@@ -3,7 +3,9 @@
 One writer per code (ORCA, Gaussian, Q-Chem, NWChem, PySCF, CP2K, VASP, GPAW, Quantum
 ESPRESSO); the level of theory comes from ``templates/dft.yaml`` (defaults per task, with
 the reason for each) and is checked in :func:`clustergen.dft.settings.resolve` before any
-file is written.  Charge and multiplicity come from the candidate.
+file is written.  Charge and multiplicity come from the candidate.  CP2K and PySCF
+single points can also be run in the loop and stored beside the GFN1 results
+(:mod:`clustergen.dft.refine`, ``clustergen refine``).
 
 >>> import tempfile
 >>> from ase import Atoms

@@ -141,6 +141,8 @@ def read_top(db, top=None):
     conn = store.connect(db, create=False)
     groups = {}
     for row in conn.select("status=converged", sort="energy"):
+        if store.is_level_row(row):  # a DFT row of clustergen refine, not a candidate
+            continue
         atoms = store.candidate_from_row(row)
         atoms.calc = None  # the energy is in info; a calculator would clash on extxyz
         formula = atoms.info.setdefault("formula", atoms.get_chemical_formula())

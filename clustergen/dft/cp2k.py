@@ -1,8 +1,14 @@
 """CP2K input (``cp2k.inp``): GPW with MOLOPT-SR basis and GTH-PBE pseudopotentials.
 
-The cluster sits in a cubic non-periodic cell (``PERIODIC NONE`` for cell and Poisson
-solver, Martyna-Tuckerman solver, box >= 2x the cluster and >= 10 A vacuum); UKS with the
-multiplicity for open shells; DFT-D3(BJ) from CP2K's ``dftd3.dat``.  Basis and potential
+The cluster sits in a non-periodic cell (``PERIODIC NONE`` for cell and Poisson solver).
+Martyna-Tuckerman solver (default): cubic box >= 2x the cluster and >= 10 A vacuum.
+Wavelet solver (``poisson="WAVELET"``, what ``clustergen refine`` uses): exact isolated
+boundary conditions, so a cubic box of extent + 2 x vacuum is enough (Genovese et al.,
+J. Chem. Phys. 125, 074105 (2006), doi:10.1063/1.2335442); CP2K 2023.1 aborts on a
+non-cubic cell with this solver.  UKS with the
+multiplicity for open shells; DFT-D3(BJ) from CP2K's ``dftd3.dat``.  Mulliken and
+Hirshfeld charges and the HOMO/LUMO (``MO_CUBES`` without cube files) are printed so
+:mod:`clustergen.dft.parse` can read them back.  Basis and potential
 names carry the valence count (``-q11``) so a basis can never pair with the wrong core.
 """
 
@@ -20,8 +26,10 @@ def _indent(text, n):
 def write(atoms, settings, directory, header):
     """Write ``cp2k.inp`` in ``directory``; returns its path."""
     tab = load("dft.yaml")
-    box = cluster_box(atoms, settings["vacuum"], tab["box"]["mt_factor"])
-    edge = box.cell[0, 0]
+    poisson = settings.get("poisson") or "MT"
+    mt_factor = 0.0 if poisson == "WAVELET" else tab["box"]["mt_factor"]
+    box = cluster_box(atoms, settings["vacuum"], mt_factor, cubic=True)
+    abc = " ".join(f"{x:.4f}" for x in box.cell.lengths())
     spin = ["UKS .TRUE."] if settings["unrestricted"] else []
     vdw = ""
     if settings["dispersion_keyword"]:
@@ -73,7 +81,7 @@ def write(atoms, settings, directory, header):
     &END MGRID
     &POISSON
       PERIODIC NONE
-      POISSON_SOLVER MT
+      POISSON_SOLVER {poisson}
     &END POISSON
     &QS
       EPS_DEFAULT 1.0E-12
@@ -95,10 +103,21 @@ def write(atoms, settings, directory, header):
       &XC_FUNCTIONAL {settings['xc']}
       &END XC_FUNCTIONAL{_indent(vdw, 6)}
     &END XC
+    &PRINT
+      &MULLIKEN ON
+      &END MULLIKEN
+      &HIRSHFELD ON
+      &END HIRSHFELD
+      &MO_CUBES
+        WRITE_CUBE .FALSE.
+        NHOMO 1
+        NLUMO 1
+      &END MO_CUBES
+    &END PRINT
   &END DFT
   &SUBSYS
     &CELL
-      ABC {edge:.4f} {edge:.4f} {edge:.4f}
+      ABC {abc}
       PERIODIC NONE
     &END CELL
     &COORD

@@ -15,6 +15,7 @@ from clustergen.core.identity import charge_multiplicity
 TASKS = ("sp", "opt", "freq", "tddft")
 # plane-wave cutoff per code: CP2K density cutoff (Ry), VASP ENCUT (eV), QE ecutwfc (Ry)
 CUTOFF = {"cp2k": "cutoff", "vasp": "encut", "espresso": "ecutwfc"}
+POISSON = ("MT", "WAVELET")  # CP2K isolated-system solvers (Martyna-Tuckerman, wavelet)
 
 
 def table():
@@ -105,7 +106,7 @@ MAX_VACUUM = 100.0   # A of vacuum around a cluster; a box beyond is no calculat
 
 def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispersion=None,
             solvent=None, nstates=None, extra="", charge=None, multiplicity=None,
-            vacuum=None, cutoff=None):
+            vacuum=None, cutoff=None, poisson=None):
     """Settings dict for one deck: level of theory, physics of the candidate, per-element sets.
 
     >>> from ase import Atoms
@@ -164,6 +165,11 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
         raise ClusterGenError(f"{code} has no plane-wave cutoff to set")
     cutoff = float(cutoff) if cutoff is not None else (
         tab[code][CUTOFF[code]] if code in CUTOFF else None)
+    if poisson is not None and code != "cp2k":
+        raise ClusterGenError(f"{code} has no Poisson solver to choose")
+    poisson = str(poisson or "MT").upper()
+    if poisson not in POISSON:
+        raise ClusterGenError(f"unknown Poisson solver '{poisson}' ({', '.join(POISSON)})")
     return {
         "code": code, "task": task, "kind": spec["kind"],
         "functional": functional, "xc": names[code],
@@ -171,7 +177,7 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
         "solvent": solvent or None, "nstates": nstates,
         "charge": charge, "multiplicity": multiplicity, "unrestricted": multiplicity > 1,
         "elements": _element_basis(code, elements, basis),
-        "cutoff": cutoff,
+        "cutoff": cutoff, "poisson": poisson,
         "vacuum": float(vacuum if vacuum is not None else tab["box"]["vacuum"]),
         "extra": extra or "", "reason": " ".join(str(reason).split()),
         "deck": spec["deck"],
