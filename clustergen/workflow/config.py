@@ -19,6 +19,7 @@ import dataclasses
 import os
 import typing
 
+from clustergen.compute import relax as relax_defaults
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.safe_yaml import load_yaml_file, parse_yaml
 
@@ -48,10 +49,11 @@ class Dope:
 
 @dataclasses.dataclass
 class Relax:
-    method: str = "GFN1-xTB"
-    fmax: float = 0.05
-    steps: int = 300
-    optimiser: str = "FIRE"
+    # the relaxer's own defaults: one protocol whether run alone or in a workflow
+    method: str = relax_defaults.DEFAULT_METHOD
+    fmax: float = relax_defaults.FMAX
+    steps: int = relax_defaults.STEPS
+    optimiser: str = relax_defaults.DEFAULT_OPTIMISER
     workers: int | None = None
     scheduler: str | None = None
 
