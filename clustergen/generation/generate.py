@@ -141,6 +141,7 @@ def _reads_back(atoms, motifs):
 
 
 def _label(atoms, m, formula, isomer, ligand, multiplicity):
+    ligand, formula_name = ligand
     total = int(sum(atoms.numbers)) - formula.charge
     parity = 1 if total % 2 == 0 else 2
     if multiplicity is None:
@@ -149,7 +150,7 @@ def _label(atoms, m, formula, isomer, ligand, multiplicity):
         raise ClusterGenError(f"multiplicity {multiplicity} is impossible for "
                               f"{total} electrons ({formula})")
     atoms.info.update(
-        formula=str(formula.with_ligand(ligand)), charge=formula.charge,
+        formula=str(formula.with_ligand(formula_name)), charge=formula.charge, ligand=ligand,
         multiplicity=int(multiplicity), nstar=formula.nstar, family=m["family"],
         member=f"{m['family']}:k={m['k']}", isomer=isomer, motifs=format_motifs(m["motifs"]),
         host="Au", literature=m["status"], score=round(float(atoms.info.pop("strain")), 6))
@@ -158,16 +159,28 @@ def _label(atoms, m, formula, isomer, ligand, multiplicity):
 
 
 def _resolve_ligand(formula, ligand):
+    """Library name (or canonical SMILES) of the thiolate to build; its formula name."""
+    from clustergen.generation.ligand_chem import lookup, resolve
     names = [n for n in formula.ligands if ligand_info(n)[1]["class"] == "thiolate"]
     if ligand is None:
         ligand = next((n for n in names if n != "SR"), "SCH3")
-    return ligand_info(ligand)[0]
+    hit = lookup(ligand)
+    if hit and hit[0] in ("SH", "SCH3"):
+        return hit[0], hit[0]           # the fixed rule: no RDKit needed
+    lig = resolve(ligand)
+    if lig.kind != "thiolate":
+        raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not a thiolate: the "
+                              "template frameworks are Au-S (use `clustergen ligate` on a "
+                              "framework with the right donor atoms)")
+    return lig.name, lig.formula_name
 
 
 def build(formula, ligand=None, isomers=8, multiplicity=None):
     """Candidates for a formula from every family that can build it, best guess first.
 
-    ``ligand`` picks R (SH or SCH3; default: the formula's own thiolate, else SCH3).
+    ``ligand`` picks R: a library name (``clustergen ligands``) or a thiol SMILES (default:
+    the formula's own thiolate, else SCH3).  The Au-S framework is the same for every
+    ligand; SH and SCH3 use a fixed rule, others RDKit conformers (:mod:`.ligate`).
     The charge comes from the formula; the multiplicity defaults to the lowest the
     electron count allows.
 
@@ -185,7 +198,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None):
         frames = frameworks(fam, m["k"], limit=isomers)
         cands = []
         for i, frame in enumerate(frames):
-            atoms = add_ligands(frame, ligand)
+            atoms = add_ligands(frame, ligand[0])
             cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
                                 multiplicity))
         per_family.append(cands)
@@ -208,13 +221,14 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
     ['Au28(SH)20', 'Au36(SH)24']
     """
     fam = family(family_name)
+    ligand = _resolve_ligand(parse("Au(SR)"), ligand)
     out = []
     todo = [m for m in members(fam, upto) if m["built"]]   # rules cannot place the rest
     for i, m in enumerate(todo):
         if progress:
             progress(i, len(todo), str(m["formula"]))
         frames = frameworks(fam, m["k"], limit=1)
-        atoms = add_ligands(frames[0], ligand)
+        atoms = add_ligands(frames[0], ligand[0])
         out.append(_label(atoms, m, m["formula"], "a", ligand, None))
     return out
 
