@@ -176,8 +176,8 @@ def _rotors(mol):
 def resolve(spec):
     """A :class:`Ligand` from a library name or a SMILES (ClusterGenError naming the problem).
 
-    >>> resolve("SC1=CC=C(C=C1)C(C)(C)C").formula_name, resolve("TBBT").formula_name
-    ('SR', 'TBBT')
+    >>> resolve("SC1=CC=C(C=C1)C(C)(C)C").name, resolve("SCCCC").formula_name
+    ('TBBT', 'SR')
     >>> resolve("dppe").donors, resolve("Cl").symbols
     ((0, 1), ('Cl',))
     """

@@ -90,7 +90,7 @@ def thiolate_directions(s, metals, centre):
     """S->C directions with every M-S-C angle in the window, and their own penalty.
 
     >>> d, pen = thiolate_directions(np.zeros(3), np.array([[2.3, 0, 0]]), np.array([-5., 0, 0]))
-    >>> ang = np.degrees(np.arccos(d @ [1, 0, 0])); bool(((ang > 99.9) & (ang < 115.1)).all())
+    >>> ang = np.degrees(np.arccos(d @ [1, 0, 0])); bool(((ang > 97.9) & (ang < 118.1)).all())
     True
     """
     sphere = fibonacci_sphere(800)
