@@ -308,3 +308,19 @@ def test_extxyz_store_deck_and_viz_take_the_new_elements(au25_pet, tmp_path):
     assert store.write_result(db, mixed, {"cid": "m", "status": "converged"})
     row = store.rows(db)[0]
     assert row["cid"] == "m"
+
+
+@pytest.mark.slow
+def test_gfn1_relaxation_of_au25_pet_keeps_the_staples(au25_pet):
+    """GFN1-xTB relaxation of [Au25(PET)18]- built from rules: converges, staples intact."""
+    from clustergen.analysis.compare import framework_rmsd
+    from clustergen.compute.relax import relax_one
+    out, rec = relax_one(au25_pet, fmax=0.05, steps=1500)
+    assert rec["status"] == "converged", rec["status"]
+    assert rec["problems"] == []
+    assert analyse(out).inventory == {"dimer": 6}
+    sc, msc, _ = _thiolate_geometry(out)
+    assert ((sc > 1.78) & (sc < 1.90)).all() and ((msc > 95) & (msc < 120)).all()
+    assert framework_rmsd(au25_pet, out) < 0.5
+    print(f"GFN1 [Au25(PET)18]-: {rec['steps']} steps, {rec['wall']:.0f} s, "
+          f"framework RMSD {framework_rmsd(au25_pet, out):.3f} A")

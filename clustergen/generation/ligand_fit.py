@@ -28,6 +28,7 @@ from clustergen.core.errors import ClusterGenError
 HARD = {"heavy": 2.2, "mixed": 1.9, "H": 1.5}
 # soft contact distances (A) of the repulsion; closer pairs cost (r0 - r)^2
 SOFT = {"heavy": 3.2, "mixed": 2.6, "H": 2.1}
+HARD_WEIGHT = 200.0            # a pair inside hard limit + 0.3 A costs this x shortfall^2
 ANGLE_MSC = (100.0, 115.0)     # preferred M-S-C window (deg)
 ANGLE_LIMITS = (98.0, 118.0)   # hard M-S-C limits: published TBBT models reach 117.8 deg
 ANGLE_IDEAL = 107.0
@@ -176,56 +177,114 @@ def pair_energy(tree_a, h_a, owner_a, n_owner, tree_b, h_b):
     i, j, r = pairs["i"], pairs["j"], pairs["v"]
     r0 = soft[_kinds(h_a[i], h_b[j])]
     hard = np.array([HARD["heavy"], HARD["mixed"], HARD["H"]])[_kinds(h_a[i], h_b[j])]
-    e = np.maximum(0, r0 - r) ** 2 + 20 * np.maximum(0, hard + 0.3 - r) ** 2
+    e = np.maximum(0, r0 - r) ** 2 + HARD_WEIGHT * np.maximum(0, hard + 0.3 - r) ** 2
     return np.bincount(owner_a[i], weights=e, minlength=n_owner)
 
 
 def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
     """Pick one pose per site; returns a list of (A, 3) coordinate arrays.
 
+    Greedy fill and sweeps (iterated conditional modes), then, while atoms clash, joint
+    moves of a clashing ligand with each neighbour (the best pair of poses out of the
+    clashing ligand's best few), then small continuous rotations (:func:`refine`).
     ``effort`` 2 doubles the rotations about the donor->R axis, the poses kept per site
     and the sweeps (for crowded shells)."""
     is_h = np.array([s == "H" for s in lig.symbols[len(lig.donors):]])
-    fw_tree = cKDTree(framework_pos)
-    cands = []
-    for site in sites:
-        poses, own = site_poses(lig, frames, site, centre, TWISTS * effort)
-        n, a = poses.shape[:2]
-        pts = poses.reshape(-1, 3)
-        owner = np.repeat(np.arange(n), a)
-        hmask = np.tile(is_h, n)
-        # the site's own donor(s) are bonded to R: leave them out of the repulsion
-        donors = set(site["donors"])
-        e_fw = _framework_energy(pts, hmask, owner, n, framework_pos, framework_h, donors)
-        total = own + e_fw
-        keep = np.argsort(total, kind="stable")[:MAX_POSES * effort]
-        cands.append({"poses": poses[keep], "own": total[keep]})
-    for c in cands:
-        n, a = c["poses"].shape[:2]
-        c["tree"] = cKDTree(c["poses"].reshape(-1, 3))
-        c["owner"] = np.repeat(np.arange(n), a)
-        c["h"] = np.tile(is_h, n)
-    order = np.argsort([c["own"].min() for c in cands])[::-1]   # hardest sites first
+    cands = [_candidates(site, lig, frames, framework_pos, framework_h, centre, is_h,
+                         effort) for site in sites]
+    reach = 2 * np.linalg.norm(frames, axis=-1).max() + 2.0
+    donor_pos = np.array([s["pos"].mean(axis=0) for s in sites])
+    near = [np.flatnonzero((np.linalg.norm(donor_pos - p, axis=1) < reach)
+                           & (np.arange(len(sites)) != k)) for k, p in enumerate(donor_pos)]
     chosen = {}
-    for sweep in range(SWEEPS * effort):
-        changed = 0
-        for k in order:
-            others = [cands[j]["poses"][chosen[j]] for j in chosen if j != k]
-            c = cands[k]
-            e = c["own"].copy()
-            if others:
-                env = np.vstack(others)
-                e += pair_energy(c["tree"], c["h"], c["owner"], len(c["own"]),
-                                 cKDTree(env), np.tile(is_h, len(others)))
-            best = int(np.argmin(e))
-            changed += chosen.get(k) != best
-            chosen[k] = best
-        if sweep and not changed:
+    order = np.argsort([c["own"].min() for c in cands])[::-1]   # hardest sites first
+    _sweeps(cands, chosen, order, is_h, SWEEPS * effort)
+    for _ in range(2):
+        bad = _violators(cands, chosen, sites, framework_pos, framework_h, is_h)
+        if not bad:
             break
+        for k in bad:
+            for j in near[k]:
+                _pair_move(cands, chosen, k, int(j), is_h)
+        _sweeps(cands, chosen, order, is_h, SWEEPS)
     coords = [cands[k]["poses"][chosen[k]] for k in range(len(sites))]
     if len(lig.donors) == 1:
         coords = refine(coords, sites, lig, framework_pos, framework_h, is_h)
     return coords
+
+
+def _candidates(site, lig, frames, framework_pos, framework_h, centre, is_h, effort):
+    """Poses of one site with their own + framework energy, best MAX_POSES*effort kept."""
+    poses, own = site_poses(lig, frames, site, centre, TWISTS * effort)
+    n, a = poses.shape[:2]
+    # the site's own donor(s) are bonded to R: leave them out of the repulsion
+    e_fw = _framework_energy(poses.reshape(-1, 3), np.tile(is_h, n), np.repeat(np.arange(n), a),
+                             n, framework_pos, framework_h, set(site["donors"]))
+    total = own + e_fw
+    keep = np.argsort(total, kind="stable")[:MAX_POSES * effort]
+    poses = poses[keep]
+    n = len(keep)
+    return {"poses": poses, "own": total[keep], "tree": cKDTree(poses.reshape(-1, 3)),
+            "owner": np.repeat(np.arange(n), a), "h": np.tile(is_h, n)}
+
+
+def _energies(c, coords, is_h):
+    """Own + repulsion energy of every pose of candidate set ``c`` against ``coords``."""
+    e = c["own"].copy()
+    if coords:
+        e += pair_energy(c["tree"], c["h"], c["owner"], len(e), cKDTree(np.vstack(coords)),
+                         np.tile(is_h, len(coords)))
+    return e
+
+
+def _sweeps(cands, chosen, order, is_h, sweeps):
+    for sweep in range(sweeps):
+        changed = 0
+        for k in order:
+            others = [cands[j]["poses"][chosen[j]] for j in chosen if j != k]
+            best = int(np.argmin(_energies(cands[k], others, is_h)))
+            changed += chosen.get(k) != best
+            chosen[k] = best
+        if sweep and not changed:
+            break
+
+
+def _pair_move(cands, chosen, k, j, is_h, top=30):
+    """Best joint poses of ligands k and j with every other ligand fixed."""
+    rest = [cands[m]["poses"][chosen[m]] for m in chosen if m not in (k, j)]
+    e_k = _energies(cands[k], rest, is_h)
+    e_j = _energies(cands[j], rest, is_h)
+    ck, cj = cands[k], cands[j]
+
+    def joint(pk):
+        e = e_j + pair_energy(cj["tree"], cj["h"], cj["owner"], len(e_j),
+                              cKDTree(ck["poses"][pk]), is_h)
+        best = int(np.argmin(e))
+        return e_k[pk] + e[best], best
+
+    best_total = e_k[chosen[k]] + e_j[chosen[j]] + pair_energy(
+        cKDTree(ck["poses"][chosen[k]]), is_h, np.zeros(len(is_h), int), 1,
+        cKDTree(cj["poses"][chosen[j]]), is_h)[0]
+    for pk in np.argsort(e_k, kind="stable")[:top]:
+        total, pj = joint(int(pk))
+        if total < best_total - 1e-9:
+            best_total, chosen[k], chosen[j] = total, int(pk), pj
+
+
+def _violators(cands, chosen, sites, framework_pos, framework_h, is_h):
+    """Sites whose R atoms break a hard limit (against the framework or another R)."""
+    coords = [cands[k]["poses"][chosen[k]] for k in range(len(cands))]
+    n_fw = len(framework_pos)
+    pos = np.vstack([framework_pos] + coords)
+    h = np.concatenate([framework_h] + [is_h] * len(coords))
+    owner = np.concatenate([np.full(n_fw, -1)] + [np.full(len(is_h), k)
+                                                  for k in range(len(coords))])
+    donor_of = np.full(len(pos), -1)
+    for k, s in enumerate(sites):
+        donor_of[list(s["donors"])] = k
+    bad = clashes(pos, h, owner, donor_of)
+    return sorted(({int(owner[i]) for i, j, _, _ in bad}
+                   | {int(owner[j]) for i, j, _, _ in bad}) - {-1})
 
 
 def _small_rotations(max_deg=10.0, steps=3):

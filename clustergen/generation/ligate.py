@@ -31,7 +31,7 @@ KIND_OF_DONOR = {"S": "thiolate", "P": "phosphine", "Cl": "halide", "Br": "halid
 DONOR_ROLE = {"thiolate": "S", "phosphine": "P", "halide": "halide", "alkynyl": "ligand"}
 METAL_DONOR = 1.15    # donor-metal bond: up to 1.15 x sum of covalent radii (analyser rule)
 COVALENT = 1.20       # bonds inside a ligand
-EFFORTS = (1, 2, 4)   # search effort of ligand_fit.choose, raised while atoms clash
+EFFORTS = (1, 2)      # search effort of ligand_fit.choose, raised while atoms clash
 
 
 def _metal_mask(atoms):
