@@ -48,11 +48,23 @@ def _fmt(x):
 def main():
     print(f"{'cluster':<16}{'ligand':<6}{'source':<10}"
           f"{'tilt mean/min/max':>22}{'Au-S-C mean/min/max':>24}")
+    print("built = rule framework + ligate; re-ligated = published framework, R stripped, "
+          "R placed by ligate; published = the DFT model")
     for formula, ligand, ref in CASES:
-        built = clustergen.build(formula, ligand=ligand, isomers=1)[0]
-        for label, atoms in (("built", built), ("published", read(REF / ref))):
+        published = read(REF / ref)
+        published.info["charge"] = clustergen.parse_formula(formula).charge
+        rows = [("built", lambda: clustergen.build(formula, ligand=ligand, isomers=1)[0]),
+                ("re-ligated", lambda: clustergen.ligate(published, ligand)),
+                ("published", lambda: published)]
+        for label, make in rows:
+            try:
+                atoms = make()
+            except clustergen.ClusterGenError as exc:
+                print(f"{formula:<16}{ligand:<6}{label:<10}  failed: {exc}")
+                continue
             tilt, msc = thiolate_angles(atoms)
-            print(f"{formula:<16}{ligand:<6}{label:<10}{_fmt(tilt):>22}{_fmt(msc):>24}")
+            print(f"{formula:<16}{ligand:<6}{label:<10}{_fmt(tilt):>22}{_fmt(msc):>24}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,15 @@ def timed(formula, ligand, family_hint=""):
     frame = clustergen.build(formula, ligand="SH", isomers=1)[0]
     resolve.cache_clear()
     t = time.perf_counter()
-    atoms = clustergen.ligate(frame, ligand)
+    try:
+        atoms = clustergen.ligate(frame, ligand)
+    except clustergen.ClusterGenError as exc:
+        print(f"{formula} {ligand}: failed in {time.perf_counter() - t:.1f} s: {exc}")
+        return None
     dt = time.perf_counter() - t
     n = int(atoms.arrays["ligand_index"].max()) + 1
     print(f"{atoms.info['formula']:<24} {n:>3} ligands {len(atoms):>5} atoms "
-          f"{dt:6.1f} s {family_hint}")
+          f"{dt:6.1f} s {family_hint}", flush=True)
     return dt
 
 
@@ -29,6 +33,7 @@ def main():
     timed("Au44(SR)28", "TBBT")
     timed("Au60(SR)36", "PET")
     timed("Au108(SR)60", "PET", "(60-ligand shell, target < 60 s)")
+    timed("Au108(SR)60", "TBBT")
 
 
 if __name__ == "__main__":

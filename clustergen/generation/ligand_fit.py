@@ -287,7 +287,7 @@ def _violators(cands, chosen, sites, framework_pos, framework_h, is_h):
                    | {int(owner[j]) for i, j, _, _ in bad}) - {-1})
 
 
-def _small_rotations(max_deg=10.0, steps=3):
+def _small_rotations(max_deg=15.0, steps=5):
     """Rotation matrices of every small rotation vector on a grid (identity included)."""
     a = np.radians(np.linspace(-max_deg, max_deg, 2 * steps + 1))
     grid = np.array(np.meshgrid(a, a, a)).reshape(3, -1).T
