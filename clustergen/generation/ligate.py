@@ -167,29 +167,25 @@ def place(framework, ligands, roles=None):
     sites = donor_sites(framework, is_metal)
     units = ligand_units(framework, is_metal)
     framework = framework.copy()
-    sym = list(framework.get_chemical_symbols())
     owner = np.full(len(framework), -1)
-    new_sym, new_pos, new_owner = [], [], []
     centre = framework.positions[is_metal].mean(axis=0)
-    # ligands already there (kinds not exchanged) keep their atoms: one index per unit
-    kinds = {lig.kind for lig in ligands}
     placed_sites = []
     for lig in ligands:
         if lig.kind == "halide":
             _halide_swap(framework, lig, sites)
-            sym = list(framework.get_chemical_symbols())
         placed_sites += [(lig, s) for s in _sites(framework, lig, sites, units)]
     placed_sites.sort(key=lambda ls: min(ls[1]["donors"]))
     counter = 0
     for lig, s in placed_sites:
         owner[s["donors"]] = counter
         counter += 1
+    # ligands already there (classes not exchanged) keep their atoms: one index per unit
     for unit in np.unique(units[units >= 0]):
         members = np.flatnonzero((units == unit) & (owner < 0))
         if len(members) and any(m in sites for m in members):
             owner[members] = counter
             counter += 1
-    role = _roles(framework, roles, is_metal, sites, kinds, 0)
+    role = _roles(framework, roles, is_metal, sites)
     for effort in EFFORTS:
         atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, effort)
         bad = _clashes(atoms, len(framework))
@@ -222,7 +218,8 @@ def _assemble(framework, ligands, placed_sites, owner, centre, role, effort):
     return atoms
 
 
-def _roles(framework, roles, is_metal, sites, kinds, n_new):
+def _roles(framework, roles, is_metal, sites):
+    """Metals keep a given kernel/staple role; donors get S / P / halide; the rest ligand."""
     sym = framework.get_chemical_symbols()
     if roles is None:
         roles = framework.arrays.get("role")
@@ -235,7 +232,7 @@ def _roles(framework, roles, is_metal, sites, kinds, n_new):
             out.append(DONOR_ROLE[_kind(s)])
         else:
             out.append("ligand")
-    return out + ["ligand"] * n_new
+    return out
 
 
 def _clashes(atoms, n_framework):
@@ -305,5 +302,5 @@ def ligate(atoms, ligand, charge=None):
                     multiplicity=1 if electrons % 2 == 0 else 2,
                     motifs=atoms.info.get("motifs", result.inventory_string),
                     ligand="+".join(lig.name for lig in ligs))
-    out.info.setdefault("host", list(formula.metals)[-1])
+    out.info.setdefault("host", str(list(formula.metals)[-1]))
     return out
