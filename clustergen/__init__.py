@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 # public name -> module; loaded on first use so `import clustergen` stays light
 _LAZY = {
     "build": "generation.generate", "grow": "generation.generate",
+    "ligate": "generation.ligate",
     "write_deck": "dft", "write_decks": "dft",
     "view": "visual.viz", "render": "visual.viz", "init_notebook": "visual.viz",
     "framework_rmsd": "analysis.compare",

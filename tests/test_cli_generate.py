@@ -39,7 +39,7 @@ def test_grow_and_families(tmp_path, capsys):
     (["build", "Xx25(SR)18"], "unknown element 'Xx'"),
     (["build", "Au25(BAD)18"], "unknown ligand 'BAD'"),
     (["build", "Au25(SR)18", "--ligand", "XYZ"], "unknown ligand 'XYZ'"),
-    (["build", "Au25(SR)18", "--ligand", "TBBT"], "no built-in geometry"),
+    (["build", "Au25(SR)18", "--ligand", "PPh3"], "is a phosphine, not a thiolate"),
     (["build", "Au25((SR)18"], "malformed"),
     (["build", "Au0(SR)18"], "must be positive"),
     (["build", "Au26(SR)18"], "no template family builds Au26(SR)18 (tried"),

@@ -13,6 +13,7 @@ from clustergen.core.errors import ClusterGenError
 
 COMMAND_MODULES = (
     "build",      # families, build, grow
+    "ligate",     # ligate, ligands
     "analyse",    # analyse
     "compare",    # compare
     "relax",      # relax

@@ -71,7 +71,9 @@ def register_cli(sub):
                     "Example: clustergen build \"[Au25(SR)18]-\" --ligand SCH3 --isomers 8 "
                     "-o au25.extxyz")
     p.add_argument("formula", help='e.g. "[Au25(SR)18]-" or Au38(SR)24')
-    p.add_argument("--ligand", default=None, help="R group to build: SH or SCH3")
+    p.add_argument("--ligand", default=None,
+                   help="thiolate to build: library name (`clustergen ligands`) or thiol "
+                        "SMILES, e.g. PET or 'SC1=CC=C(C=C1)C(C)(C)C' (default SCH3)")
     p.add_argument("--isomers", type=int_range(1, validate.MAX_ISOMERS), default=8,
                    help=f"at most this many per family (1..{validate.MAX_ISOMERS})")
     p.add_argument("--multiplicity", type=MULTIPLICITY, default=None,
@@ -86,6 +88,7 @@ def register_cli(sub):
     p.add_argument("family", help="family name (see `clustergen families`)")
     p.add_argument("--upto", type=int_range(1, validate.MAX_METALS), default=None,
                    help=f"largest metal count to build (at most {validate.MAX_METALS})")
-    p.add_argument("--ligand", default="SCH3", help="R group to build: SH or SCH3")
+    p.add_argument("--ligand", default="SCH3",
+                   help="thiolate to build: library name or thiol SMILES")
     p.add_argument("-o", "--output", default="series", help="output directory")
     p.set_defaults(func=_cmd_grow)

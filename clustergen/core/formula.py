@@ -22,13 +22,24 @@ def chemistry():
     return load("chemistry.yaml")
 
 
+def ligand_table():
+    """Every ligand name the formulas know: the generic ones (SR, PR3, C2R) and the named
+    library of ``templates/ligands.yaml``, as ``{name: {class, electrons, aliases, ...}}``.
+
+    >>> t = ligand_table(); t["SR"]["class"], t["PPh3"]["electrons"], t["Cl"]["class"]
+    ('thiolate', 0, 'halide')
+    """
+    data = load("ligands.yaml")
+    return {**data["generic"], **data["ligands"]}
+
+
 def ligand_info(name):
     """Canonical name and data of a ligand, accepting aliases.
 
-    >>> ligand_info("SMe")[0]
-    'SCH3'
+    >>> ligand_info("SMe")[0], ligand_info("SC2H4Ph")[0]
+    ('SCH3', 'PET')
     """
-    table = chemistry()["ligands"]
+    table = ligand_table()
     if name in table:
         return name, table[name]
     for key, data in table.items():
@@ -75,13 +86,19 @@ class Formula:
         return lowest_multiplicity(self.nstar)
 
     def with_ligand(self, ligand):
-        """The same formula with every thiolate written as ``ligand``."""
+        """The same formula with every ligand of ``ligand``'s class written as ``ligand``
+        (thiolates, phosphines or alkynyls; a halide is its own element).
+
+        >>> str(parse("[Au25(SR)18]-").with_ligand("PET"))
+        '[Au25(PET)18]-'
+        """
         name, data = ligand_info(ligand)
-        if data["class"] != "thiolate":
-            raise ClusterGenError(f"ligand '{ligand}' is a {data['class']}, not a thiolate")
+        kind = data["class"]
+        if kind == "halide":
+            raise ClusterGenError(f"ligand '{ligand}' is a halide: write it as an element")
         ligands = {}
         for key, n in self.ligands.items():
-            key = name if ligand_info(key)[1]["class"] == "thiolate" else key
+            key = name if ligand_info(key)[1]["class"] == kind else key
             ligands[key] = ligands.get(key, 0) + n
         return Formula(dict(self.metals), ligands, self.charge)
 

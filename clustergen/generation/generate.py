@@ -151,7 +151,9 @@ def _reads_back(atoms, motifs):
 
 
 def _label(atoms, m, formula, isomer, ligand, multiplicity):
-    atoms.info.update(formula=str(formula.with_ligand(ligand)), charge=formula.charge)
+    ligand, formula_name = ligand
+    atoms.info.update(formula=str(formula.with_ligand(formula_name)), charge=formula.charge,
+                      ligand=ligand)
     atoms.info.pop("multiplicity", None)
     _, multiplicity = charge_multiplicity(atoms, multiplicity=multiplicity)
     atoms.info.update(
@@ -163,17 +165,29 @@ def _label(atoms, m, formula, isomer, ligand, multiplicity):
 
 
 def _resolve_ligand(formula, ligand):
+    """Library name (or canonical SMILES) of the thiolate to build; its formula name."""
+    from clustergen.generation.ligand_chem import lookup, resolve
     names = [n for n in formula.ligands if ligand_info(n)[1]["class"] == "thiolate"]
     if ligand is None:
         ligand = next((n for n in names if n != "SR"), "SCH3")
-    return ligand_info(ligand)[0]
+    hit = lookup(ligand)
+    if hit and hit[0] in ("SH", "SCH3"):
+        return hit[0], hit[0]           # the fixed rule: no RDKit needed
+    lig = resolve(ligand)
+    if lig.kind != "thiolate":
+        raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not a thiolate: the "
+                              "template frameworks are Au-S (use `clustergen ligate` on a "
+                              "framework with the right donor atoms)")
+    return lig.name, lig.formula_name
 
 
 def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     """Candidates for a formula from every family that can build it (only from the one
     named ``family``, if given), best guess first.
 
-    ``ligand`` picks R (SH or SCH3; default: the formula's own thiolate, else SCH3).
+    ``ligand`` picks R: a library name (``clustergen ligands``) or a thiol SMILES (default:
+    the formula's own thiolate, else SCH3).  The Au-S framework is the same for every
+    ligand; SH and SCH3 use a fixed rule, others RDKit conformers (:mod:`.ligate`).
     The charge comes from the formula; the multiplicity defaults to the lowest the
     electron count allows.
 
@@ -204,7 +218,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
         frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
         cands = []
         for i, frame in enumerate(frames):
-            atoms = donors.cap_phosphines(add_ligands(frame, ligand))
+            atoms = donors.cap_phosphines(add_ligands(frame, ligand[0]))
             cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
                                 multiplicity))
         per_family.append(cands)
@@ -242,13 +256,14 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
     ['Au28(SH)20', 'Au36(SH)24']
     """
     fam = family(family_name)
+    ligand = _resolve_ligand(parse("Au(SR)"), ligand)
     out = []
     todo = [m for m in members(fam, upto) if m["built"]]   # rules cannot place the rest
     for i, m in enumerate(todo):
         if progress:
             progress(i, len(todo), str(m["formula"]))
         frames = frameworks(fam, m["k"], limit=1, m=m)
-        atoms = donors.cap_phosphines(add_ligands(frames[0], ligand))
+        atoms = donors.cap_phosphines(add_ligands(frames[0], ligand[0]))
         out.append(_label(atoms, m, m["formula"], "a", ligand, None))
     return out
 

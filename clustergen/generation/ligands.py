@@ -11,7 +11,6 @@ from ase import Atoms
 
 from clustergen.core.bonds import pair_cutoff
 from clustergen.core.errors import ClusterGenError
-from clustergen.core.formula import ligand_info
 from clustergen.core.model import set_roles
 
 BOND_SC = 1.82
@@ -22,7 +21,8 @@ TETRA = np.degrees(np.arccos(-1 / 3))
 
 
 def buildable():
-    """Ligands whose R group this module can build.
+    """Ligands built by the fixed rule of this module (every other ligand, from a library
+    name or SMILES, goes through RDKit conformers: :mod:`clustergen.generation.ligate`).
 
     >>> buildable()
     ['SCH3', 'SH']
@@ -117,12 +117,14 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
     >>> a.get_chemical_formula(), list(a.arrays["role"]).count("ligand")
     ('CH3Au2S', 4)
     """
-    name, data = ligand_info(ligand)
-    if data["class"] != "thiolate":
-        raise ClusterGenError(f"ligand '{ligand}' is a {data['class']}, not a thiolate")
+    from clustergen.generation.ligand_chem import lookup, resolve
+    name = (lookup(ligand) or (ligand,))[0]
     if name not in buildable():
-        raise ClusterGenError(
-            f"no built-in geometry for ligand '{name}' yet; buildable: {', '.join(buildable())}")
+        lig = resolve(ligand)
+        if lig.kind != "thiolate":
+            raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not a thiolate")
+        from clustergen.generation.ligate import place
+        return place(framework, [lig])
     if cutoff is None:
         cutoff = pair_cutoff("metal-sulfur", "Au", "S")
     roles = np.asarray(framework.arrays["role"])
@@ -160,12 +162,17 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
             best = min(options[i], key=lambda o: _clash(o[0], o[1], syms, ps) - 0.01 * o[2])
             placed[i] = best[:2]
     all_sym, all_pos, all_roles = list(sym), [p for p in pos], list(roles)
-    for i in s_idx:
+    index = np.full(len(sym), -1)
+    index[s_idx] = np.arange(len(s_idx))
+    index = list(index)
+    for k, i in enumerate(s_idx):
         rs, rp = placed[i]
         all_sym += rs
         all_pos += list(rp)
         all_roles += ["ligand"] * len(rs)
+        index += [k] * len(rs)
     atoms = Atoms(all_sym, positions=np.array(all_pos))
     atoms.info.update(framework.info)
     set_roles(atoms, all_roles)
+    atoms.set_array("ligand_index", np.array(index, dtype=int))
     return atoms
