@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "dft",        # dft
     "render",     # render
     "run",        # run
+    "surrogate",  # surrogate fit, predict, evaluate
 )
 
 
