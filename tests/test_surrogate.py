@@ -209,3 +209,28 @@ def test_shipped_model_metadata_says_what_it_was_trained_on():
     meta = json.load(open(dft_gap.MODEL_PATH + ".json"))
     assert meta["level"] == dft_gap.LEVEL and meta["n_train"] == 24
     assert "NC_Database" in meta["training_data"] and meta["group_cv_mae"] > 0
+
+
+def test_dopants_learn_marks_computed_and_predicted_rows(tmp_path, monkeypatch, capsys):
+    from ase.cluster import Icosahedron
+
+    from clustergen.core.model import write_candidates
+
+    def fake_relax(configs, **options):     # GFN1 stand-in: energy by Cu-Cu distance
+        out = []
+        for c in configs:
+            r = c.copy()
+            i, j = [k for k, s in enumerate(r.get_chemical_symbols()) if s == "Cu"]
+            r.info.update(energy=-0.1 / r.get_distance(i, j), status="converged",
+                          gap=1.0, cid=f"x{i}-{j}")
+            out.append(r)
+        return out
+    monkeypatch.setattr("clustergen.cli.dopants.relax_configurations", fake_relax)
+    path = str(tmp_path / "au13.extxyz")
+    write_candidates(path, [Icosahedron("Au", 2)])
+    code = main(["dopants", path, "--dopant", "Cu", "--count", "2", "--learn",
+                 "--budget", "3", "--workers", "1", "--format", "csv"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0 and out[0].endswith(",std,source")
+    sources = [line.split(",")[-1].split()[0] for line in out[1:5]]
+    assert sources.count("computed") == 3 and sources.count("predicted") == 1
