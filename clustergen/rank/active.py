@@ -102,7 +102,7 @@ def _settled(mean, std, values, done, todo, minimise):
 
 
 def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
-          batch=1, n_seed=None, seed=0, x=None, log=None):
+          batch=1, n_seed=None, seed=0, x=None, log=None, settle=True):
     """Search ``configurations`` for the best ``key`` value with at most ``budget``
     evaluations; returns a dict with ``order`` (indices in evaluation order),
     ``values`` (``{index: value}``), ``mean``/``std`` (the last model over the whole
@@ -111,7 +111,8 @@ def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
 
     ``evaluate(list_of_atoms) -> list_of_atoms`` returns results with ``info[key]``
     (None or a non-usable status marks a failure, which counts against the budget but
-    is not learned from).  ``x``: precomputed descriptors of the pool.
+    is not learned from).  ``x``: precomputed descriptors of the pool.  ``settle=False``
+    runs to the budget even when the best looks settled.
     """
     if acquisition not in ACQUISITIONS:
         raise ClusterGenError(f"unknown acquisition '{acquisition}' "
@@ -150,7 +151,7 @@ def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
             y = np.array([state["values"][i] for i in done])
             model, z, mean, std = _model(x, done, y, seed)
             state["mean"], state["std"] = mean, std
-            if _settled(mean, std, y, done, todo, minimise):
+            if settle and _settled(mean, std, y, done, todo, minimise):
                 state["stopped"] = "settled"
                 break
             pick = _believer_batch(z, model["gp"].predict(z[done]), done, todo,

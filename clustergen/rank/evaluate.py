@@ -22,9 +22,10 @@ def calibration(y, mean, std):
     within two standard deviations (about 0.95 when calibrated)."""
     y, mean, std = (np.asarray(v, dtype=float) for v in (y, mean, std))
     z = (y - mean) / np.maximum(std, 1e-12)
-    return {"mae": round(float(np.mean(np.abs(y - mean))), 6),
-            "z_mean": round(float(np.mean(z)), 6), "z_std": round(float(np.std(z)), 6),
-            "within_2std": round(float(np.mean(np.abs(z) <= 2)), 6)}
+    def r(v):
+        return round(float(v), 6) + 0.0    # + 0.0: no "-0.0"
+    return {"mae": r(np.mean(np.abs(y - mean))), "z_mean": r(np.mean(z)),
+            "z_std": r(np.std(z)), "within_2std": r(np.mean(np.abs(z) <= 2))}
 
 
 def _splits(rows, split, folds, seed):
