@@ -4,7 +4,8 @@
 
 The GFN1-xTB gaps of the CH3-capped frameworks are cached in ``gfn1_gaps_sch3.csv``
 beside this script (computed only for clusters missing there).  ``--cv`` prints the
-leave-one-family-out errors that go into the model's metadata.
+leave-one-family-out errors that go into the model's metadata; ``--cached-only`` uses
+only the clusters already in the cache (no GFN1 runs).
 """
 
 import os
@@ -21,8 +22,11 @@ from clustergen.rank.surrogate import fit  # noqa: E402
 CACHE = os.path.join(HERE, "gfn1_gaps_sch3.csv")
 
 
-def main(folder, cv=True):
+def main(folder, cv=True, cached_only=False):
     clusters = dft_gap.read_nc_database(folder)
+    if cached_only:  # build from the clusters whose GFN1 gap is already computed
+        done = dft_gap.cached_gaps(CACHE)
+        clusters = [c for c in clusters if c.info["path"] in done]
     rows = dft_gap.training_rows(clusters, CACHE)
     y = np.array([r["y"] for r in rows])
     base = np.array([r["base"] for r in rows])
@@ -49,11 +53,12 @@ def main(folder, cv=True):
     model = fit(rows, "gap", seed=0, note="trained on NC_Database fully protected "
                 "clusters (GPL-3.0, Mpourmpakis group); see structures/nc_database")
     model.meta.update(meta, base="sch3-single-point", training_data="NC_Database "
-                      "fully_protected (24 clusters with DFT gaps), commit d9656e3",
+                      f"fully_protected ({len(rows)} of the 24 clusters with DFT gaps), "
+                      "commit d9656e3", training_clusters=[r["id"] for r in rows],
                       licence="GPL-3.0 (derived from GPL-3.0 data)")
     model.save(dft_gap.MODEL_PATH)
     print(f"wrote {dft_gap.MODEL_PATH}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], cv="--cv" in sys.argv)
+    main(sys.argv[1], cv="--cv" in sys.argv, cached_only="--cached-only" in sys.argv)
