@@ -100,6 +100,24 @@ def learning_curves(x, gap, energy, sizes, repeats):
     return cg, ce
 
 
+def calibration_check(x, y, name, n_train=36, repeats=5):
+    """Held-out z-scores of a model fitted on ``n_train`` random configurations."""
+    from clustergen.rank.evaluate import calibration
+    from clustergen.rank.surrogate import fit_features
+
+    zs = []
+    for k in range(repeats):
+        perm = np.random.default_rng(100 + k).permutation(len(y))
+        tr, te = perm[:n_train], perm[n_train:]
+        state, extra = fit_features(x[tr], y[tr], seed=k, folds=5)
+        z = state["scaler"].transform(x[te][:, state["columns"]])
+        m, s = state["gp"].predict(z, return_std=True)
+        zs.append(calibration(y[te], m, s * extra["std_scale"]))
+    print(f"  {name}: held-out z-score sd {np.mean([c['z_std'] for c in zs]):.2f}, "
+          f"{100 * np.mean([c['within_2std'] for c in zs]):.0f}% within 2 std "
+          f"(fits on {n_train}, {repeats} draws)")
+
+
 def search_cost(configs, x, energy, seeds, n_seed):
     """Relaxations until the lowest-energy configuration is among those computed."""
     from clustergen.rank.active import learn
@@ -161,6 +179,9 @@ def main():
           f"{np.ptp(energy):.3f} eV (sd {energy.std():.3f})")
     sizes = [n for n in (10, 20, 36, 40, 60, 80) if n < len(configs) - 5]
     learning_curves(x, gap, energy, sizes, repeats=5)
+    print("calibration (std rescaled by the model's own 5-fold pass)")
+    calibration_check(x, gap, "gap")
+    calibration_check(x, energy - energy.min(), "rel. energy")
     print("search for the lowest energy, 5 seeds (6 farthest-point seeds, then one "
           "relaxation per round)")
     search_cost(configs, x, energy, range(5), n_seed=6)
