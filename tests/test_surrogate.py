@@ -207,8 +207,25 @@ def test_shipped_model_metadata_says_what_it_was_trained_on():
     if not os.path.isfile(dft_gap.MODEL_PATH):
         pytest.skip("dft-gap model not built")
     meta = json.load(open(dft_gap.MODEL_PATH + ".json"))
-    assert meta["level"] == dft_gap.LEVEL and meta["n_train"] == 24
+    assert meta["level"] == dft_gap.LEVEL and meta["delta"]
+    assert meta["n_train"] == len(meta["training_clusters"]) >= 20
     assert "NC_Database" in meta["training_data"] and meta["group_cv_mae"] > 0
+    assert meta["species"] == ["Au", "S"]
+
+
+@pytest.mark.slow
+def test_dft_gap_predicts_a_bare_framework(tmp_path, capsys):
+    """A built [Au25(SR)18]- framework without R groups: one GFN1 single point, then a
+    DFT-level gap near the NC_Database values for Au25 (1.02-1.20 eV)."""
+    from clustergen.core.model import write_candidates
+    from clustergen.generation.generate import build
+    from clustergen.rank.dft_gap import bare_framework
+    frame = bare_framework(build("[Au25(SR)18]-", ligand="SCH3", isomers=1)[0])
+    path = str(tmp_path / "framework.extxyz")
+    write_candidates(path, [frame])
+    assert main(["surrogate", "predict", path, "--model", "dft-gap", "--format", "csv"]) == 0
+    row = capsys.readouterr().out.strip().splitlines()[1].split(",")
+    assert 0.7 < float(row[2]) < 1.6 and float(row[3]) > 0
 
 
 def test_dopants_learn_marks_computed_and_predicted_rows(tmp_path, monkeypatch, capsys):
