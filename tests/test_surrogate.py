@@ -251,3 +251,17 @@ def test_dopants_learn_marks_computed_and_predicted_rows(tmp_path, monkeypatch, 
     assert code == 0 and out[0].endswith(",std,source")
     sources = [line.split(",")[-1].split()[0] for line in out[1:5]]
     assert sources.count("computed") == 3 and sources.count("predicted") == 1
+
+
+def test_cli_evaluate_writes_parity_and_learning_curve(tmp_path, capsys):
+    db = _write_db(tmp_path / "r.db", doped(24, seed=6))
+    out = tmp_path / "eval"
+    assert main(["surrogate", "evaluate", "--db", db, "--target", "gap", "--split",
+                 "random", "-o", str(out)]) == 0
+    report = json.load(open(out / "evaluation.json"))
+    assert (out / "parity.png").stat().st_size > 5000
+    assert (out / "learning_curve.png").stat().st_size > 5000
+    assert report["n"] == 24 and report["learning_curve"][0]["n_train"] == 10
+    # one composition only: a group split cannot hold anything out
+    assert main(["surrogate", "evaluate", "--db", db, "--target", "gap", "--split",
+                 "group", "-o", str(out)]) == 2
