@@ -265,3 +265,24 @@ def test_cli_evaluate_writes_parity_and_learning_curve(tmp_path, capsys):
     # one composition only: a group split cannot hold anything out
     assert main(["surrogate", "evaluate", "--db", db, "--target", "gap", "--split",
                  "group", "-o", str(out)]) == 2
+
+
+def test_e_ads_rows_and_adsorbate_descriptor(tmp_path):
+    from ase.cluster import Icosahedron
+
+    from clustergen.screen.adsorption import adsorbate_spec, free_adsorbate, screen
+    cluster = Icosahedron("Au", 2)
+    cluster.info.update(formula="Au13", charge=0, host="Au")
+    _, placed = screen(cluster, "CO")
+    free = free_adsorbate(adsorbate_spec("CO"), "CO")
+    db = store.connect(str(tmp_path / "ads.db"))
+    for k, (a, e) in enumerate([(cluster, -50.0), (free, -10.0)] +
+                               [(p, -60.5 - 0.1 * j) for j, p in enumerate(placed)]):
+        out = a.copy()
+        out.calc = SinglePointCalculator(out, energy=e, forces=np.zeros((len(out), 3)))
+        store.write_result(db, out, {"cid": f"a{k}", "status": "converged", "gap": 1.0})
+    ads = rows_from_store(str(tmp_path / "ads.db"), "e_ads")
+    assert [round(r["y"], 3) for r in ads] == [round(-0.5 - 0.1 * j, 3)
+                                               for j in range(len(placed))]
+    frame, labels = descriptors.framework(ads[0]["atoms"])
+    assert labels.count("adsorbate") == 2 and len(frame) == 15
