@@ -142,20 +142,15 @@ def _pair_histogram(frame, labels, s):
 
 
 def _global_terms(atoms, frame, labels, species):
+    """Element counts, dopants in kernel and staple roles, N*, charge."""
     symbols = frame.get_chemical_symbols()
     counts = [symbols.count(e) for e in species]
-    roles = [str(r) for r in atoms.arrays["role"]] if "role" in atoms.arrays else []
-    per_role = [sum(1 for g, r in zip(labels, _frame_roles(atoms)) if g == "dopant"
-                    and r == role) for role in ("kernel", "staple")] if roles else [0, 0]
+    roles = [str(r) for r in frame.arrays["role"]]
+    per_role = [sum(1 for g, r in zip(labels, roles) if g == "dopant" and r == role)
+                for role in ("kernel", "staple")]
     nstar = atoms.info.get("nstar")
     charge = float(atoms.info.get("charge", 0) or 0)
     return counts + per_role + [float(nstar) if nstar is not None else 0.0, charge]
-
-
-def _frame_roles(atoms):
-    ads = _adsorbate_indices(atoms)
-    return [str(r) for i, r in enumerate(atoms.arrays["role"])
-            if i in ads or str(r) in ("kernel", "staple") + FRAMEWORK_ROLES]
 
 
 def describe_one(atoms, species, s=None, soap=None):
