@@ -87,9 +87,9 @@ def learning_curves(x, gap, energy, sizes, repeats):
 
     rows_g = [{"y": float(v)} for v in gap]
     rows_e = [{"y": float(v)} for v in energy - energy.min()]
-    cg = dict((n, (m, s)) for n, m, s in learning_curve(rows_g, "gap", sizes, repeats, x=x))
-    ce = dict((n, (m, s)) for n, m, s in learning_curve(rows_e, "rel_energy", sizes,
-                                                        repeats, x=x))
+    cg = {n: (m, s) for n, m, s in learning_curve(rows_g, "gap", sizes, repeats, x=x)}
+    ce = {n: (m, s) for n, m, s in learning_curve(rows_e, "rel_energy", sizes, repeats,
+                                                   x=x)}
     print("learning curve (test MAE on all held-out configurations, mean +- sd over "
           f"{repeats} random draws)")
     print("  n_train   gap MAE (eV)        rel. energy MAE (eV)")

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 from ase.calculators.singlepoint import SinglePointCalculator
+from dopant_structures import au13
 
 from clustergen.cli import main
 from clustergen.compute import store
@@ -16,7 +17,6 @@ from clustergen.core.errors import ClusterGenError
 from clustergen.rank import active, descriptors, evaluate
 from clustergen.rank.data import rows_from_store, rows_from_structures
 from clustergen.rank.surrogate import fit, load
-from dopant_structures import au13
 
 
 def _synthetic_gap(atoms):
@@ -56,6 +56,11 @@ def _write_db(path, structures, gaps=None):
         store.write_result(db, out, {"cid": f"r{k}", "status": "converged", "gap": gap,
                                      "method": "GFN1-xTB"})
     return str(path)
+
+
+def _json(path):
+    with open(path) as fh:
+        return json.load(fh)
 
 
 def _empty_db(path):
@@ -100,7 +105,7 @@ def test_model_refuses_an_element_it_never_saw(tmp_path):
     model = fit(rows_from_structures(doped(20), "gap"), "gap", seed=0)
     path = str(tmp_path / "gap.model")
     model.save(path)
-    meta = json.load(open(path + ".json"))
+    meta = _json(path + ".json")
     assert meta["elements_seen"] == ["Au", "Cu"] and meta["training_ids"][0] == "c0-0"
     with pytest.raises(ClusterGenError, match="Pt never seen"):
         load(path).predict(doped(1, dopant="Pt"))
@@ -206,7 +211,7 @@ def test_shipped_model_metadata_says_what_it_was_trained_on():
     from clustergen.rank import dft_gap
     if not os.path.isfile(dft_gap.MODEL_PATH):
         pytest.skip("dft-gap model not built")
-    meta = json.load(open(dft_gap.MODEL_PATH + ".json"))
+    meta = _json(dft_gap.MODEL_PATH + ".json")
     assert meta["level"] == dft_gap.LEVEL and meta["delta"]
     assert meta["n_train"] == len(meta["training_clusters"]) >= 12
     assert "NC_Database" in meta["training_data"] and meta["group_cv_mae"] > 0
@@ -258,7 +263,7 @@ def test_cli_evaluate_writes_parity_and_learning_curve(tmp_path, capsys):
     out = tmp_path / "eval"
     assert main(["surrogate", "evaluate", "--db", db, "--target", "gap", "--split",
                  "random", "-o", str(out)]) == 0
-    report = json.load(open(out / "evaluation.json"))
+    report = _json(out / "evaluation.json")
     assert (out / "parity.png").stat().st_size > 5000
     assert (out / "learning_curve.png").stat().st_size > 5000
     assert report["n"] == 24 and report["learning_curve"][0]["n_train"] == 10

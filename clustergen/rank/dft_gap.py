@@ -66,6 +66,7 @@ def capped(atoms):
     0.5-0.7 eV towards DFT.)
     """
     from ase import Atoms
+
     from clustergen.generation.ligands import add_ligands
     charge = int(atoms.info.get("charge", 0))
     sym = np.array(atoms.get_chemical_symbols())

@@ -16,8 +16,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-from clustergen.rank import dft_gap  # noqa: E402
-from clustergen.rank.surrogate import fit  # noqa: E402
+from clustergen.rank import dft_gap
+from clustergen.rank.surrogate import fit
 
 CACHE = os.path.join(HERE, "gfn1_gaps_sch3.csv")
 
