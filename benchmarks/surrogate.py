@@ -59,7 +59,8 @@ def relaxed(workers=0, single_point=False):
 
 if __name__ == "__main__" and "--relax-only" in sys.argv:
     out = relaxed(single_point="--single-point" in sys.argv)
-    print(f"{sum(a is not None for a in out)} relaxed configurations in {DB}")
+    print(f"{sum(a is not None for a in out)} results in "
+          f"{SP_DB if '--single-point' in sys.argv else DB}")
 
 
 def stored(configs, db, single_point=False):
