@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "refine",     # refine (DFT single points in the loop)
     "render",     # render
     "run",        # run
+    "surrogate",  # surrogate fit, predict, evaluate
 )
 
 

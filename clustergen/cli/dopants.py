@@ -57,6 +57,17 @@ def register_cli(subparsers):
     p.add_argument("--cap", type=positive_int, help="relax at most this many configurations")
     p.add_argument("--temperature", type=positive_float, default=TEMPERATURE,
                    help="K, for Boltzmann populations (default 298.15)")
+    p.add_argument("--learn", action="store_true",
+                   help="active learning: relax only the configurations a surrogate "
+                        "(Gaussian process) finds informative; the rest are predicted "
+                        "(implies --relax)")
+    p.add_argument("--budget", type=int, default=24,
+                   help="with --learn: at most this many relaxations (default 24)")
+    p.add_argument("--acquisition", choices=("lcb", "ucb", "uncertainty", "random"),
+                   help="with --learn: lcb (lowest energy, default), ucb (largest gap "
+                        "with --learn-target gap), uncertainty, random")
+    p.add_argument("--learn-target", choices=("energy", "gap"), default="energy",
+                   help="with --learn: the property searched (default energy)")
     add_screen_arguments(p)
     p.add_argument("--refine", type=int, metavar="N",
                    help="with --relax: DFT single points on the N lowest configurations "
@@ -95,9 +106,14 @@ def _cli(args):
         relaxed.update({id(c): d for c, d in zip(chosen, done)})
         return done
 
-    rows = screen(configs, relax=engine if args.relax else False,
-                  temperature=args.temperature, cap=args.cap, use_priors=args.use_priors)
-    text = format_table(rows, args.format)
+    columns = None
+    if args.learn:
+        rows, columns = _learn(args, configs, engine)
+    else:
+        rows = screen(configs, relax=engine if args.relax else False,
+                      temperature=args.temperature, cap=args.cap,
+                      use_priors=args.use_priors)
+    text = format_table(rows, args.format, *([columns] if columns else []))
     if args.output:
         write_text(args.output, text)
     else:
@@ -105,7 +121,9 @@ def _cli(args):
     p = prior(args.dopant, host)
     if p:
         print(f"prior ({args.dopant} in {host}): {p['site']} - {p['note']}", file=sys.stderr)
-    print(summary(rows, args.dopant, host, args.temperature))
+    # predicted rows guide the next relaxations; the summary speaks of computed ones
+    print(summary([r for r in rows if r["status"] != "predicted"], args.dopant, host,
+                  args.temperature))
     if args.structures:
         write_candidates(args.structures,
                          [scalar_info(relaxed.get(id(c)) or c) for c in configs])
@@ -131,3 +149,23 @@ def _refine(args, relaxed):
                     args.temperature)
     print(f"\n{len(done)} lowest configuration(s) at the best level available:")
     print(format_table(table, args.format, COLUMNS))
+
+
+def _learn(args, configs, engine):
+    """``--learn``: the active-learning screen; rows and their columns."""
+    import os
+
+    from clustergen.rank.screening import COLUMNS, learned_screen
+    if args.budget < 1:
+        raise ClusterGenError(f"--budget must be >= 1, got {args.budget}")
+    if args.cap is not None or args.use_priors:
+        raise ClusterGenError("--learn chooses what to relax; drop --cap/--use-priors")
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    rows, state = learned_screen(
+        configs, engine, key=args.learn_target, budget=args.budget,
+        acquisition=args.acquisition, batch=max(workers, 1),
+        temperature=args.temperature, log=lambda m: print(m, file=sys.stderr))
+    print(f"learn: {len(state['order'])} of {len(configs)} configurations relaxed "
+          f"(stopped: {state['stopped']}); the others are predicted (± 1 std)",
+          file=sys.stderr)
+    return rows, COLUMNS

@@ -137,7 +137,27 @@ def candidate_id(atoms, charge, multiplicity, level):
     h.update(np.rint(np.asarray(atoms.positions) * 1000).astype("<i8").tobytes())
     h.update(f"|q={int(charge)}|m={int(multiplicity)}|".encode())
     h.update(json.dumps(level, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
+    digest = h.hexdigest()
+    # ase.db refuses a string that reads as a number ("85786365e4695490"): such an id
+    # could never be stored, so take the next 16 digits instead (no stored id changes)
+    for start in range(0, len(digest) - 15, 16):
+        cid = digest[start:start + 16]
+        if not _number_like(cid):
+            return cid
+    return "c" + digest[:15]
+
+
+def _number_like(text):
+    """True when ``text`` parses as a float (ase.db would refuse it as a string).
+
+    >>> _number_like("85786365e4695490"), _number_like("8578a365e4695490")
+    (True, False)
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def candidate_ids(candidates, level):
