@@ -115,10 +115,18 @@ def test_cli_bad_mixed_formula_exits_2():
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+def _reference(name):
+    """A public model placed locally (not shipped: see structures/reference/PROVENANCE.md)."""
+    path = REF / name
+    if not path.exists():
+        pytest.skip(f"{path} not present (NC_Database model, obtained separately)")
+    return read(path)
+
+
 def test_octahedral_au18_kernel_against_dft_model():
     """The S6 Au18 kernel from its rule lies within 0.15 A of the Au30(S-Adm)18 DFT
     model's kernel (validation only: the builder never reads the model)."""
-    ref = read(REF / "au30_sadm18_dft.xyz")
+    ref = _reference("au30_sadm18_dft.xyz")
     kern = analyse(ref).kernel
     pos, labels = edge_capped_octahedron(a=3.0, cap=2.80)
     assert framework_rmsd(Atoms("Au18", positions=pos), ref[kern]) < 0.15
@@ -135,5 +143,5 @@ def test_au30_offers_both_families_labelled():
     assert [a.info["score"] for a in octa] == sorted(a.info["score"] for a in octa)
     # the first one is the DFT model's arrangement: S6, unrelaxed framework 0.59 A from it
     assert point_group(octa[0], elements=("Au", "S")) == "S6"
-    ref = read(REF / "au30_sadm18_dft.xyz")
+    ref = _reference("au30_sadm18_dft.xyz")
     assert framework_rmsd(octa[0], ref) < 0.65
