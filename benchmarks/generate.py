@@ -1,6 +1,6 @@
 """Generator speed: build time of every member, `grow double-helix --upto 84` wall time.
 
-Run: python benchmarks/generate.py     (target from issue 2: the grow run < 60 s)
+Run: python benchmarks/generate.py     (target: the grow run < 60 s)
 """
 
 import time

@@ -1,4 +1,4 @@
-"""Predicted Au36(SR)22: the double-Au7-backbone template plus one Au3 unit (issue 2).
+"""Predicted Au36(SR)22: the double-Au7-backbone template plus one Au3 unit.
 
 Composition known (seed ref 70, "an additional Au3 unit"), structure not public: the
 Au3 growth rule, the inventories the counts allow, and the candidates the engine ranks.

@@ -88,7 +88,7 @@ def test_priors_are_data_with_notes():
                      ("Ag", "Au"): "kernel-surface", ("Cd", "Au"): "kernel-surface",
                      ("Hg", "Au"): "kernel-surface", ("Cu", "Au"): "staple",
                      ("Au", "Ag"): "centre"}
-    assert all(p["site"] in CLASSES and "seed 000" in p["note"] for p in priors())
+    assert all(p["site"] in CLASSES and "Lyu et al." in p["note"] for p in priors())
 
 
 def emt_relax(configurations):

@@ -1,4 +1,4 @@
-"""fcc growth families of issue 2: Au3 on an Au7 backbone, double Au7 backbone + Au3.
+"""fcc growth families: Au3 on an Au7 backbone, double Au7 backbone + Au3.
 
 Kernel growth operations, the shell rules they need (chiral / centrosymmetric orbits,
 two S per atom only as linear bridging SR, seated monomers over capped faces) and the

@@ -1,4 +1,4 @@
-"""Formula parsing and electron counting (issue 2, requirement 2)."""
+"""Formula parsing and electron counting."""
 
 import pytest
 

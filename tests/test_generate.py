@@ -1,4 +1,4 @@
-"""Template-rule generator (issue 2): physics checks on every member, not snapshots."""
+"""Template-rule generator: physics checks on every member, not snapshots."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -95,7 +95,7 @@ def test_isomers_are_distinct(formula):
             assert framework_rmsd(cands[i], cands[j]) > 0.1
 
 
-# Goal in issue 2: <= 0.6 A unrelaxed. Bounds here are what the rules reach today
+# Goal: <= 0.6 A unrelaxed. Bounds here are what the rules reach today
 # (closing note quotes the figures); the first-ranked isomer must be the literature one
 # where the rule ranks it first.
 REFERENCES = [

@@ -1,6 +1,6 @@
 """Metal site classes of a protected cluster: ``centre``, ``kernel-surface``, ``staple``.
 
-A dopant's preferred site is named by these classes (seed 000 sec. 3.3: Pt, Pd at the
+A dopant's preferred site is named by these classes (Lyu et al. 2025 sec. 3.3: Pt, Pd at the
 icosahedron centre; Ag, Cd, Hg on the icosahedral shell; Cu in the staples).  They are
 geometric, so they work for any kernel: a *centre* is a kernel metal atom enclosed by the
 other kernel atoms (deep inside their convex hull and fully coordinated by them); the

@@ -1,6 +1,6 @@
 """Parse cluster formulas such as ``[Au25(SR)18]-`` and count valence electrons.
 
-N* = sum(metal valence electrons) - (one-electron ligands) - q   (seed 000, sec. 2.1);
+N* = sum(metal valence electrons) - (one-electron ligands) - q   (Lyu et al. 2025, sec. 2.1);
 for Au-only thiolates this is the familiar N* = n - m - q.
 """
 

@@ -122,7 +122,7 @@ def frameworks(fam, k, limit=None, m=None):
         if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
         if rule.get("windows") and not geometry_report(atoms)["ok"]:
-            continue            # a prediction outside the issue-2 windows is no guess
+            continue            # a prediction outside the geometry windows is no guess
         atoms.info["strain"] = strain
         atoms.info["symmetry_order"] = -neg_order
         atoms.info["motif_records"] = records

@@ -2,7 +2,7 @@
 
 Every builder returns ``(positions, labels)``: an ``(n, 3)`` array in Angstrom and a
 list of per-atom site labels (``centre``, ``shell``, ``waist`` ...) that templates use to
-choose where staple motifs may anchor.  Geometry follows seed 000 section 2.1: Au13
+choose where staple motifs may anchor.  Geometry follows Lyu et al. 2025 section 2.1: Au13
 icosahedra (8e), fused by sharing faces; fcc fragments grown from Au4 tetrahedra (2e).
 """
 
@@ -169,7 +169,7 @@ def capped_cuboctahedra_pair(caps, a=4.20, au3=None):
 def au3_units(sites, labels=None, min_bonds=3):
     """Symmetry-distinct Au3 units that can grow on an fcc kernel (integer a/2 sites).
 
-    An Au3 unit (2e, seed 000 section 2.1.1) takes three free fcc sites forming a
+    An Au3 unit (2e, Lyu et al. 2025 section 2.1.1) takes three free fcc sites forming a
     triangle: three mutual nearest neighbours (a face of an Au4 tetrahedron), or every
     other site of a hexagon around one kernel atom (as the Au3 of the Au10 in
     :func:`bitetrahedral_backbone`). Each of its atoms must end with at least

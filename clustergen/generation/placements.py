@@ -20,7 +20,7 @@ from clustergen.generation.kernels import rotation_permutations
 from clustergen.core.model import motif_size
 
 # Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
-# (DESIGN.md: Au-S 2.34-2.48, staple S-Au-S 165-180 deg, Au-S-Au about 100 deg).
+# (public DFT models: Au-S 2.34-2.48, staple S-Au-S 165-180 deg, Au-S-Au about 100 deg).
 BOND_STAPLE = 2.33      # staple Au(I)-S
 BOND_KERNEL = 2.42      # kernel Au-S
 ANGLE_SAUS = 172.0      # S-Au-S at a staple Au
