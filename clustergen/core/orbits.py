@@ -19,8 +19,12 @@ import numpy as np
 
 from clustergen.core.bonds import bond_matrix, metals, nearest_contacts
 from clustergen.core.errors import ClusterGenError
-from clustergen.core.symmetry import (FRAMEWORK, MAX_ORDER, framework_indices,
-                                      symmetry_operations)
+from clustergen.core.symmetry import (
+    FRAMEWORK,
+    MAX_ORDER,
+    framework_indices,
+    symmetry_operations,
+)
 
 MAX_SUBSETS = 5_000_000  # enumeration bound: C(n, k) subsets are held in memory
 

@@ -28,8 +28,8 @@ from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import electron_count, lowest_multiplicity
-from clustergen.core.rotations import rotation_onto
 from clustergen.core.orbits import framework_permutations, tuple_orbits
+from clustergen.core.rotations import rotation_onto
 
 KINDS = ("top", "bridge", "hollow")
 PROBE = 2.0          # A: anchor-metal distance used to test whether a site is open
