@@ -304,28 +304,61 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     return [arr for arr, _ in ranked], [order for _, order in ranked]
 
 
-def embed(kernel, arrangement, host="Au", flexible_kernel=False):
-    """Coordinates of kernel + motifs for one arrangement, shaped by the restraint FF.
+def _ring_terms(idx, pl, kind):
+    """Bonds and angles of a ring: S, M, ..., S, M closed on itself, bound to no kernel
+    atom; its Au-S-Au is ``pl.angle`` (default ANGLE_AUSAU)."""
+    r_ms = BOND_STAPLE
+    d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
+    d_ring = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU if pl.angle is None else pl.angle)
+    bonds, angles = [], []
+    loop = idx + idx[:2]
+    for k in range(len(idx)):
+        u, v, w = loop[k], loop[k + 1], loop[k + 2]
+        bonds.append((u, v, r_ms))
+        angles.append((u, w, d_sms, pl.stiffness or 5.0) if kind[v] == "M"
+                      else (u, w, d_ring))
+    return bonds, angles
 
-    With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
-    Au-Au pair it spans (to ~3.5 A, as in every fcc reference); otherwise the kernel is
-    fixed. ``flexible_kernel`` may be a dict of options for that stage: ``au_s_stiffness``
-    (force constant of the bonds to S, default 20 like the kernel springs) and
-    ``anchored_s_push`` (A, reach of the soft push between the kernel and S bonded to it,
-    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records,
-    strain)``; motif records hold the kind, anchors and the indices of the motif's atoms;
-    strain is the residual of the bond, angle and clash restraints (the isomer score).
-    """
-    n_k = len(kernel)
-    pos = [p for p in kernel]
-    kind = ["K"] * n_k            # K kernel metal, M staple metal, S sulfur
-    bonds, angles, records = [], [], []
-    on_kernel = []                # ring atoms: they lie on the kernel, no outward push
+
+def _chain_terms(idx, pl, kind, bare, flexible_kernel):
+    """Bonds and angles of a chain from anchor ``a`` to anchor ``b`` (staple, bridging or
+    terminal SR), with its seat, lean, rest and over contacts to the kernel."""
     r_ms, r_ks = BOND_STAPLE, BOND_KERNEL
     d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
     d_msm = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU)
-    d_ksm = _law_of_cosines(r_ks, r_ms, ANGLE_KSAU)
-    d_ksk = _law_of_cosines(r_ks, r_ks, ANGLE_KSK)
+    a, b = pl.anchors
+    bonds = [(a, idx[0], r_ks), (b, idx[-1], r_ks)]
+    bonds += [(u, v, r_ms) for u, v in zip(idx, idx[1:])]
+    angles = []
+    for k in range(1, len(idx) - 1):
+        u, w = idx[k - 1], idx[k + 1]
+        angles.append((u, w, d_sms, pl.stiffness or 5.0) if kind[idx[k]] == "M"
+                      else (u, w, d_msm))
+    if len(idx) > 1:
+        ends = pl.angle if isinstance(pl.angle, tuple) else (pl.angle, pl.angle)
+        d = [_law_of_cosines(r_ks, r_ms, ANGLE_KSAU if t is None else t) for t in ends]
+        angles += [(a, idx[1], d[0]), (b, idx[-2], d[1])]
+    elif flexible_kernel:
+        angles.append((a, b, _law_of_cosines(r_ks, r_ks, ANGLE_KSK), pl.stiffness or 5.0))
+    if flexible_kernel and pl.span:
+        angles.append((a, b, pl.span))
+    if pl.seat >= 0:
+        bonds.append((pl.seat, idx[1], BOND_AURO))
+    if pl.lean:
+        bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
+    bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
+    if pl.over:
+        bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
+    return bonds, angles
+
+
+def _place_motifs(kernel, arrangement, flexible_kernel):
+    """Starting coordinates, atom kinds (K kernel metal, M staple metal, S sulfur), bond
+    and angle restraints, motif records and the ring atoms (which lie on the kernel)."""
+    pos = [p for p in kernel]
+    kind = ["K"] * len(kernel)
+    bonds, angles, records = [], [], []
+    on_kernel = []                # ring atoms: they lie on the kernel, no outward push
     anchored = {a for pl in arrangement for a in pl.anchors}
     normals = surface_normals(kernel, kernel_bonds(kernel)[1])
     for pl in arrangement:
@@ -337,57 +370,30 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
                    if bare else pl.guess)
         kind.extend("S" if k % 2 == 0 else "M" for k in range(len(pl.guess)))
         if not pl.anchors:
-            # a ring: S, M, ..., S, M closed on itself, bound to no kernel atom; its
-            # Au-S-Au is pl.angle (default ANGLE_AUSAU)
-            loop = idx + idx[:2]
-            d_ring = d_msm if pl.angle is None else _law_of_cosines(r_ms, r_ms, pl.angle)
-            for k in range(len(idx)):
-                u, v, w = loop[k], loop[k + 1], loop[k + 2]
-                bonds.append((u, v, r_ms))
-                angles.append((u, w, d_sms, pl.stiffness or 5.0) if kind[v] == "M"
-                              else (u, w, d_ring))
-            records.append({"type": pl.kind, "anchors": [], "atoms": idx})
+            b, g = _ring_terms(idx, pl, kind)
             on_kernel.extend(idx)
-            continue
-        a, b = pl.anchors
-        bonds += [(a, idx[0], r_ks), (b, idx[-1], r_ks)]
-        for u, v in zip(idx, idx[1:]):
-            bonds.append((u, v, r_ms))
-        for k in range(1, len(idx) - 1):
-            u, w = idx[k - 1], idx[k + 1]
-            if kind[idx[k]] == "M":
-                angles.append((u, w, d_sms, pl.stiffness or 5.0))
-            else:
-                angles.append((u, w, d_msm))
-        if len(idx) > 1:
-            ends = pl.angle if isinstance(pl.angle, tuple) else (pl.angle, pl.angle)
-            d = [d_ksm if t is None else _law_of_cosines(r_ks, r_ms, t) for t in ends]
-            angles += [(a, idx[1], d[0]), (b, idx[-2], d[1])]
-        elif flexible_kernel:
-            angles.append((a, b, d_ksk, pl.stiffness or 5.0))
-        if flexible_kernel and pl.span:
-            angles.append((a, b, pl.span))
-        if pl.seat >= 0:
-            bonds.append((pl.seat, idx[1], BOND_AURO))
-        if pl.lean:
-            bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
-        bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
-        if pl.over:
-            bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
-        records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
-    x = np.array(pos)
-    kind = np.array(kind)
-    n = len(x)
-    opts = flexible_kernel if isinstance(flexible_kernel, dict) else {}
-    fixed = np.arange(n) < n_k
-    kernel_springs = []
-    if flexible_kernel:
-        fixed[:] = False
-        dnn, bonded, dist = kernel_bonds(kernel)
-        bridged = {tuple(sorted(t[:2])) for t in angles if t[0] < n_k and t[1] < n_k}
-        kernel_springs = [(i, j, dist[i, j]) for i, j in zip(*np.nonzero(np.triu(bonded)))
-                          if (i, j) not in bridged]
-    excluded = {tuple(sorted(t[:2])) for t in bonds + angles + kernel_springs}
+        else:
+            b, g = _chain_terms(idx, pl, kind, bare, flexible_kernel)
+        bonds += b
+        angles += g
+        records.append({"type": pl.kind, "anchors": [int(a) for a in pl.anchors or ()],
+                        "atoms": idx})
+    return np.array(pos), np.array(kind), bonds, angles, records, on_kernel
+
+
+def _kernel_springs(kernel, angles):
+    """Kernel Au-Au springs of a flexible kernel, except the pairs a bridging SR spans
+    (its angle restraint sets their distance)."""
+    n_k = len(kernel)
+    _, bonded, dist = kernel_bonds(kernel)
+    bridged = {tuple(sorted(t[:2])) for t in angles if t[0] < n_k and t[1] < n_k}
+    return [(i, j, dist[i, j]) for i, j in zip(*np.nonzero(np.triu(bonded)))
+            if (i, j) not in bridged]
+
+
+def _nonbonded_pairs(n_k, kind, arrangement, records, on_kernel, excluded, opts):
+    """Non-bonded pairs (ii, jj) with their clash distance and soft-push reach."""
+    n = len(kind)
     ii, jj = np.triu_indices(n, 1)
     keep = ~((ii < n_k) & (jj < n_k))
     keep &= np.array([(i, j) not in excluded for i, j in zip(ii, jj)])
@@ -405,22 +411,51 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
         soft[np.isin(ii, on_kernel) | np.isin(jj, on_kernel)] = 0.0
     # a chain resting on a cap lies on the kernel, held by its Au-Au contacts: the push
     # that holds other staples upright would fight them and bend its S-Au-S (to 153)
+    anchored = {a for pl in arrangement for a in pl.anchors}
     lying = np.zeros(n, bool)
     for pl, rec in zip(arrangement, records):
         if pl.lean or pl.belt or pl.over or pl.rest and set(pl.rest[1]) - anchored:
             lying[rec["atoms"]] = True
     soft[lying[ii] | lying[jj]] = 0.0
+    return ii, jj, min_dist, soft
 
-    def restraint(items, k):
-        return (np.array([t[:2] for t in items], int).reshape(-1, 2),
-                np.array([t[2] for t in items], float),
-                np.array([t[3] if len(t) > 3 else k for t in items], float))
 
+def _restraint(items, k):
+    """(pairs, targets, force constants) of restraint tuples (i, j, target[, k])."""
+    return (np.array([t[:2] for t in items], int).reshape(-1, 2),
+            np.array([t[2] for t in items], float),
+            np.array([t[3] if len(t) > 3 else k for t in items], float))
+
+
+def embed(kernel, arrangement, host="Au", flexible_kernel=False):
+    """Coordinates of kernel + motifs for one arrangement, shaped by the restraint FF.
+
+    With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
+    Au-Au pair it spans (to ~3.5 A, as in every fcc reference); otherwise the kernel is
+    fixed. ``flexible_kernel`` may be a dict of options for that stage: ``au_s_stiffness``
+    (force constant of the bonds to S, default 20 like the kernel springs) and
+    ``anchored_s_push`` (A, reach of the soft push between the kernel and S bonded to it,
+    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records,
+    strain)``; motif records hold the kind, anchors and the indices of the motif's atoms;
+    strain is the residual of the bond, angle and clash restraints (the isomer score).
+    """
+    n_k = len(kernel)
+    x, kind, bonds, angles, records, on_kernel = _place_motifs(kernel, arrangement,
+                                                               flexible_kernel)
+    opts = flexible_kernel if isinstance(flexible_kernel, dict) else {}
+    fixed = np.arange(len(x)) < n_k
+    kernel_springs = []
+    if flexible_kernel:
+        fixed[:] = False
+        kernel_springs = _kernel_springs(kernel, angles)
+    excluded = {tuple(sorted(t[:2])) for t in bonds + angles + kernel_springs}
+    ii, jj, min_dist, soft = _nonbonded_pairs(n_k, kind, arrangement, records, on_kernel,
+                                              excluded, opts)
     terms = {
-        "bonds": restraint([t + (opts.get("au_s_stiffness", 20.0),) if "S" in kind[list(t[:2])]
-                            else t for t in bonds]
-                           + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
-        "angles": restraint(angles, 5.0),
+        "bonds": _restraint([t + (opts.get("au_s_stiffness", 20.0),) if "S" in kind[list(t[:2])]
+                             else t for t in bonds]
+                            + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
+        "angles": _restraint(angles, 5.0),
         "repulsion": (np.stack([ii, jj], 1), min_dist, np.full(len(ii), 20.0)),
     }
     # a weak long-range push of shell atoms away from the kernel: R groups crowd the
@@ -434,7 +469,7 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
         # (3.0-3.4 A from two kernel Au): pulled there from where they first settled
         b = terms["bonds"]
         hugged = dict(terms, bonds=tuple(np.concatenate([u, v]) for u, v in zip(
-            b, restraint([(k, m, r, HUG_K) for k, m, r in hugs], HUG_K))))
+            b, _restraint([(k, m, r, HUG_K) for k, m, r in hugs], HUG_K))))
         x, _ = forcefield.relax(x, fixed, hugged)
     score = forcefield.strain(x, {k: v for k, v in terms.items() if k != "soft"})[0]
     symbols = [host if k in "KM" else "S" for k in kind]
