@@ -14,7 +14,7 @@ from clustergen.screen.dopants import (KB, boltzmann, enumerate_dopings, priors,
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import dopant_mask, read_candidates, write_candidates
 from clustergen.analysis.sites import CLASSES
-from clustergen.core.symmetry import burnside_count, framework_permutations, site_permutations
+from clustergen.core.orbits import burnside_count, framework_permutations, site_permutations
 from dopant_structures import au13, au25_framework, run_cli
 
 

@@ -11,10 +11,10 @@ from ase.cluster import Icosahedron, Octahedron
 
 from clustergen.core.errors import ClusterGenError
 from dopant_structures import au25_framework
-from clustergen.core.symmetry import (bond_graph, burnside_count, distinct_substitutions,
-                                 framework_permutations, point_group, site_orbits,
-                                 site_permutations, subset_orbits,
-                                 symmetry_operations)
+from clustergen.core.orbits import (bond_graph, burnside_count, distinct_substitutions,
+                                   framework_permutations, site_orbits, site_permutations,
+                                   subset_orbits)
+from clustergen.core.symmetry import point_group, symmetry_operations
 
 
 def au13():

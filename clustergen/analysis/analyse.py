@@ -35,17 +35,23 @@ from dataclasses import dataclass, field
 import numpy as np
 from ase.data import covalent_radii
 
+from clustergen.analysis.motifs import (
+    family_convention,
+    find_motifs,
+    masked_components,
+    motif_sort_key,
+    neighbour_lists,
+    promote_lattice_sites,
+    split_metals,
+    staple_angles,
+)
 from clustergen.core import model, validate
-from clustergen.core.bonds import bonded_pairs, components, nearest_reach, rule
-from clustergen.core.data import load, template_files
+from clustergen.core.bonds import bonded_pairs, rule
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, chemistry, parse
 
-# Bond cut-offs: rules "motifs" and "overlap" of templates/chemistry.yaml (core.bonds).
-LINEAR = 150.0        # S-M-S angle (deg) above which a metal is a linear M(I) staple atom
-STAPLE_MAX_METALS = 5  # a linear metal with more metal contacts than this is kernel
-# "bridging" convention: kernel contacts within bond rule "lattice-site" (1.33 x kernel NN)
-LATTICE_CONTACTS = 4  # ...at least this many of them put a linear metal on a kernel site
+# Bond cut-offs: rules "motifs" and "overlap" of templates/chemistry.yaml (core.bonds);
+# angle and contact thresholds of steps 2-3: clustergen.analysis.motifs.
 CONVENTIONS = ("staple", "bridging", "roles")
 
 NONMETALS = frozenset("H He B C N O F Ne Si P S Cl Ar As Se Br Kr Te I Xe".split())
@@ -155,172 +161,6 @@ def _touches(n, i, j, mask):
     return hit
 
 
-def _components(n, i, j, mask=None):
-    """Connected-component labels over the atoms in ``mask`` (others get -1)."""
-    if mask is not None:
-        keep = mask[i] & mask[j]
-        i, j = i[keep], j[keep]
-    labels = components(n, i, j)
-    if mask is not None:
-        labels = np.where(mask, labels, -1)
-    return labels
-
-
-def _neighbours(n, i, j, vec):
-    """Per-atom neighbour index arrays and bond vectors (atom -> neighbour, periodic-safe)."""
-    a = np.concatenate([i, j])
-    b = np.concatenate([j, i])
-    v = np.concatenate([vec, -vec])
-    order = np.argsort(a, kind="stable")
-    cuts = np.searchsorted(a[order], np.arange(1, n))
-    return np.split(b[order], cuts), np.split(v[order], cuts)
-
-
-def _max_angle(vectors):
-    """Largest angle (deg) between any two bond vectors (0 with fewer than two)."""
-    if len(vectors) < 2:
-        return 0.0
-    u = vectors / np.linalg.norm(vectors, axis=1)[:, None]
-    return float(np.degrees(np.arccos(np.clip((u @ u.T).min(), -1.0, 1.0))))
-
-
-def _staple_angles(symbols):
-    """Per-atom S-M-S angle above which a metal with two S is a staple metal.
-
-    Au(I) and Ag(I) staples are linear (LINEAR); Cu(I), Cd(II), Hg(II) in staples bend
-    further (templates/chemistry.yaml, ``staple_min_angle``)."""
-    table = chemistry()["metals"]
-    return np.array([table.get(s, {}).get("staple_min_angle", LINEAR) for s in symbols])
-
-
-def _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings, min_angle=None):
-    """Staple and kernel metal masks (module docstring, steps 2-3)."""
-    n = len(is_metal)
-    if min_angle is None:
-        min_angle = np.full(n, LINEAR)
-    staple = np.zeros(n, bool)
-    n_s = np.bincount(np.concatenate([i[is_sulfur[j]], j[is_sulfur[i]]]), minlength=n)
-    n_m = np.bincount(np.concatenate([i[is_metal[j]], j[is_metal[i]]]), minlength=n)
-    for m in np.flatnonzero(is_metal & (n_s >= 2) & (n_m <= STAPLE_MAX_METALS)):
-        staple[m] = _max_angle(vecs[m][is_sulfur[adj[m]]]) > min_angle[m]
-    kernel = is_metal & ~staple
-    if not kernel.any():
-        return staple, kernel
-    # connectivity of the remaining metals: the largest piece is the kernel
-    labels = _components(n, i, j, kernel)
-    pieces, sizes = np.unique(labels[kernel], return_counts=True)
-    main = pieces[np.argmax(sizes)]
-    for piece, size in zip(pieces, sizes):
-        members = np.flatnonzero(labels == piece)
-        touches_s = bool((n_s[members] > 0).all())
-        if size == 1 and touches_s and n_m[members[0]] == 0:
-            # a metal bonded to S only (bent or trigonal M(I)): a staple metal, never a kernel
-            staple[members], kernel[members] = True, False
-        elif piece == main:
-            continue
-        elif touches_s and size < 4:
-            staple[members], kernel[members] = True, False
-            warnings.append(f"metal atom(s) {members.tolist()} are not linear but are not "
-                            "bonded to the kernel: counted as staple metal")
-        else:
-            warnings.append(f"kernel is in pieces: metal atom(s) {members.tolist()} are not "
-                            "bonded to the main kernel")
-    return staple, kernel
-
-
-def _promote_lattice_sites(positions, staple, kernel):
-    """"bridging" convention: linear metals sitting on kernel lattice sites join the kernel."""
-    staple, kernel = staple.copy(), kernel.copy()
-    core = np.flatnonzero(kernel)
-    if len(core) < 2:
-        return staple, kernel, []
-    site = nearest_reach(positions[core], "lattice-site")
-    moved = []
-    while True:
-        cand = np.flatnonzero(staple)
-        if not len(cand):
-            break
-        core = np.flatnonzero(kernel)
-        d = np.linalg.norm(positions[cand][:, None] - positions[core][None], axis=-1)
-        hit = cand[(d <= site).sum(axis=1) >= LATTICE_CONTACTS]
-        if not len(hit):
-            break
-        staple[hit], kernel[hit] = False, True
-        moved.extend(int(h) for h in hit)
-    return staple, kernel, sorted(moved)
-
-
-def _family_convention(atoms):
-    """"bridging" if ``info["family"]`` names a template family with bridging SR in its motifs."""
-    name = atoms.info.get("family")
-    if not name:
-        return "staple"
-    for fname in template_files():
-        data = load(fname)
-        if isinstance(data, dict) and data.get("family") == name:
-            motifs = (data.get("series") or {}).get("motifs") or {}
-            return "bridging" if "bridging" in motifs else "staple"
-    return "staple"
-
-
-def _order_chain(members, adj, in_motif):
-    """Atoms of a staple chain in bond order, from its lowest-index end S (rings: lowest atom)."""
-    inside = set(members)
-    deg = {a: sum(b in inside for b in adj[a]) for a in members}
-    ends = [a for a in members if deg[a] == 1]
-    path = [min(ends) if ends else min(members)]
-    seen = set(path)
-    while True:
-        nxt = sorted(int(b) for b in adj[path[-1]] if b in inside and b not in seen)
-        if not nxt:
-            return path
-        path.append(nxt[0])
-        seen.add(nxt[0])
-
-
-def _motifs(i, j, adj, staple, kernel, is_sulfur):
-    """Staple chains / rings, bridging and terminal SR (module docstring, step 4)."""
-    n = len(staple)
-    # the motif graph: staple metal - S bonds only
-    link = (staple[i] & is_sulfur[j]) | (staple[j] & is_sulfur[i])
-    mi, mj = i[link], j[link]
-    deg = np.bincount(np.concatenate([mi, mj]), minlength=n)
-    in_motif = deg > 0
-    labels = _components(n, mi, mj, in_motif)
-    madj = _neighbours(n, mi, mj, np.zeros((len(mi), 3)))[0]
-    motifs = []
-    for piece in np.unique(labels[in_motif]):
-        members = np.flatnonzero(labels == piece)
-        metal, sulfur = members[staple[members]], members[~staple[members]]
-        nm, ns = len(metal), len(sulfur)
-        simple = (deg[members] <= 2).all() and (deg[metal] == 2).all()
-        ring = bool(simple and ns == nm and (deg[sulfur] == 2).all())
-        if ring or (simple and ns == nm + 1):
-            order = np.array(_order_chain(members.tolist(), madj, in_motif))
-            metal, sulfur = order[staple[order]], order[~staple[order]]
-            kind = model.motif_name(nm) + ("-ring" if ring else "")
-        else:
-            kind = "network"  # branched: an S on three staple metals, a metal on three S...
-        motifs.append(_motif(kind, metal, sulfur, adj, kernel, ring))
-    k_count = np.bincount(np.concatenate([i[kernel[j]], j[kernel[i]]]), minlength=n)
-    for s in np.flatnonzero(is_sulfur & ~in_motif & (k_count > 0)):
-        kind = "bridging" if k_count[s] >= 2 else "terminal"
-        motifs.append(_motif(kind, [], [s], adj, kernel, False))
-    motifs.sort(key=lambda m: (_size(m["type"]), m["type"], min(m["sulfur"])))
-    return motifs
-
-
-def _motif(kind, metal, sulfur, adj, kernel, ring):
-    anchors = sorted({int(b) for s in sulfur for b in adj[s] if kernel[b]})
-    return {"type": kind, "metal": [int(a) for a in metal], "sulfur": [int(s) for s in sulfur],
-            "anchors": anchors, "ring": bool(ring)}
-
-
-def _size(kind):
-    """Sort key of a motif type: metal atoms in it (rings and terminal SR included)."""
-    if kind in ("terminal", "network"):
-        return 0 if kind == "terminal" else 10**6
-    return model.motif_size(kind.removesuffix("-ring"))
 
 
 def format_inventory(inventory):
@@ -332,7 +172,7 @@ def format_inventory(inventory):
     try:
         return model.format_motifs(inventory)
     except (ValueError, KeyError):
-        items = sorted((_size(k), k, v) for k, v in inventory.items() if v)
+        items = sorted((motif_sort_key(k), k, v) for k, v in inventory.items() if v)
         return ",".join(f"{k}:{v}" for _, k, v in items)
 
 
@@ -340,7 +180,7 @@ def _ligands(symbols, i, j, is_metal, warnings):
     """Roles of non-metal atoms and ligand counts for the formula (metal-free pieces: none)."""
     n = len(symbols)
     nonmetal = ~is_metal
-    labels = _components(n, i, j, nonmetal)
+    labels = masked_components(n, i, j, nonmetal)
     donor = nonmetal & _touches(n, i, j, is_metal)
     roles = np.where(is_metal, "kernel", "ligand").astype("U8")
     counts = {}
@@ -400,6 +240,44 @@ def _metal_order(counts, host):
     return out
 
 
+def _apply_convention(atoms, convention, staple, kernel, is_metal):
+    """(convention, staple, kernel) after the kernel/staple convention (module docstring)."""
+    if convention is None:
+        convention = family_convention(atoms)
+    if convention not in CONVENTIONS:
+        raise ClusterGenError(f"unknown convention '{convention}' (known: "
+                              f"{', '.join(CONVENTIONS)})")
+    if convention == "bridging":
+        # plain Cartesian distances: a cluster in a periodic cell must not cross its faces
+        staple, kernel, _ = promote_lattice_sites(atoms.get_positions(), staple, kernel)
+    elif convention == "roles":
+        # keep the kernel/staple split the structure carries (e.g. from before a
+        # relaxation) and recompute only the motifs from the current bonds
+        if "role" not in atoms.arrays:
+            raise ClusterGenError("convention 'roles' needs a structure with a role array")
+        given = np.asarray(atoms.arrays["role"])
+        staple, kernel = is_metal & (given == "staple"), is_metal & (given == "kernel")
+    return convention, staple, kernel
+
+
+def _fragments(symbols, i, j, is_metal, warnings):
+    """Pieces not bonded to the main (largest metal-containing) cluster, with a warning each."""
+    labels = masked_components(len(symbols), i, j)
+    metal_pieces = np.unique(labels[is_metal])
+    sizes = np.bincount(labels)
+    main = metal_pieces[np.argmax(sizes[metal_pieces])]
+    fragments = []
+    for p in np.unique(labels):
+        if p == main:
+            continue
+        f = np.flatnonzero(labels == p)
+        fragments.append(f)
+        tail = "" if p in metal_pieces else "; left out of the formula"
+        warnings.append(f"fragment {_composition(symbols[f])} (atoms {f[:6].tolist()}"
+                        f"{'...' if len(f) > 6 else ''}) is not bonded to the main cluster{tail}")
+    return fragments
+
+
 def analyse(atoms, charge=None, convention=None):
     """Kernel / motif / ligand analysis of a metal-thiolate cluster.
 
@@ -422,49 +300,23 @@ def analyse(atoms, charge=None, convention=None):
     is_metal = _check_elements(symbols)
     n = len(atoms)
     i, j, vec = _bonds(atoms, is_metal)
-    adj, vecs = _neighbours(n, i, j, vec)
+    adj, vecs = neighbour_lists(n, i, j, vec)
     warnings = []
 
     roles, counts = _ligands(symbols, i, j, is_metal, warnings)
     is_sulfur = roles == "S"
-    staple, kernel = _split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings,
-                                   _staple_angles(symbols))
-    if convention is None:
-        convention = _family_convention(atoms)
-    if convention not in CONVENTIONS:
-        raise ClusterGenError(f"unknown convention '{convention}' (known: "
-                              f"{', '.join(CONVENTIONS)})")
-    if convention == "bridging":
-        # plain Cartesian distances: a cluster in a periodic cell must not cross its faces
-        staple, kernel, _ = _promote_lattice_sites(atoms.get_positions(), staple, kernel)
-    elif convention == "roles":
-        # keep the kernel/staple split the structure carries (e.g. from before a
-        # relaxation) and recompute only the motifs from the current bonds
-        if "role" not in atoms.arrays:
-            raise ClusterGenError("convention 'roles' needs a structure with a role array")
-        given = np.asarray(atoms.arrays["role"])
-        staple, kernel = is_metal & (given == "staple"), is_metal & (given == "kernel")
+    staple, kernel = split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings,
+                                  staple_angles(symbols))
+    convention, staple, kernel = _apply_convention(atoms, convention, staple, kernel,
+                                                   is_metal)
     roles[staple] = "staple"
     roles[kernel] = "kernel"
-    motifs = _motifs(i, j, adj, staple, kernel, is_sulfur)
+    motifs = find_motifs(i, j, adj, staple, kernel, is_sulfur)
     inventory = {}
     for m in motifs:
         inventory[m["type"]] = inventory.get(m["type"], 0) + 1
 
-    # pieces not bonded to the main (largest metal-containing) cluster
-    labels = _components(n, i, j)
-    metal_pieces = np.unique(labels[is_metal])
-    sizes = np.bincount(labels)
-    main = metal_pieces[np.argmax(sizes[metal_pieces])]
-    fragments = []
-    for p in np.unique(labels):
-        if p == main:
-            continue
-        f = np.flatnonzero(labels == p)
-        fragments.append(f)
-        tail = "" if p in metal_pieces else "; left out of the formula"
-        warnings.append(f"fragment {_composition(symbols[f])} (atoms {f[:6].tolist()}"
-                        f"{'...' if len(f) > 6 else ''}) is not bonded to the main cluster{tail}")
+    fragments = _fragments(symbols, i, j, is_metal, warnings)
 
     if charge is None:
         charge = _info_charge(atoms.info)

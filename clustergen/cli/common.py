@@ -7,7 +7,7 @@ import os
 from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
 from clustergen.analysis.sites import kernel_indices
-from clustergen.core.symmetry import framework_permutations
+from clustergen.core.orbits import framework_permutations
 from clustergen.screen.dopants import (
     COLUMNS,
 )

@@ -11,6 +11,7 @@ import numpy as np
 
 from clustergen.generation import families as fam_mod
 from clustergen.generation import donors
+from clustergen.generation import embedding
 from clustergen.generation import kernels
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
@@ -99,7 +100,7 @@ def frameworks(fam, k, limit=None, m=None):
                                f" kernel atoms, series says {m['kernel_atoms']}")
         options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
         for arrangement, order in list(zip(options, orders))[:embed]:
-            embedded = shell.embed(kernel, arrangement)
+            embedded = embedding.embed(kernel, arrangement)
             scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
                            embedded, kernel, labels))
     if not scored:
@@ -112,7 +113,7 @@ def frameworks(fam, k, limit=None, m=None):
         if limit and len(out) == limit:
             break
         if flexible:
-            embedded = shell.embed(kernel, arrangement, flexible_kernel=flexible)
+            embedded = embedding.embed(kernel, arrangement, flexible_kernel=flexible)
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
         atoms.info["family"] = fam["family"]    # the analyser reads its convention from it

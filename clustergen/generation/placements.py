@@ -6,7 +6,7 @@ belt, fold, hug); :func:`candidate_placements` turns it into :class:`Placement` 
 each a motif type, its two anchor atoms and a first guess of its path.
 :func:`ring_placements` does the same for rings that bind no kernel atom. Choosing a set
 of placements is :func:`clustergen.generation.shell.arrangements`; shaping it is
-:func:`clustergen.generation.shell.embed`.
+:func:`clustergen.generation.embedding.embed`.
 """
 
 from dataclasses import dataclass

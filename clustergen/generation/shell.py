@@ -5,8 +5,8 @@ each carries, and for each motif type which pairs of kernel atoms its two termin
 bind (a window of anchor distances in units of the kernel nearest-neighbour distance).
 :func:`arrangements` enumerates every way to satisfy a motif inventory under that rule,
 symmetry-distinct only, from the single-motif placements of :mod:`clustergen.generation.placements`;
-:func:`embed` turns one arrangement into coordinates with the restraint force field of
-:mod:`clustergen.generation.forcefield`.
+:func:`clustergen.generation.embedding.embed` turns one arrangement into coordinates with
+the restraint force field of :mod:`clustergen.generation.forcefield`.
 """
 
 import time
@@ -14,19 +14,16 @@ import time
 import numpy as np
 
 from clustergen.core.bonds import components
-from clustergen.generation import forcefield
-from clustergen.generation.kernels import kernel_permutations, rotation_permutations, screw_map
+from clustergen.generation.kernels import (
+    kernel_permutations,
+    rotation_permutations,
+    screw_map,
+)
 from clustergen.generation.placements import (
-    ANGLE_AUSAU, ANGLE_KSAU, ANGLE_KSK, ANGLE_SAUS, BOND_AURO, BOND_KERNEL, BOND_STAPLE,
-    _fold, _law_of_cosines, candidate_placements, kernel_bonds, surface_normals)
+    candidate_placements,
+    kernel_bonds,
+)
 
-HUG_K = 0.5             # weak: a staple Au's contact with the kernel surface
-# Closest non-bonded approach (A). K kernel metal, M staple metal, S sulfur. S keeps
-# clear of the kernel (R groups push it out: middle S sit 3-4.5 A above the kernel).
-MIN_DIST = {("S", "S"): 3.3, ("M", "S"): 3.1, ("M", "M"): 3.0, ("K", "S"): 3.5,
-            ("K", "M"): 3.1}
-SOFT_DIST = {("K", "S"): 5.0, ("K", "M"): 4.0}
-SOFT_K = 0.2
 # Atoms grown on a kernel (square-face caps, an Au3 unit): away from them the shell keeps
 # the symmetry of the kernel they grew on. A "unit" atom anchors S like a "shell" atom.
 GROWN = ("cap", "unit")
@@ -57,21 +54,6 @@ def _densify(path, dense):
     t = np.linspace(0, 1, dense, endpoint=False)
     inner = [a + t[:, None] * (b - a) for a, b in zip(path[:-1], path[1:])]
     return np.vstack(inner + [path[-1:]])
-
-
-def _hugs(x, n_k, arrangement, records):
-    """(kernel atom, staple metal, distance) for the metals of motifs with ``hug``."""
-    out = []
-    for pl, rec in zip(arrangement, records):
-        if not pl.hug:
-            continue
-        dist, count = pl.hug
-        for m in rec["atoms"][1::2]:
-            d = np.linalg.norm(x[:n_k] - x[m], axis=1)
-            # atoms tied with the n-th nearest too: a metal on a symmetry axis keeps it
-            cut = np.sort(d)[int(count) - 1] + 0.05
-            out += [(int(k), m, dist) for k in np.flatnonzero(d <= cut)]
-    return out
 
 
 def _bent_bridges(kernel, placements, min_angle=100.0):
@@ -302,141 +284,3 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     # most symmetric first: nature's clusters are, and it is a cheap tie-breaker
     ranked = sorted(unique.values(), key=lambda item: -item[1])
     return [arr for arr, _ in ranked], [order for _, order in ranked]
-
-
-def embed(kernel, arrangement, host="Au", flexible_kernel=False):
-    """Coordinates of kernel + motifs for one arrangement, shaped by the restraint FF.
-
-    With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
-    Au-Au pair it spans (to ~3.5 A, as in every fcc reference); otherwise the kernel is
-    fixed. ``flexible_kernel`` may be a dict of options for that stage: ``au_s_stiffness``
-    (force constant of the bonds to S, default 20 like the kernel springs) and
-    ``anchored_s_push`` (A, reach of the soft push between the kernel and S bonded to it,
-    default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records,
-    strain)``; motif records hold the kind, anchors and the indices of the motif's atoms;
-    strain is the residual of the bond, angle and clash restraints (the isomer score).
-    """
-    n_k = len(kernel)
-    pos = [p for p in kernel]
-    kind = ["K"] * n_k            # K kernel metal, M staple metal, S sulfur
-    bonds, angles, records = [], [], []
-    on_kernel = []                # ring atoms: they lie on the kernel, no outward push
-    r_ms, r_ks = BOND_STAPLE, BOND_KERNEL
-    d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
-    d_msm = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU)
-    d_ksm = _law_of_cosines(r_ks, r_ms, ANGLE_KSAU)
-    d_ksk = _law_of_cosines(r_ks, r_ks, ANGLE_KSK)
-    anchored = {a for pl in arrangement for a in pl.anchors}
-    normals = surface_normals(kernel, kernel_bonds(kernel)[1])
-    for pl in arrangement:
-        start = len(pos)
-        idx = list(range(start, start + len(pl.guess)))
-        bare = [c for c in pl.rest[1] if c not in anchored][:1] if pl.rest else []
-        # a chain resting on a bare corner starts folded over it
-        pos.extend(_fold(pl.guess, kernel[bare[0]] + pl.rest[0] * normals[bare[0]])
-                   if bare else pl.guess)
-        kind.extend("S" if k % 2 == 0 else "M" for k in range(len(pl.guess)))
-        if not pl.anchors:
-            # a ring: S, M, ..., S, M closed on itself, bound to no kernel atom; its
-            # Au-S-Au is pl.angle (default ANGLE_AUSAU)
-            loop = idx + idx[:2]
-            d_ring = d_msm if pl.angle is None else _law_of_cosines(r_ms, r_ms, pl.angle)
-            for k in range(len(idx)):
-                u, v, w = loop[k], loop[k + 1], loop[k + 2]
-                bonds.append((u, v, r_ms))
-                angles.append((u, w, d_sms, pl.stiffness or 5.0) if kind[v] == "M"
-                              else (u, w, d_ring))
-            records.append({"type": pl.kind, "anchors": [], "atoms": idx})
-            on_kernel.extend(idx)
-            continue
-        a, b = pl.anchors
-        bonds += [(a, idx[0], r_ks), (b, idx[-1], r_ks)]
-        for u, v in zip(idx, idx[1:]):
-            bonds.append((u, v, r_ms))
-        for k in range(1, len(idx) - 1):
-            u, w = idx[k - 1], idx[k + 1]
-            if kind[idx[k]] == "M":
-                angles.append((u, w, d_sms, pl.stiffness or 5.0))
-            else:
-                angles.append((u, w, d_msm))
-        if len(idx) > 1:
-            ends = pl.angle if isinstance(pl.angle, tuple) else (pl.angle, pl.angle)
-            d = [d_ksm if t is None else _law_of_cosines(r_ks, r_ms, t) for t in ends]
-            angles += [(a, idx[1], d[0]), (b, idx[-2], d[1])]
-        elif flexible_kernel:
-            angles.append((a, b, d_ksk, pl.stiffness or 5.0))
-        if flexible_kernel and pl.span:
-            angles.append((a, b, pl.span))
-        if pl.seat >= 0:
-            bonds.append((pl.seat, idx[1], BOND_AURO))
-        if pl.lean:
-            bonds.append((pl.lean[0], idx[len(idx) // 2], pl.lean[1]))
-        bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
-        if pl.over:
-            bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
-        records.append({"type": pl.kind, "anchors": [int(a), int(b)], "atoms": idx})
-    x = np.array(pos)
-    kind = np.array(kind)
-    n = len(x)
-    opts = flexible_kernel if isinstance(flexible_kernel, dict) else {}
-    fixed = np.arange(n) < n_k
-    kernel_springs = []
-    if flexible_kernel:
-        fixed[:] = False
-        dnn, bonded, dist = kernel_bonds(kernel)
-        bridged = {tuple(sorted(t[:2])) for t in angles if t[0] < n_k and t[1] < n_k}
-        kernel_springs = [(i, j, dist[i, j]) for i, j in zip(*np.nonzero(np.triu(bonded)))
-                          if (i, j) not in bridged]
-    excluded = {tuple(sorted(t[:2])) for t in bonds + angles + kernel_springs}
-    ii, jj = np.triu_indices(n, 1)
-    keep = ~((ii < n_k) & (jj < n_k))
-    keep &= np.array([(i, j) not in excluded for i, j in zip(ii, jj)])
-    ii, jj = ii[keep], jj[keep]
-    pair = [tuple(sorted((kind[i], kind[j]))) for i, j in zip(ii, jj)]
-    min_dist = np.array([MIN_DIST[p] for p in pair])
-    soft = np.array([SOFT_DIST.get(p, 0.0) for p in pair])
-    if "anchored_s_push" in opts:
-        # S bonded to the kernel (terminal, bridging) lie closer to it than middle S
-        bound_s = np.zeros(n, bool)
-        bound_s[[i for r in records if r["anchors"]
-                 for i in (r["atoms"][0], r["atoms"][-1])]] = True
-        soft[(ii < n_k) & bound_s[jj]] = opts["anchored_s_push"]
-    if on_kernel:
-        soft[np.isin(ii, on_kernel) | np.isin(jj, on_kernel)] = 0.0
-    # a chain resting on a cap lies on the kernel, held by its Au-Au contacts: the push
-    # that holds other staples upright would fight them and bend its S-Au-S (to 153)
-    lying = np.zeros(n, bool)
-    for pl, rec in zip(arrangement, records):
-        if pl.lean or pl.belt or pl.over or pl.rest and set(pl.rest[1]) - anchored:
-            lying[rec["atoms"]] = True
-    soft[lying[ii] | lying[jj]] = 0.0
-
-    def restraint(items, k):
-        return (np.array([t[:2] for t in items], int).reshape(-1, 2),
-                np.array([t[2] for t in items], float),
-                np.array([t[3] if len(t) > 3 else k for t in items], float))
-
-    terms = {
-        "bonds": restraint([t + (opts.get("au_s_stiffness", 20.0),) if "S" in kind[list(t[:2])]
-                            else t for t in bonds]
-                           + [(i, j, d, ) for i, j, d in kernel_springs], 20.0),
-        "angles": restraint(angles, 5.0),
-        "repulsion": (np.stack([ii, jj], 1), min_dist, np.full(len(ii), 20.0)),
-    }
-    # a weak long-range push of shell atoms away from the kernel: R groups crowd the
-    # surface and hold staples upright (middle S 3-4.5 A above the kernel hull)
-    terms["soft"] = (np.stack([ii, jj], 1)[soft > 0], soft[soft > 0],
-                     np.full(int((soft > 0).sum()), SOFT_K))
-    x, _ = forcefield.relax(x, fixed, terms)
-    hugs = _hugs(x, n_k, arrangement, records)
-    if hugs:
-        # aurophilic contacts: staple Au of trimers on fcc kernels lie on the surface
-        # (3.0-3.4 A from two kernel Au): pulled there from where they first settled
-        b = terms["bonds"]
-        hugged = dict(terms, bonds=tuple(np.concatenate([u, v]) for u, v in zip(
-            b, restraint([(k, m, r, HUG_K) for k, m, r in hugs], HUG_K))))
-        x, _ = forcefield.relax(x, fixed, hugged)
-    score = forcefield.strain(x, {k: v for k, v in terms.items() if k != "soft"})[0]
-    symbols = [host if k in "KM" else "S" for k in kind]
-    roles = np.where(kind == "K", "kernel", np.where(kind == "M", "staple", "S"))
-    return symbols, x, roles, records, score

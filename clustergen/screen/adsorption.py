@@ -5,7 +5,7 @@ direction without coming closer than ~2.2 A to any other atom: staple Au between
 S, kernel Au in gaps of the ligand shell, every surface atom of a bare cluster.  Sites are
 the exposed atoms (top), bonded pairs (bridge) and mutually bonded triples (hollow)
 whose own probe position is clear; they are grouped by the framework symmetry
-(:mod:`clustergen.core.symmetry`) and each group is placed once, with its orbit size as
+(:mod:`clustergen.core.orbits`) and each group is placed once, with its orbit size as
 ``multiplicity``.  The adsorbate's anchor atom sits on the outward normal at a typical
 bond length (``templates/adsorbates.yaml``); E_ads = E(cluster+ads) - E(cluster) - E(ads)
 with every energy from the same relaxation engine (:func:`clustergen.compute.relax.relax`).
@@ -28,8 +28,8 @@ from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import electron_count, lowest_multiplicity
+from clustergen.core.orbits import framework_permutations, tuple_orbits
 from clustergen.core.rotations import rotation_onto
-from clustergen.core.symmetry import framework_permutations, tuple_orbits
 
 KINDS = ("top", "bridge", "hollow")
 PROBE = 2.0          # A: anchor-metal distance used to test whether a site is open

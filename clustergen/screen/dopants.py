@@ -1,7 +1,7 @@
 """Where does a heteroatom go?  Enumerate symmetry-distinct dopings, relax, rank.
 
 Every way to put ``count`` dopant atoms on the host metal sites is generated once per
-symmetry orbit of the Au-S framework (:mod:`clustergen.core.symmetry`), labelled with its site
+symmetry orbit of the Au-S framework (:mod:`clustergen.core.orbits`), labelled with its site
 class (:mod:`clustergen.analysis.sites`: centre, kernel-surface, staple) and the orbit size
 (``multiplicity``), relaxed through :func:`clustergen.compute.relax.relax` and ranked by energy;
 Boltzmann populations count each configuration ``multiplicity`` times.  The electron
@@ -24,12 +24,8 @@ from clustergen.analysis.sites import CLASSES, kernel_indices, site_classes
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, chemistry, parse
-from clustergen.core.symmetry import (
-    distinct_substitutions,
-    framework_permutations,
-    group_name,
-    point_group,
-)
+from clustergen.core.orbits import distinct_substitutions, framework_permutations
+from clustergen.core.symmetry import group_name, point_group
 
 KB = 8.617333262e-5  # Boltzmann constant, eV/K
 TEMPERATURE = 298.15  # K
