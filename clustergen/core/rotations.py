@@ -58,3 +58,18 @@ def fit_orthogonal(p, q, mirror=False):
             if rssd_flipped < rssd:
                 best = flipped.as_matrix() @ MIRROR
     return best
+
+
+# Directions, not rotations: evenly spread unit vectors for scans over the sphere
+# (adsorbate probes, ligand orientations).
+def fibonacci_sphere(n=256):
+    """``n`` nearly uniform unit vectors.
+
+    >>> v = fibonacci_sphere(100); v.shape, bool(np.allclose(np.linalg.norm(v, axis=1), 1))
+    ((100, 3), True)
+    """
+    k = np.arange(n) + 0.5
+    z = 1 - 2 * k / n
+    phi = np.pi * (1 + 5 ** 0.5) * k
+    r = np.sqrt(1 - z * z)
+    return np.column_stack([r * np.cos(phi), r * np.sin(phi), z])

@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
 from clustergen.core.errors import ClusterGenError
+from clustergen.core.rotations import fibonacci_sphere
 
 # hard limits (A) checked on the output: heavy-heavy, H-heavy, H-H
 HARD = {"heavy": 2.2, "mixed": 1.9, "H": 1.5}
@@ -36,19 +37,6 @@ TILT = (40.0, 70.0)            # preferred S->C tilt from the radial direction (
 TWISTS = 12
 MAX_POSES = 600                # poses kept per site after the framework pre-screen
 SWEEPS = 6
-
-
-def fibonacci_sphere(n):
-    """``n`` nearly uniform unit vectors.
-
-    >>> v = fibonacci_sphere(100); v.shape, bool(np.allclose(np.linalg.norm(v, axis=1), 1))
-    ((100, 3), True)
-    """
-    k = np.arange(n) + 0.5
-    z = 1 - 2 * k / n
-    phi = np.pi * (1 + 5 ** 0.5) * k
-    r = np.sqrt(1 - z * z)
-    return np.column_stack([r * np.cos(phi), r * np.sin(phi), z])
 
 
 def _unit(v):

@@ -29,26 +29,13 @@ from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.identity import electron_count, lowest_multiplicity
 from clustergen.core.orbits import framework_permutations, tuple_orbits
-from clustergen.core.rotations import rotation_onto
+from clustergen.core.rotations import fibonacci_sphere, rotation_onto
 
 KINDS = ("top", "bridge", "hollow")
 PROBE = 2.0          # A: anchor-metal distance used to test whether a site is open
 CLEARANCE = 2.2      # A: the probe must stay this far from every non-site atom...
 CLEARANCE_SCALE = 1.1  # ...and 1.1 x (covalent radii of the atom and C) from heavy ones
 MIN_OPEN = 0.03      # fraction of directions that must be open for an atom to be exposed
-
-
-def fibonacci_sphere(n=256):
-    """``n`` nearly uniform unit vectors.
-
-    >>> v = fibonacci_sphere(100); v.shape, bool(np.allclose(np.linalg.norm(v, axis=1), 1))
-    ((100, 3), True)
-    """
-    k = np.arange(n) + 0.5
-    z = 1 - 2 * k / n
-    phi = np.pi * (1 + 5 ** 0.5) * k
-    r = np.sqrt(1 - z * z)
-    return np.column_stack([r * np.cos(phi), r * np.sin(phi), z])
 
 
 def _clearance(atoms):
