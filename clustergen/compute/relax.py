@@ -1,4 +1,5 @@
-"""GFN-xTB pre-relaxation with tblite: SCF failure ladder, optimiser, topology check.
+"""GFN-xTB pre-relaxation with tblite: SCF failure ladder, optimisers and protocols, the runner
+(the topology check after each relaxation is :mod:`clustergen.compute.topology`).
 
 GFN1-xTB is the default: on Au-thiolate clusters tblite's GFN2-xTB SCF does not converge
 (measured, see docs/relaxation.md).  When the SCF fails the calculation climbs a ladder of
