@@ -23,6 +23,55 @@ def _indent(text, n):
     return "\n".join(" " * n + line if line.strip() else line for line in text.splitlines())
 
 
+# Fixed sections of the deck.  OT with DIIS and a full single-inverse preconditioner, an
+# outer SCF loop for the hard cases; Mulliken and Hirshfeld charges and the frontier
+# orbitals are printed so that clustergen.dft.parse can read them back.
+_SCF = """    &QS
+      EPS_DEFAULT 1.0E-12
+    &END QS
+    &SCF
+      SCF_GUESS ATOMIC
+      EPS_SCF 1.0E-6
+      MAX_SCF 50
+      &OT
+        MINIMIZER DIIS
+        PRECONDITIONER FULL_SINGLE_INVERSE
+      &END OT
+      &OUTER_SCF
+        EPS_SCF 1.0E-6
+        MAX_SCF 20
+      &END OUTER_SCF
+    &END SCF
+"""
+_PRINT = """    &PRINT
+      &MULLIKEN ON
+      &END MULLIKEN
+      &HIRSHFELD ON
+      &END HIRSHFELD
+      &MO_CUBES
+        WRITE_CUBE .FALSE.
+        NHOMO 1
+        NLUMO 1
+      &END MO_CUBES
+    &END PRINT
+"""
+_MOTION = {
+    "opt": """
+&MOTION
+  &GEO_OPT
+    OPTIMIZER LBFGS
+    MAX_ITER 1000
+  &END GEO_OPT
+&END MOTION""",
+    "freq": """
+&VIBRATIONAL_ANALYSIS
+  DX 0.01
+  NPROC_REP 1
+  INTENSITIES .FALSE.
+&END VIBRATIONAL_ANALYSIS""",
+}
+
+
 def write(atoms, settings, directory, header):
     """Write ``cp2k.inp`` in ``directory``; returns its path."""
     tab = load("dft.yaml")
@@ -46,22 +95,7 @@ def write(atoms, settings, directory, header):
                        for s, (x, y, z) in zip(box.get_chemical_symbols(), box.positions))
     kinds = "\n".join(f"&KIND {el}\n  BASIS_SET {e['basis']}\n  POTENTIAL {e['core']}\n&END KIND"
                       for el, e in settings["elements"].items())
-    motion = ""
-    if settings["task"] == "opt":
-        motion = """
-&MOTION
-  &GEO_OPT
-    OPTIMIZER LBFGS
-    MAX_ITER 1000
-  &END GEO_OPT
-&END MOTION"""
-    if settings["task"] == "freq":
-        motion = """
-&VIBRATIONAL_ANALYSIS
-  DX 0.01
-  NPROC_REP 1
-  INTENSITIES .FALSE.
-&END VIBRATIONAL_ANALYSIS"""
+    motion = _MOTION.get(settings["task"], "")
     text = f"""{''.join(f'# {line}{chr(10)}' for line in header)}&GLOBAL
   PROJECT cluster
   RUN_TYPE {RUN_TYPE[settings['task']]}
@@ -83,38 +117,11 @@ def write(atoms, settings, directory, header):
       PERIODIC NONE
       POISSON_SOLVER {poisson}
     &END POISSON
-    &QS
-      EPS_DEFAULT 1.0E-12
-    &END QS
-    &SCF
-      SCF_GUESS ATOMIC
-      EPS_SCF 1.0E-6
-      MAX_SCF 50
-      &OT
-        MINIMIZER DIIS
-        PRECONDITIONER FULL_SINGLE_INVERSE
-      &END OT
-      &OUTER_SCF
-        EPS_SCF 1.0E-6
-        MAX_SCF 20
-      &END OUTER_SCF
-    &END SCF
-    &XC
+{_SCF}    &XC
       &XC_FUNCTIONAL {settings['xc']}
       &END XC_FUNCTIONAL{_indent(vdw, 6)}
     &END XC
-    &PRINT
-      &MULLIKEN ON
-      &END MULLIKEN
-      &HIRSHFELD ON
-      &END HIRSHFELD
-      &MO_CUBES
-        WRITE_CUBE .FALSE.
-        NHOMO 1
-        NLUMO 1
-      &END MO_CUBES
-    &END PRINT
-  &END DFT
+{_PRINT}  &END DFT
   &SUBSYS
     &CELL
       ABC {abc}
