@@ -19,7 +19,9 @@ b 9
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 
 from clustergen.compute import blas
 from clustergen.core.errors import ClusterGenError
@@ -135,6 +137,39 @@ def client(workers=None, scheduler=None):
         cluster.close()
 
 
+
+# Ctrl-C while tasks run in this process.  A KeyboardInterrupt raised from the signal
+# handler can land inside a C callback (tblite's cffi finalisers), where Python prints it
+# and swallows it, and the run would go on as if nothing happened.  So the handler only
+# notes the Ctrl-C; it is raised at safe points: between tasks and at every optimiser step
+# (:func:`check_interrupt`).
+_INTERRUPTED = threading.Event()
+
+
+def check_interrupt():
+    """Raise KeyboardInterrupt if Ctrl-C was pressed while tasks ran in this process.
+
+    >>> check_interrupt() is None
+    True
+    """
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _noted_interrupts():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _INTERRUPTED.clear()
+    old = signal.signal(signal.SIGINT, lambda signum, frame: _INTERRUPTED.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+        _INTERRUPTED.clear()
+
+
 def run(func, tasks, on_result, on_error=None, workers=None, scheduler=None,
         progress=True, desc="tasks"):
     """Call ``func(*args, **kwargs)`` for every ``key: (args, kwargs)`` of ``tasks``.
@@ -164,8 +199,11 @@ def run(func, tasks, on_result, on_error=None, workers=None, scheduler=None,
 
     with bar:
         if workers == 0 and not scheduler:
-            for key, (args, kwargs) in tasks.items():
-                report(key, lambda: func(*args, **kwargs))
+            with _noted_interrupts():
+                for key, (args, kwargs) in tasks.items():
+                    check_interrupt()
+                    report(key, lambda: func(*args, **kwargs))
+                check_interrupt()
             return
         from dask.distributed import as_completed
 

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from clustergen.compute import blas, claims, store
+from clustergen.compute import blas, claims, executor, store
 from clustergen.compute.topology import check_topology, fragments  # noqa: F401  (public here)
 from clustergen.core import validate
 from clustergen.core.errors import ClusterGenError
@@ -263,6 +263,7 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
             for stage, stage_fmax in plan:
                 opt = _optimiser_class(stage)(atoms, logfile=None, trajectory=traj,
                                               append_trajectory=True)
+                opt.attach(executor.check_interrupt)  # Ctrl-C lands between steps
                 converged = opt.run(fmax=stage_fmax, steps=max(steps - done, 0))
                 done += opt.nsteps
                 record.setdefault("stages", []).append(
@@ -348,7 +349,6 @@ def relax(atoms_or_list, db="results.db", workers=None, scheduler=None,
     """
     from ase import Atoms
 
-    from clustergen.compute import executor
 
     candidates = [atoms_or_list] if isinstance(atoms_or_list, Atoms) else list(atoms_or_list)
     _check_options(method, fmax, steps, optimiser)
