@@ -287,3 +287,19 @@ def test_two_stage_protocol_hands_over_and_agrees_across_starts(tmp_path):
 def test_unknown_protocol_is_an_input_error():
     with pytest.raises(ClusterGenError, match="unknown optimiser 'FIRE\\+BFGSX'"):
         rx.relax([au2_sh2()], db=":memory:", optimiser="FIRE+BFGSX")
+
+
+def test_precon_lbfgs_runs_on_a_cluster_without_cell():
+    """ASE's own PreconLBFGS set-up fails on a cell-less cluster of >= 100 atoms (it
+    estimates the bond scale from the cell); the protocol's stage must not."""
+    from ase.calculators.emt import EMT
+    from ase.cluster import Icosahedron
+
+    from clustergen.compute.relax import _optimiser_class
+
+    atoms = Icosahedron("Au", 4)  # 147 atoms, no cell
+    atoms.rattle(0.05, seed=3)
+    atoms.calc = EMT()
+    opt = _optimiser_class("PreconLBFGS")(atoms, logfile=None)
+    assert opt.run(fmax=0.05, steps=200)
+    assert np.abs(atoms.get_forces()).max() < 0.05

@@ -49,6 +49,7 @@ SINGLE = ("FIRE", "BFGS", "LBFGS", "BFGSLineSearch", "LBFGSLineSearch", "MDMin",
 PROTOCOLS = ("FIRE+LBFGS", "FIRE+PreconLBFGS")
 OPTIMISERS = SINGLE + PROTOCOLS
 DEFAULT_OPTIMISER = "FIRE+LBFGS"
+PRECON_R_NN = 2.4  # A: bond scale of the PreconLBFGS preconditioner (see _optimiser_class)
 PRE_FMAX = 0.2  # eV/A: where a protocol's first stage hands over
 FMAX = 0.02     # eV/A: energies of one candidate from nearby starts agree (see docs)
 STEPS = 600     # step cap per candidate, counted over stages, restarts and rungs
@@ -140,9 +141,15 @@ def _optimiser_class(name):
     if name not in SINGLE:
         raise ClusterGenError(f"unknown optimiser '{name}' (known: {', '.join(OPTIMISERS)})")
     if name == "PreconLBFGS":
-        from ase.optimize.precon import PreconLBFGS
+        import functools
 
-        return PreconLBFGS
+        from ase.optimize.precon import Exp, PreconLBFGS
+
+        # ASE estimates the nearest-neighbour distance by growing a cutoff up to twice
+        # the cell, which fails for a cluster without a cell; give the scale directly:
+        # Au-Au (2.8-3.0 A) and Au-S (2.3-2.4 A) bonds, Exp's usual A and 2 r_NN cutoff.
+        return functools.partial(PreconLBFGS, precon=Exp(A=3.0, r_NN=PRECON_R_NN,
+                                                         r_cut=2 * PRECON_R_NN))
     return getattr(ase.optimize, name)
 
 
