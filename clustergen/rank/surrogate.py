@@ -129,7 +129,7 @@ def load(path):
         raise ClusterGenError(f"'{path}' is not a clustergen surrogate model")
     model = Surrogate(blob["state"], blob["meta"])
     if model.meta.get("base") == "sch3-single-point":
-        from clustergen.rank.dft_gap import gfn1_gap
+        from clustergen.rank.capped_gap import gfn1_gap
         model.state["base_function"] = gfn1_gap
     return model
 
