@@ -1,0 +1,172 @@
+"""Learn: the relax stage through active learning (the workflow's ``learn`` section).
+
+Instead of relaxing every candidate, :func:`clustergen.rank.active.learn` relaxes at most
+``budget`` of them, chosen round by round by a Gaussian process on the candidates'
+descriptors (farthest-point seeds, then the acquisition: ``lcb`` for the lowest energy,
+``ucb`` for the largest gap, ``uncertainty`` or ``random``), and the model of the last
+round predicts the rest with a standard deviation.  Every relaxation goes through
+:func:`clustergen.workflow.stages.relax.relax_candidates` into ``results.db`` and every
+prediction is stored there too (:mod:`clustergen.rank.stored`), linked by the id the
+candidate's relaxation would get.  The search is deterministic (seeded farthest points,
+seeded GP fits), so a run killed mid-search replays it on the rerun with each finished
+relaxation read back from the store: nothing finished is computed again.
+"""
+
+import numpy as np
+
+from clustergen.core.errors import ClusterGenError
+from clustergen.rank import stored
+from clustergen.workflow.state import digest
+
+MODEL_NOTE = "GP on start-structure descriptors"
+
+
+def _distinct(candidates, ids):
+    """Candidates with distinct ids (first kept), and their ids."""
+    seen, pool, pool_ids = set(), [], []
+    for atoms, cid in zip(candidates, ids):
+        if cid not in seen:
+            seen.add(cid)
+            pool.append(atoms)
+            pool_ids.append(cid)
+    return pool, pool_ids
+
+
+def _refit(x, values, seed):
+    """Mean and std over the pool from the computed ``values`` ({index: value}); used
+    when the search itself kept no model (``random`` acquisition)."""
+    from clustergen.rank.surrogate import fit_features
+
+    done = sorted(values)
+    state, _ = fit_features(x[done], np.array([values[i] for i in done]), seed=seed,
+                            folds=0)
+    z = state["scaler"].transform(x[:, state["columns"]])
+    return state["gp"].predict(z, return_std=True)
+
+
+def predicted_structure(atoms, cid, target, mean, std):
+    """A candidate labelled with its prediction (the start structure: it was not relaxed).
+
+    >>> from ase import Atoms
+    >>> p = predicted_structure(Atoms("Au"), "c1", "energy", -3.0, 0.1)
+    >>> p.info["status"], p.info["energy"], p.info["std"]
+    ('predicted', -3.0, 0.1)
+    """
+    out = atoms.copy()
+    out.calc = None
+    out.info.update(cid=cid, status=stored.STATUS, source=stored.STATUS, target=target,
+                    predicted=float(mean), std=float(std))
+    out.info.pop("gap", None)
+    out.info[target] = float(mean)  # what the ranking reads; the store keeps `predicted`
+    return out
+
+
+def learn_relax(candidates, relax_settings, learn, db, retry=False, progress=True,
+                log=None):
+    """Relax at most ``learn["budget"]`` of ``candidates`` chosen by active learning and
+    predict the others.  Returns ``(relaxed, predicted, search)``: the relaxed structures
+    in evaluation order, the others as :func:`predicted_structure` (stored in ``db``), and
+    ``{"stopped", "order", "values"}`` of the search (order and values by cid).
+
+    >>> relaxed, predicted, search = learn_relax(cands, wf["relax"], wf["learn"],
+    ...                                          "results.db")  # doctest: +SKIP
+    """
+    from clustergen.rank import active
+    from clustergen.rank.descriptors import describe, framework_elements
+    from clustergen.workflow.stages.relax import candidate_ids, relax_candidates
+
+    pool, ids = _distinct(list(candidates), candidate_ids(candidates, relax_settings))
+    key = learn["target"]
+    x = describe(pool, sorted({e for a in pool for e in framework_elements(a)}))
+
+    def evaluate(batch):
+        return relax_candidates(batch, relax_settings, db, retry=retry, progress=progress)
+
+    state = active.learn(pool, evaluate, key=key, budget=learn["budget"],
+                         acquisition=learn["acquisition"], batch=learn["batch"],
+                         seed=learn["seed"], x=x, log=log, settle=learn["settle"])
+    mean, std = state["mean"], state["std"]
+    if mean is None and len(state["values"]) >= 2:
+        mean, std = _refit(x, state["values"], learn["seed"])
+    rest = [i for i in range(len(pool)) if i not in state["order"]]
+    if rest and mean is None:
+        raise ClusterGenError(f"learn: {len(state['values'])} usable {key} value(s) after "
+                              f"{len(state['order'])} relaxation(s); predicting the other "
+                              f"{len(rest)} needs at least 2 (raise learn.budget)")
+    predicted = [predicted_structure(pool[i], ids[i], key, mean[i], std[i]) for i in rest]
+    note = f"{MODEL_NOTE}, {len(state['values'])} {relax_settings['method']} relaxations"
+    stored.drop_predictions(db, ids)  # computed now, or about to be predicted afresh
+    stored.write_predictions(db, predicted, key, [p.info["predicted"] for p in predicted],
+                             [p.info["std"] for p in predicted], note)
+    relaxed = [state["results"][i] for i in state["order"] if i in state["results"]]
+    search = {"stopped": state["stopped"], "order": [ids[i] for i in state["order"]],
+              "values": {ids[i]: v for i, v in state["values"].items()}}
+    return relaxed, predicted, search
+
+
+def run(config, inputs, run_dir, db, retry):
+    """The relax stage's work when the workflow has a ``learn`` section."""
+    import sys
+
+    from clustergen.workflow.stages.relax import with_literature
+
+    by_cid = _by_cid(inputs["candidates"], config["relax"])
+    log = None if not inputs.get("progress", True) else \
+        (lambda text: print(text, file=sys.stderr, flush=True))
+    relaxed, predicted, search = learn_relax(
+        inputs["candidates"], config["relax"], config["learn"], db, retry=retry,
+        progress=inputs.get("progress", True), log=log)
+    relaxed = [with_literature(a, by_cid[a.info["cid"]]) for a in relaxed]
+    predicted = [with_literature(p, by_cid[p.info["cid"]]) for p in predicted]
+    return {"relaxed": relaxed, "predicted": predicted, "digest": _digest(relaxed, predicted),
+            "record": {"cids": [a.info["cid"] for a in relaxed],
+                       "predicted": [p.info["cid"] for p in predicted],
+                       "evaluated": len(search["order"]), "stopped": search["stopped"]}}
+
+
+def _by_cid(candidates, relax_settings):
+    from clustergen.workflow.stages.relax import candidate_ids
+
+    return dict(zip(candidate_ids(candidates, relax_settings), candidates))
+
+
+def _digest(relaxed, predicted):
+    return digest([(a.info["cid"], a.info.get("status"), a.info.get("energy"))
+                   for a in relaxed],
+                  [(p.info["cid"], round(p.info["predicted"], 8), round(p.info["std"], 8))
+                   for p in predicted])
+
+
+def reuse(config, inputs, run_dir, db):
+    """The finished search read back from the store (no model fitted, nothing relaxed);
+    None when a relaxation or prediction it recorded is missing."""
+    from clustergen.compute import store
+    from clustergen.workflow.stages.relax import with_literature
+
+    record = inputs["state"].get("relax", {})
+    if "predicted" not in record:
+        return None  # recorded without learn
+    by_cid = _by_cid(inputs["candidates"], config["relax"])
+    relaxed = store.read_relaxed(str(db), record["cids"])
+    rows = {r["cid"]: r for r in stored.prediction_rows(str(db), record["predicted"])}
+    if len(relaxed) != len(record["cids"]) or set(rows) != set(record["predicted"]) \
+            or not all(c in by_cid for c in list(record["cids"]) + list(rows)):
+        return None
+    predicted = [with_literature(predicted_structure(
+        by_cid[c], c, rows[c]["target"], rows[c]["predicted"], rows[c]["std"]), by_cid[c])
+        for c in record["predicted"]]
+    relaxed = [with_literature(a.copy(), by_cid[a.info["cid"]]) for a in relaxed]
+    return {"relaxed": relaxed, "predicted": predicted}
+
+
+def log_lines(inputs):
+    """What the relax log adds for a learned relaxation."""
+    record = inputs["state"].get("relax", {})
+    predicted = inputs.get("predicted") or []
+    stds = [p.info["std"] for p in predicted]
+    text = (f"learn: {len(inputs['relaxed'])} relaxed of "
+            f"{len(inputs['relaxed']) + len(predicted)} (stopped: "
+            f"{record.get('stopped', '?')}), {len(predicted)} predicted")
+    if stds:
+        text += f" (std {min(stds):.3f}-{max(stds):.3f} eV)"
+    return [text]
