@@ -18,7 +18,6 @@ from clustergen.core.errors import ClusterGenError
 from clustergen.rank import stored
 from clustergen.workflow.state import digest
 
-MODEL_NOTE = "GP on start-structure descriptors"
 
 
 def _distinct(candidates, ids):
@@ -94,7 +93,7 @@ def learn_relax(candidates, relax_settings, learn, db, retry=False, progress=Tru
                               f"{len(state['order'])} relaxation(s); predicting the other "
                               f"{len(rest)} needs at least 2 (raise learn.budget)")
     predicted = [predicted_structure(pool[i], ids[i], key, mean[i], std[i]) for i in rest]
-    note = f"{MODEL_NOTE}, {len(state['values'])} {relax_settings['method']} relaxations"
+    note = f"GP on {len(state['values'])} relaxed"
     stored.drop_predictions(db, ids)  # computed now, or about to be predicted afresh
     stored.write_predictions(db, predicted, key, [p.info["predicted"] for p in predicted],
                              [p.info["std"] for p in predicted], note)
