@@ -50,6 +50,23 @@ TABLE = (
 assert tuple(s.name for s in TABLE) == STAGES
 
 
+def hashed_settings(stage, config):
+    """What of the workflow enters a stage's key: its settings minus ``ignore`` and the
+    ``added`` keys at their defaults, plus the optional ``sections`` it runs.
+
+    >>> wf = load({"build": {"formulas": ["[Au25(SR)18]-"], "ligand": "SH"}})
+    >>> sorted(hashed_settings(TABLE[2], wf))
+    ['converged_only', 'energy_window', 'gap', 'top', 'topology_kept']
+    """
+    added = dict(stage.added)
+    settings = {k: v for k, v in config[stage.name].items() if k not in stage.ignore
+                and not (k in added and v == added[k])}
+    for name in stage.sections:
+        if config.get(name) is not None:
+            settings[name] = section_key(name, config[name])
+    return settings
+
+
 def _stage(stage, config, inputs, state, run_dir):
     """Reuse or run one stage; returns "ran", "reused" or "skipped"."""
     settings = config[stage.name]
@@ -57,13 +74,7 @@ def _stage(stage, config, inputs, state, run_dir):
         if stage.optional and state.forget(stage.name):
             stage.module.clear(run_dir)  # outputs of an earlier version of the study
         return "skipped"
-    added = dict(stage.added)
-    settings = {k: v for k, v in settings.items() if k not in stage.ignore
-                and not (k in added and v == added[k])}
-    for name in stage.sections:
-        if config.get(name) is not None:
-            settings[name] = section_key(name, config[name])
-    key = state.key(stage.name, settings, stage.after, stage.salt)
+    key = state.key(stage.name, hashed_settings(stage, config), stage.after, stage.salt)
     if state.fresh(stage.name, key, stage.files, stage.check_file):
         outputs = stage.module.reuse(config, inputs, run_dir)
         if outputs is not None:

@@ -1,0 +1,162 @@
+"""Workflow surrogate and DFT-in-the-loop pieces on their own: the new keys' validation,
+predictions kept apart from computed rows in the store, the rank stage's surrogate
+errors, and the refine stage with real CP2K single points on tiny candidates (the
+pattern of tests/test_refine.py: AuH and [Au2]- relaxed with GFN1 first)."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.calculators.singlepoint import SinglePointCalculator
+
+from clustergen import cli
+from clustergen import workflow as wf_mod
+from clustergen.compute import store
+from clustergen.core.errors import ClusterGenError
+from clustergen.rank import levels, stored
+from clustergen.rank.data import rows_from_store
+from clustergen.workflow import runner
+
+BUILD = "build: {formulas: ['[Au25(SR)18]-'], ligand: SH}\n"
+RANK = "rank: {top: 1}\n"
+
+BAD = [
+    (BUILD + "learn: {target: homo}", "learn.target: unknown 'homo' (known: energy, gap)"),
+    (BUILD + "learn: {budget: 0}", "learn.budget: must be >= 1, got 0"),
+    (BUILD + "learn: {budgit: 3}", "learn: unknown key 'budgit'"),
+    (BUILD + "learn: {acquisition: greedy}", "learn.acquisition: unknown 'greedy'"),
+    (BUILD + "learn: {batch: 0}", "learn.batch: must be >= 1"),
+    ("build: {family: double-helix, upto: 36}\nlearn: {budget: 4}",
+     "learn.target: energy needs candidates of one formula; build has 2"),
+    (BUILD + "refine: {code: cp2k}", "refine: needs a rank stage"),
+    (BUILD + RANK + "refine: {code: orca}", "refine: refine runs cp2k or pyscf, not 'orca'"),
+    (BUILD + RANK + "refine: {top: 0}", "refine.top: must be >= 1, got 0"),
+    (BUILD + RANK + "refine: {code: pyscf, basis: def2-XYZ}", "refine: "),
+    (BUILD + RANK + "refine: {code: cp2k, density_fit: true}",
+     "refine.density_fit: applies to code pyscf only"),
+    (BUILD + "rank: {by: magic}", "rank.by: unknown 'magic' (known: energy, surrogate)"),
+    (BUILD + "rank: {by: surrogate, target: homo}", "rank.target: unknown 'homo'"),
+    (BUILD + "rank: {target: gap}", "rank.target: only with by: surrogate"),
+    (BUILD + "rank: {by: surrogate, target: rel_energy, model: dft-gap}",
+     "rank.model: dft-gap predicts gaps"),
+    (BUILD + "rank: {by: surrogate, model: none.model}", "rank.model: no model file"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD)
+def test_bad_sections_exit_2_with_one_line(text, message, tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    status = cli.main(["run", str(path), "-o", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_defaults_and_keys():
+    wf = wf_mod.load(BUILD + "learn:\n" + RANK + "refine: {code: pyscf, workers: 2}")
+    assert wf["learn"] == {"budget": 24, "target": "energy", "acquisition": "lcb",
+                           "batch": 1, "seed": 0, "settle": True}
+    assert wf_mod.load(BUILD + "learn: {target: gap}")["learn"]["acquisition"] == "ucb"
+    assert wf["refine"]["code"] == "pyscf" and wf["refine"]["top"] is None
+    relax_stage, rank_stage = runner.TABLE[1], runner.TABLE[2]
+    # a workflow without the new keys hashes exactly what it did before them
+    plain = wf_mod.load(BUILD)
+    assert set(runner.hashed_settings(rank_stage, plain)) == {
+        "top", "gap", "energy_window", "topology_kept", "converged_only"}
+    assert "learn" not in runner.hashed_settings(relax_stage, plain)
+    assert runner.hashed_settings(relax_stage, wf)["learn"]["budget"] == 24
+    # how DFT jobs run is not what they compute: workers leave the key alone
+    key = runner.hashed_settings(rank_stage, wf)
+    other = wf_mod.load(BUILD + RANK + "refine: {code: pyscf, workers: 1}")
+    assert runner.hashed_settings(rank_stage, other) == key
+    basis = wf_mod.load(BUILD + RANK + "refine: {code: pyscf, basis: def2-TZVP}")
+    assert runner.hashed_settings(rank_stage, basis) != key
+
+
+# ---------------------------------------------------------------- the store
+
+def _au2(k):
+    a = Atoms("Au2", positions=[[0, 0, 0], [2.5 + 0.01 * k, 0, 0]],
+              info={"formula": "Au2", "charge": 0, "isomer": f"i{k}"})
+    return a
+
+
+def _store(path, energies):
+    db = store.connect(str(path))
+    for k, e in enumerate(energies):
+        a = _au2(k)
+        a.calc = SinglePointCalculator(a, energy=e, forces=np.zeros((2, 3)))
+        store.write_result(db, a, {"cid": f"c{k}", "status": "converged", "gap": 1.0 + 0.1 * k})
+    return str(path)
+
+
+def test_predictions_are_never_ranked_or_learned_as_computed(tmp_path):
+    db = _store(tmp_path / "r.db", [-10.0, -10.2, -10.1])
+    guesses = [_au2(k) for k in (3, 4)]
+    for k, a in zip((3, 4), guesses):
+        a.info["cid"] = f"c{k}"
+    # predicted lower than anything computed: must still not come first anywhere
+    assert stored.write_predictions(db, guesses, "energy", [-11.0, -12.0], [0.1, 0.2]) == 2
+    assert [r["cid"] for r in levels.ranking(store.rows(db), "best")] == ["c1", "c2", "c0"]
+    assert {r["id"] for r in rows_from_store(db, "gap")} == {"c0", "c1", "c2"}
+    assert set(store.stored_status(db)) == {"c0", "c1", "c2"}
+    rows = {r["cid"]: r for r in stored.prediction_rows(db)}
+    assert rows["c4"]["predicted"] == -12.0 and rows["c4"]["std"] == 0.2
+    assert rows["c4"].get("energy") is None               # never under `energy`
+    # written again: replaced, not doubled; dropped: gone
+    stored.write_predictions(db, guesses[:1], "energy", [-10.5], [0.05])
+    assert len(stored.prediction_rows(db)) == 2
+    assert stored.prediction_rows(db, ["c3"])[0]["predicted"] == -10.5
+    assert stored.drop_predictions(db, ["c3", "c4"]) == 2 and not stored.has_predictions(db)
+
+
+def test_rank_by_surrogate_with_too_few_rows_names_the_stage(tmp_path):
+    from clustergen.workflow.stages import rank
+
+    _store(tmp_path / "results.db", [-10.0, -10.2])
+    relaxed = store.read_relaxed(str(tmp_path / "results.db"))
+    wf = wf_mod.load(BUILD + "rank: {by: surrogate, target: gap}")
+    with pytest.raises(ClusterGenError, match=r"^rank \(by surrogate\): 2 usable gap "
+                                              r"value\(s\); a surrogate needs at least 5$"):
+        rank.ranked(wf, {"relaxed": relaxed}, tmp_path)
+
+
+# ---------------------------------------------------------------- refine (real CP2K)
+
+needs_cp2k = pytest.mark.skipif(
+    __import__("shutil").which("cp2k") is None and
+    __import__("shutil").which("cp2k.psmp") is None, reason="CP2K not installed")
+TINY_CP2K = {"code": "cp2k", "cutoff": 150.0, "vacuum": 3.0, "basis": "SZV-MOLOPT-SR-GTH",
+             "dispersion": "none", "workers": 0}
+
+
+@needs_cp2k
+def test_refine_stage_ranks_survivors_at_the_dft_level(tmp_path, capsys):
+    from clustergen.compute.relax import relax
+    from clustergen.workflow.stages import rank, refine
+
+    db = str(tmp_path / "results.db")
+    cands = [Atoms("AuH", positions=[[0, 0, 0], [0, 0, 1.55]],
+                   info={"charge": 0, "formula": "AuH", "isomer": "a"}),
+             Atoms("Au2", positions=[[0, 0, 0], [2.55, 0, 0]],
+                   info={"charge": -1, "formula": "[Au2]-", "isomer": "a"})]
+    relaxed = relax(cands, db=db, workers=0, progress=False)
+    wf = wf_mod.load(BUILD + RANK + "refine: " + str(TINY_CP2K).replace("'", ""))
+    rows = rank.rank(relaxed, wf["rank"])
+    out, cids = refine.refine_rows(rows, relaxed, wf["refine"], db, "GFN1-xTB",
+                                   progress=False)
+    assert set(cids) == {a.info["cid"] for a in relaxed}
+    dft = {r["cid"]: r for r in store.level_rows(db)}
+    for r in out:
+        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K)"
+        assert r["level_energy_eV"] == pytest.approx(dft[r["cid"]]["energy"])
+        assert r["level_rel_energy_eV"] == 0.0      # one candidate per formula
+        assert r["level_gap_eV"] == pytest.approx(dft[r["cid"]]["gap"])
+    # GTH valence energies (eV): AuH a bit below one Au (~ -890), [Au2]- about twice that
+    energy = {r["formula"]: r["level_energy_eV"] for r in out}
+    assert -950 < energy["AuH"] < -880 and 2 * -950 < energy["[Au2]-"] < 2 * -880
+    capsys.readouterr()
+    refine.refine_rows(rows, relaxed, wf["refine"], db, "GFN1-xTB", progress=False)
+    assert "0 job(s) to run, 2 already stored" in capsys.readouterr().err
+    assert len(store.level_rows(db)) == 2
