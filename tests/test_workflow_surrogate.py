@@ -157,6 +157,10 @@ def test_refine_stage_ranks_survivors_at_the_dft_level(tmp_path, capsys):
     energy = {r["formula"]: r["level_energy_eV"] for r in out}
     assert -950 < energy["AuH"] < -880 and 2 * -950 < energy["[Au2]-"] < 2 * -880
     capsys.readouterr()
-    refine.refine_rows(rows, relaxed, wf["refine"], db, "GFN1-xTB", progress=False)
+    # the whole rank stage again (as a rerun does): no DFT job runs twice
+    again, columns = rank.ranked(wf, {"relaxed": relaxed}, tmp_path, progress=False)
     assert "0 job(s) to run, 2 already stored" in capsys.readouterr().err
     assert len(store.level_rows(db)) == 2
+    assert columns == wf_mod.RANKING_COLUMNS + refine.COLUMNS
+    assert [(r["cid"], r["level_energy_eV"]) for r in again] == \
+        [(r["cid"], r["level_energy_eV"]) for r in out]
