@@ -162,3 +162,22 @@ def test_killed_run_replays_the_search_without_redoing_finished_work(learned, mo
     assert {c for c, r in after.items() if r["source"] == "computed"} == \
         {c for c, r in before.items() if r["source"] == "computed"}
     assert after[lost.cid]["energy_eV"] == pytest.approx(lost.energy, abs=1e-6)
+
+
+def test_larger_budget_relaxes_only_new_picks_and_replaces_their_predictions(
+        learned, monkeypatch):
+    run_dir, _, _ = learned
+    before = {r["cid"]: r for r in _rows(run_dir)}
+    count = Counter(monkeypatch)
+    stages = wf_mod.run(LEARN.replace("budget: 6", "budget: 8"), run_dir, progress=False,
+                        log=lambda text: None)
+    assert stages["relax"] == "ran" and stages["build"] == "reused"
+    after = {r["cid"]: r for r in _rows(run_dir)}
+    old = {c for c, r in before.items() if r["source"] == "computed"}
+    new = {c for c, r in after.items() if r["source"] == "computed"}
+    assert old < new and len(new) <= 8 and count.relaxations == len(new - old)
+    # the newly computed were predicted before; now computed, with a real status
+    assert all(before[c]["source"] == "predicted" for c in new - old)
+    assert all(after[c]["status"] == "not-converged" for c in new)
+    db = str(run_dir / "results.db")
+    assert {r["cid"] for r in stored.prediction_rows(db)} == set(after) - new

@@ -164,3 +164,37 @@ def test_refine_stage_ranks_survivors_at_the_dft_level(tmp_path, capsys):
     assert columns == wf_mod.RANKING_COLUMNS + refine.COLUMNS
     assert [(r["cid"], r["level_energy_eV"]) for r in again] == \
         [(r["cid"], r["level_energy_eV"]) for r in out]
+
+
+# ---------------------------------------------------------------- dopants --learn
+
+def test_dopants_learn_stores_predictions_linked_by_candidate_id(tmp_path, capsys):
+    """Two Cu in an Au13- icosahedron (4 configurations), GFN1 single points: 3 computed,
+    1 predicted and stored; relaxing everything later computes exactly the predicted one,
+    under the id the prediction was stored with, and drops the prediction."""
+    from ase.cluster import Icosahedron
+
+    from clustergen.core.model import write_candidates
+
+    host = Icosahedron("Au", 2)
+    host.info.update(charge=-1, multiplicity=1)
+    path, db = str(tmp_path / "au13.extxyz"), str(tmp_path / "d.db")
+    write_candidates(path, [host])
+    common = [path, "--dopant", "Cu", "--count", "2", "--workers", "0", "--steps", "0",
+              "--db", db, "--no-progress", "--format", "csv"]
+    assert cli.main(["dopants"] + common + ["--learn", "--budget", "3"]) == 0
+    capsys.readouterr()
+    kept = stored.prediction_rows(db)
+    assert len(kept) == 1 and kept[0]["std"] > 0 and len(store.stored_status(db)) == 3
+    assert kept[0]["cid"] not in store.stored_status(db)
+    assert cli.main(["results", "--db", db, "--format", "csv"]) == 0
+    import csv
+    import io
+
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted(r["source"] for r in table) == ["computed"] * 3 + ["predicted"]
+    guess = next(r for r in table if r["source"] == "predicted")
+    assert guess["cid"] == kept[0]["cid"] and float(guess["std"]) > 0 and not guess["energy"]
+    assert cli.main(["dopants"] + common + ["--relax"]) == 0
+    assert set(store.stored_status(db)) == {r["cid"] for r in store.rows(db)}
+    assert kept[0]["cid"] in store.stored_status(db) and not stored.has_predictions(db)

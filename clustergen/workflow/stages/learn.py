@@ -31,16 +31,19 @@ def _distinct(candidates, ids):
     return pool, pool_ids
 
 
-def _refit(x, values, seed):
-    """Mean and std over the pool from the computed ``values`` ({index: value}); used
-    when the search itself kept no model (``random`` acquisition)."""
+def _final_model(x, values, seed):
+    """Mean and std over the pool from the computed ``values`` ({index: value}): the
+    search's last fit again, now with the held-out pass of
+    :func:`clustergen.rank.surrogate.fit_features`, whose ``std_scale`` (z-scores of
+    unit variance on held-out rows; needs 10 values) calibrates the stds."""
     from clustergen.rank.surrogate import fit_features
 
     done = sorted(values)
-    state, _ = fit_features(x[done], np.array([values[i] for i in done]), seed=seed,
-                            folds=0)
+    state, extra = fit_features(x[done], np.array([values[i] for i in done]), seed=seed,
+                                folds=5)
     z = state["scaler"].transform(x[:, state["columns"]])
-    return state["gp"].predict(z, return_std=True)
+    mean, std = state["gp"].predict(z, return_std=True)
+    return mean, std * extra["std_scale"], extra
 
 
 def predicted_structure(atoms, cid, target, mean, std):
@@ -65,7 +68,9 @@ def learn_relax(candidates, relax_settings, learn, db, retry=False, progress=Tru
     """Relax at most ``learn["budget"]`` of ``candidates`` chosen by active learning and
     predict the others.  Returns ``(relaxed, predicted, search)``: the relaxed structures
     in evaluation order, the others as :func:`predicted_structure` (stored in ``db``), and
-    ``{"stopped", "order", "values"}`` of the search (order and values by cid).
+    ``{"stopped", "order", "values", "std_scale", "cv_mae"}`` of the search (order and
+    values by cid; the scale applied to the predicted stds and the held-out MAE of the
+    final model, None with fewer than 10 values).
 
     >>> relaxed, predicted, search = learn_relax(cands, wf["relax"], wf["learn"],
     ...                                          "results.db")  # doctest: +SKIP
@@ -79,19 +84,21 @@ def learn_relax(candidates, relax_settings, learn, db, retry=False, progress=Tru
     x = describe(pool, sorted({e for a in pool for e in framework_elements(a)}))
 
     def evaluate(batch):
+        # a stored prediction of a candidate is superseded by its relaxation (and the
+        # relaxer's claims would take a row with its id for a finished one)
+        stored.drop_predictions(db, candidate_ids(batch, relax_settings))
         return relax_candidates(batch, relax_settings, db, retry=retry, progress=progress)
 
     state = active.learn(pool, evaluate, key=key, budget=learn["budget"],
                          acquisition=learn["acquisition"], batch=learn["batch"],
                          seed=learn["seed"], x=x, log=log, settle=learn["settle"])
-    mean, std = state["mean"], state["std"]
-    if mean is None and len(state["values"]) >= 2:
-        mean, std = _refit(x, state["values"], learn["seed"])
     rest = [i for i in range(len(pool)) if i not in state["order"]]
-    if rest and mean is None:
+    if rest and len(state["values"]) < 2:
         raise ClusterGenError(f"learn: {len(state['values'])} usable {key} value(s) after "
                               f"{len(state['order'])} relaxation(s); predicting the other "
                               f"{len(rest)} needs at least 2 (raise learn.budget)")
+    mean, std, extra = _final_model(x, state["values"], learn["seed"]) if rest else \
+        (None, None, {})
     predicted = [predicted_structure(pool[i], ids[i], key, mean[i], std[i]) for i in rest]
     note = f"GP on {len(state['values'])} relaxed"
     stored.drop_predictions(db, ids)  # computed now, or about to be predicted afresh
@@ -99,7 +106,8 @@ def learn_relax(candidates, relax_settings, learn, db, retry=False, progress=Tru
                              [p.info["std"] for p in predicted], note)
     relaxed = [state["results"][i] for i in state["order"] if i in state["results"]]
     search = {"stopped": state["stopped"], "order": [ids[i] for i in state["order"]],
-              "values": {ids[i]: v for i, v in state["values"].items()}}
+              "values": {ids[i]: v for i, v in state["values"].items()},
+              "std_scale": extra.get("std_scale"), "cv_mae": extra.get("cv_mae")}
     return relaxed, predicted, search
 
 
@@ -120,7 +128,8 @@ def run(config, inputs, run_dir, db, retry):
     return {"relaxed": relaxed, "predicted": predicted, "digest": _digest(relaxed, predicted),
             "record": {"cids": [a.info["cid"] for a in relaxed],
                        "predicted": [p.info["cid"] for p in predicted],
-                       "evaluated": len(search["order"]), "stopped": search["stopped"]}}
+                       "evaluated": len(search["order"]), "stopped": search["stopped"],
+                       "std_scale": search["std_scale"]}}
 
 
 def _by_cid(candidates, relax_settings):
@@ -167,5 +176,8 @@ def log_lines(inputs):
             f"{len(inputs['relaxed']) + len(predicted)} (stopped: "
             f"{record.get('stopped', '?')}), {len(predicted)} predicted")
     if stds:
-        text += f" (std {min(stds):.3f}-{max(stds):.3f} eV)"
+        text += f" (std {min(stds):.3f}-{max(stds):.3f} eV"
+        if record.get("std_scale") is not None:
+            text += f", scaled x{record['std_scale']:.2f} by a 5-fold held-out pass"
+        text += ")"
     return [text]

@@ -64,13 +64,17 @@ def candidate_ids(candidates, settings):
 def run(config, inputs, run_dir):
     old = inputs["state"].get("relax", {})
     built = inputs["state"]["build"]["output"]
-    # same candidates, other step cap: continue stored not-converged ones
-    retry = bool(old) and old.get("key") != inputs["key"] and old.get("input") == built
+    # same candidates, other step cap: continue stored not-converged ones (a change of
+    # the learn section alone is no reason to redo a relaxation)
+    mine = digest({k: v for k, v in config["relax"].items() if k not in RUN_ONLY})
+    changed = old.get("settings") != mine if "settings" in old else \
+        old.get("key") != inputs["key"]
+    retry = bool(old) and changed and old.get("input") == built
     if config.get("learn"):
         from clustergen.workflow.stages import learn
 
         out = learn.run(config, inputs, run_dir, run_dir / FILE, retry)
-        out["record"]["input"] = built
+        out["record"].update(input=built, settings=mine)
         return out
     relaxed = relax_candidates(inputs["candidates"], config["relax"], run_dir / FILE,
                                retry=retry, progress=inputs.get("progress", True))
@@ -78,7 +82,8 @@ def run(config, inputs, run_dir):
     output = digest([(a.info["cid"], a.info.get("status"), a.info.get("energy"))
                      for a in relaxed])
     return {"relaxed": relaxed, "digest": output,
-            "record": {"cids": [a.info["cid"] for a in relaxed], "input": built}}
+            "record": {"cids": [a.info["cid"] for a in relaxed], "input": built,
+                       "settings": mine}}
 
 
 def _drop_stale_predictions(db, cids):
