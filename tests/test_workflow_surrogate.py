@@ -198,3 +198,25 @@ def test_dopants_learn_stores_predictions_linked_by_candidate_id(tmp_path, capsy
     assert cli.main(["dopants"] + common + ["--relax"]) == 0
     assert set(store.stored_status(db)) == {r["cid"] for r in store.rows(db)}
     assert kept[0]["cid"] in store.stored_status(db) and not stored.has_predictions(db)
+
+
+def test_report_table_names_source_and_level(tmp_path):
+    from clustergen.workflow.stages.report import HEAD, columns, write_report
+
+    base = dict(formula="AuH", n_metal=1, known="", steps=3, isomer="a", reason="",
+                status="converged", gap_eV=1.0, level_energy_eV=None)
+    rows = [dict(base, cid="a", energy_eV=-10.0, rel_energy_eV=0.0, survivor="yes",
+                 source="computed", std_eV=None, level="PBE/SZV-MOLOPT-SR (CP2K)",
+                 level_rel_energy_eV=0.0, level_gap_eV=2.1),
+            dict(base, cid="b", energy_eV=-9.9, rel_energy_eV=0.1, survivor="no",
+                 status="predicted", gap_eV=None, source="predicted", std_eV=0.05,
+                 level="predicted", level_rel_energy_eV=None, level_gap_eV=None)]
+    keys, head = columns(rows)
+    assert head[:len(HEAD)] == HEAD and "predicted_gap" not in keys
+    assert head[len(HEAD):] == ("source", "std (eV)", "level", "ΔE at level (eV)",
+                                "gap at level (eV)")
+    page = write_report(rows, [], tmp_path / "report.html").read_text()
+    assert "<th>level</th>" in page and "<td>PBE/SZV-MOLOPT-SR (CP2K)</td>" in page
+    assert "<td>&#177;0.050</td>" in page and "1 candidate(s) were" in page
+    assert columns([{k: v for k, v in rows[0].items() if k not in dict.fromkeys(
+        ("source", "std_eV", "level", "level_rel_energy_eV", "level_gap_eV"))}])[1] == HEAD

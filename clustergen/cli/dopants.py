@@ -197,6 +197,14 @@ def _drop_predictions(args, configs):
         drop_predictions(args.db, ids)
 
 
+def _relaxed_into(db, rows):
+    """True when ``db`` holds the relaxations of the computed rows."""
+    from clustergen.compute.store import stored_status
+
+    done = {r["id"] for r in rows if r.get("source") == "computed"}
+    return bool(done & set(stored_status(db)))
+
+
 def _store_predictions(args, configs, rows, n_values):
     """Keep the predictions in ``--db`` beside the relaxations (clustergen.rank.stored),
     under the id each configuration's relaxation would get, so ``clustergen results``
@@ -206,8 +214,8 @@ def _store_predictions(args, configs, rows, n_values):
     by_sites = {c.info["dopant_sites"]: c for c in configs}
     chosen = [(by_sites[r["sites"]], r) for r in rows if r.get("std") is not None]
     ids = _store_ids(args, [c for c, _ in chosen]) if chosen else None
-    if not ids:
-        return  # nothing to store, or nothing was stored (no database was written)
+    if not ids or not _relaxed_into(args.db, rows):
+        return  # nothing to store, or the relaxations were not stored there
     structures = []
     for (config, _), cid in zip(chosen, ids):
         atoms = config.copy()
