@@ -220,3 +220,26 @@ def test_report_table_names_source_and_level(tmp_path):
     assert "<td>&#177;0.050</td>" in page and "1 candidate(s) were" in page
     assert columns([{k: v for k, v in rows[0].items() if k not in dict.fromkeys(
         ("source", "std_eV", "level", "level_rel_energy_eV", "level_gap_eV"))}])[1] == HEAD
+
+
+def test_rank_by_shipped_dft_gap_model(tmp_path):
+    """The built [Au25(SCH3)18]- ranked with model: dft-gap (one GFN1 single point of
+    its framework): the DFT HOMO-LUMO gap of [Au25(PET)18]- is 1.20 eV (NC_Database);
+    the model's held-out error is about 0.05 eV.  A Cu-doped cluster is refused in one
+    line naming the stage (the model never saw Cu)."""
+    from clustergen.workflow.stages import rank
+
+    text = ("build: {formulas: ['[Au25(SR)18]-'], ligand: SCH3, isomers: 1}\n"
+            "rank: {by: surrogate, target: gap, model: dft-gap}")
+    wf = wf_mod.load(text)
+    cands = wf_mod.build_candidates(wf["build"])
+    for k, a in enumerate(cands):
+        a.info.update(cid=f"c{k}", energy=-1.0, gap=1.0, status="converged")
+    rows, columns = rank.ranked(wf, {"relaxed": cands}, tmp_path)
+    assert columns[-3:] == ("predicted_gap", "predicted_std", "predicted_level")
+    assert rows[0]["predicted_level"] == "DFT (NC_Database)" and rows[0]["survivor"] == "yes"
+    assert 1.0 < rows[0]["predicted_gap"] < 1.4 and 0 < rows[0]["predicted_std"] < 0.2
+    doped = [c.copy() for c in cands]
+    doped[0][1].symbol = "Cu"
+    with pytest.raises(ClusterGenError, match=r"^rank \(by surrogate\): .*Cu never seen"):
+        rank.ranked(wf, {"relaxed": doped}, tmp_path)

@@ -36,13 +36,13 @@ def _by_surrogate(rows, settings, structures, db):
     """Rows ranked by the surrogate's prediction (``by: surrogate``)."""
     from clustergen.rank.surrogate_ranking import choose_model, rank_by_prediction
 
-    try:
+    by_cid = {a.info["cid"]: a for a in structures}
+    try:  # too few stored values, a foreign model, an element it never saw: one line
         model = choose_model(settings["model"], settings["target"], db)
+        return rank_by_prediction(rows, [by_cid[r["cid"]] for r in rows], model,
+                                  top=settings["top"], gap=settings["gap"]), model
     except ClusterGenError as exc:
         raise ClusterGenError(f"rank (by surrogate): {exc}") from None
-    by_cid = {a.info["cid"]: a for a in structures}
-    return rank_by_prediction(rows, [by_cid[r["cid"]] for r in rows], model,
-                              top=settings["top"], gap=settings["gap"]), model
 
 
 def ranked(config, inputs, run_dir, progress=True):
