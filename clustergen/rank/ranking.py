@@ -164,9 +164,9 @@ def read_ranking(path):
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             r = {k: (v if v != "" else None) for k, v in row.items()}
-            for k in r:
+            for k, v in list(r.items()):
                 if k in NUMERIC or k.endswith("_eV"):  # also the surrogate/level columns
-                    r[k] = None if r[k] is None else float(r[k])
+                    r[k] = None if v is None else float(v)
             for k in ("n_metal", "steps"):
                 r[k] = None if r[k] is None else int(r[k])
             out.append(r)

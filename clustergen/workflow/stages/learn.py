@@ -19,7 +19,6 @@ from clustergen.rank import stored
 from clustergen.workflow.state import digest
 
 
-
 def _distinct(candidates, ids):
     """Candidates with distinct ids (first kept), and their ids."""
     seen, pool, pool_ids = set(), [], []

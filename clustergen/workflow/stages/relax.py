@@ -113,8 +113,7 @@ def log(inputs, status):
     counts = {}
     for a in inputs["relaxed"]:
         counts[a.info.get("status")] = counts.get(a.info.get("status"), 0) + 1
-    lines = [f"relax: {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))} "
-             f"({status})"]
+    lines = [f"relax: {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))} ({status})"]
     if inputs.get("predicted") is not None:
         from clustergen.workflow.stages import learn
 
