@@ -243,3 +243,19 @@ def test_rank_by_shipped_dft_gap_model(tmp_path):
     doped[0][1].symbol = "Cu"
     with pytest.raises(ClusterGenError, match=r"^rank \(by surrogate\): .*Cu never seen"):
         rank.ranked(wf, {"relaxed": doped}, tmp_path)
+
+
+def test_shipped_example_checks(capsys):
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, "workflows", "screen-cu3-learn.yaml")
+    assert cli.main(["run", path, "-o", os.path.join(root, "runs", "never"), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert '"budget": 24' in out and out.splitlines()[-1].startswith("learn: ")
+    wf = wf_mod.load(path)
+    assert wf["build"]["dope"] == {"element": "Cu", "count": 3}
+    assert wf["rank"]["by"] == "surrogate" and wf["refine"] is None
+    cands = wf_mod.build_candidates(wf["build"])
+    # 3 Cu on the 25 Au sites of the built Th framework: 120 distinct configurations
+    assert len(cands) == 120 and {c.info["formula"] for c in cands} == {"[Cu3Au22(SH)18]-"}
