@@ -201,7 +201,7 @@ def _load_sections(wf, data):
     if wf["learn"] is not None:
         options.check_learn(wf["learn"], wf["build"])
     if wf["refine"] is not None:
-        options.check_refine(wf["refine"], data.get("rank") is not None)
+        options.check_refine(wf["refine"], "rank" in data)
 
 
 # ------------------------------------------------------------------------ meaning
