@@ -102,6 +102,7 @@ def _cli(args):
     relaxed = {}
 
     def engine(chosen):
+        _drop_predictions(args, chosen)  # superseded; a stored id would also block it
         done = relax_configurations(chosen, **relax_options(args))
         relaxed.update({id(c): d for c, d in zip(chosen, done)})
         return done
@@ -168,4 +169,58 @@ def _learn(args, configs, engine):
     print(f"learn: {len(state['order'])} of {len(configs)} configurations relaxed "
           f"(stopped: {state['stopped']}); the others are predicted (± 1 std)",
           file=sys.stderr)
+    _store_predictions(args, configs, rows, len(state["values"]))
     return rows, COLUMNS
+
+
+def _store_ids(args, configs):
+    """The ids the relaxer gives ``configs`` with these options (None: no database yet)."""
+    import os
+
+    from clustergen.compute.relax import method_settings
+    from clustergen.compute.store import is_url
+    from clustergen.core.identity import candidate_ids
+
+    if not (is_url(args.db) or os.path.exists(args.db)):
+        return None
+    opts = relax_options(args)
+    return candidate_ids(configs, method_settings(
+        **{k: opts[k] for k in ("method", "fmax") if k in opts}))
+
+
+def _drop_predictions(args, configs):
+    """Stored predictions of configurations about to be relaxed are out of date."""
+    from clustergen.rank.stored import drop_predictions, has_predictions
+
+    ids = _store_ids(args, configs)
+    if ids and has_predictions(args.db):
+        drop_predictions(args.db, ids)
+
+
+def _relaxed_into(db, rows):
+    """True when ``db`` holds the relaxations of the computed rows."""
+    from clustergen.compute.store import stored_status
+
+    done = {r["id"] for r in rows if r.get("source") == "computed"}
+    return bool(done & set(stored_status(db)))
+
+
+def _store_predictions(args, configs, rows, n_values):
+    """Keep the predictions in ``--db`` beside the relaxations (clustergen.rank.stored),
+    under the id each configuration's relaxation would get, so ``clustergen results``
+    shows computed and predicted rows together."""
+    from clustergen.rank.stored import write_predictions
+
+    by_sites = {c.info["dopant_sites"]: c for c in configs}
+    chosen = [(by_sites[r["sites"]], r) for r in rows if r.get("std") is not None]
+    ids = _store_ids(args, [c for c, _ in chosen]) if chosen else None
+    if not ids or not _relaxed_into(args.db, rows):
+        return  # nothing to store, or the relaxations were not stored there
+    structures = []
+    for (config, _), cid in zip(chosen, ids):
+        atoms = config.copy()
+        atoms.info["cid"] = cid
+        structures.append(atoms)
+    key = args.learn_target
+    write_predictions(args.db, structures, key, [r[key] for _, r in chosen],
+                      [r["std"] for _, r in chosen], f"GP on {n_values} relaxed")

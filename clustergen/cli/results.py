@@ -1,7 +1,11 @@
 """The ``clustergen`` sub-command(s) over :mod:`clustergen.compute.store`."""
 
-from clustergen.compute.store import format_rows, rows
+from clustergen.compute.store import TABLE_COLUMNS, format_rows, rows
 from clustergen.core import validate
+from clustergen.rank.stored import has_predictions
+
+# with predictions stored: computed or predicted, and a prediction's value and std (eV)
+PREDICTION_COLUMNS = ("source", "target", "predicted", "std")
 
 
 def register_cli(subparsers):
@@ -9,7 +13,11 @@ def register_cli(subparsers):
     p = subparsers.add_parser(
         "results", help="print stored relaxation results, one row per candidate",
         description="Print the relaxation results stored in a database, one row per "
-                    "candidate. Example: clustergen results --db results.db --format csv")
+                    "candidate. When the database holds surrogate predictions (a workflow "
+                    "with a learn section), a source column says computed or predicted, "
+                    "with the prediction and its standard deviation; predictions are never "
+                    "ranked by --level. Example: clustergen results --db results.db "
+                    "--format csv")
     p.add_argument("--db", default="results.db",
                    help="SQLite file or postgresql:// URL (default results.db)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -37,5 +45,14 @@ def _cli_results(args):
         else:
             print(format_table(table, args.format, COLUMNS))
         return 0
-    print(format_rows(rows(args.db, **selection), args.format))
+    table = rows(args.db, **selection)
+    if has_predictions(args.db):  # an active-learning run: say what was computed
+        for r in table:
+            r.setdefault("source", "computed")
+        if args.format == "table":
+            from clustergen.cli.common import format_table
+
+            print(format_table(table, "table", TABLE_COLUMNS + PREDICTION_COLUMNS))
+            return 0
+    print(format_rows(table, args.format))
     return 0

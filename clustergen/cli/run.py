@@ -5,12 +5,14 @@ import json
 from clustergen.cli.common import WORKERS
 from clustergen.core import validate
 from clustergen.workflow import STAGES, load, run
+from clustergen.workflow.options import SECTIONS
 
 
 def register_cli(subparsers):
     """``clustergen run WORKFLOW.yaml -o RUN_DIR``: run (or resume) a workflow."""
     p = subparsers.add_parser(
-        "run", help="run a YAML workflow (build, relax, rank, dft, report); resumable",
+        "run", help="run a YAML workflow (build, relax, rank, dft, report; optional "
+                    "learn and refine); resumable",
         description="Run a workflow file stage by stage into a run directory: "
                     "candidates.extxyz, results.db, ranking.csv, dft/, report.html. A rerun "
                     "reuses every finished stage and relaxation. Example: clustergen run "
@@ -28,8 +30,9 @@ def register_cli(subparsers):
 def _cli_run(args):
     if args.check:
         wf = load(args.workflow)
-        for name in STAGES:
-            print(f"{name}: {json.dumps(wf[name])}")
+        for name in STAGES + SECTIONS:
+            if name in STAGES or wf[name] is not None:  # learn, refine: only when given
+                print(f"{name}: {json.dumps(wf[name])}")
         return 0
     validate.output_dir(args.output, "run directory")
     run(args.workflow, args.output, workers=args.workers, scheduler=args.scheduler,

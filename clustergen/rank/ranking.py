@@ -21,6 +21,8 @@ from clustergen.core.errors import ClusterGenError
 RANKING_COLUMNS = ("cid", "formula", "family", "member", "known", "isomer", "n_metal",
                    "energy_eV", "rel_energy_eV", "gap_eV", "status", "steps", "survivor",
                    "reason")
+# numbers among the optional columns (predictions and their std) that do not end in _eV
+NUMERIC = ("predicted_gap", "predicted_rel_energy", "predicted_std")
 
 
 def _n_metal(formula):
@@ -137,15 +139,16 @@ def rank(relaxed, top=1, gap=None, energy_window=None, topology_kept=True,
     return rows
 
 
-def write_ranking(rows, path):
-    """Write ranking rows as CSV (``RANKING_COLUMNS``; energies in eV, 6 decimals)."""
+def write_ranking(rows, path, columns=RANKING_COLUMNS):
+    """Write ranking rows as CSV (``columns``, by default ``RANKING_COLUMNS``; energies
+    in eV, 6 decimals)."""
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(RANKING_COLUMNS)
+        writer.writerow(columns)
         for r in rows:
             writer.writerow(["" if r.get(k) is None else
                              (f"{r[k]:.6f}" if isinstance(r[k], float) else r[k])
-                             for k in RANKING_COLUMNS])
+                             for k in columns])
 
 
 def read_ranking(path):
@@ -157,13 +160,13 @@ def read_ranking(path):
     >>> read_ranking(p)[0]["energy_eV"], read_ranking(p)[0]["survivor"]
     (-1.5, 'yes')
     """
-    numeric = ("energy_eV", "rel_energy_eV", "gap_eV")
     out = []
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             r = {k: (v if v != "" else None) for k, v in row.items()}
-            for k in numeric:
-                r[k] = None if r[k] is None else float(r[k])
+            for k, v in list(r.items()):
+                if k in NUMERIC or k.endswith("_eV"):  # also the surrogate/level columns
+                    r[k] = None if v is None else float(v)
             for k in ("n_metal", "steps"):
                 r[k] = None if r[k] is None else int(r[k])
             out.append(r)

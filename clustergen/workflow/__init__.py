@@ -9,8 +9,13 @@ Stages, in order (each a plain function over Atoms or ranking rows, usable from 
             :func:`clustergen.screen.dopants.enumerate_dopings`          -> :func:`build_candidates`
 ``relax``   GFN-xTB pre-relaxation (method, fmax, steps, optimiser, workers or
             scheduler) into ``results.db``                       -> :func:`relax_candidates`
+``learn``   optional: relax at most ``budget`` candidates chosen by active learning and
+            predict the rest (inside the relax stage)    -> :mod:`.stages.learn`
 ``rank``    per-formula lowest energy, relative energies, HOMO-LUMO gap window, topology
-            kept, converged only, top-N survivors per formula     -> :func:`rank`
+            kept, converged only, top-N survivors per formula; or ``by: surrogate``, in
+            the order of a model's predicted gap or relative energy -> :func:`rank`
+``refine``  optional: DFT single points on the survivors, then their ranking at the best
+            level (inside the rank stage)                -> :mod:`.stages.refine`
 ``dft``     decks for the survivors: ``codes``, ``task``, ``settings`` -> :func:`write_dft`
 ``report``  ``report.html``: 3D views, plots along the series, the table -> :func:`write_report`
 
@@ -22,7 +27,8 @@ reused, so a second run redoes nothing and changing one stage's settings redoes 
 stage and those after it.  Relaxations are keyed by content (the store's candidate id), so
 a run killed mid-relaxation resumes with every finished candidate kept.
 
-Modules: :mod:`.config` (YAML loading and the schema), :mod:`.state` (hashes, resume),
+Modules: :mod:`.config` (YAML loading and the schema; :mod:`.options` for ``learn``,
+``refine`` and the surrogate keys of ``rank``), :mod:`.state` (hashes, resume),
 :mod:`.runner` (the stage table and :func:`run`), :mod:`.stages` (one module per stage);
 the ranking itself is library code in :mod:`clustergen.rank.ranking`.
 

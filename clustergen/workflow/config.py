@@ -22,6 +22,7 @@ import typing
 from clustergen.compute import relax as relax_defaults
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.safe_yaml import load_yaml_file, parse_yaml
+from clustergen.workflow import options
 
 STAGES = ("build", "relax", "rank", "dft", "report")
 SHOW = ("lowest", "survivors", "all")
@@ -65,6 +66,9 @@ class Rank:
     energy_window: float | None = None
     topology_kept: bool = True
     converged_only: bool = True
+    by: str = "energy"                # or surrogate (clustergen.workflow.options)
+    target: str | None = None
+    model: str | None = None
 
 
 @dataclasses.dataclass
@@ -147,7 +151,8 @@ def _read(source):
 
 def load(source):
     """Read and validate a workflow: a YAML path, YAML text or a dict; returns a dict
-    with every stage's settings filled in (``dft`` is None when the file has none).
+    with every stage's settings filled in (``dft``, and the optional sections ``learn``
+    and ``refine`` of :mod:`.options`, are None when the file has none).
 
     Errors name the stage and key: unknown stage or key, wrong type, unknown family,
     impossible formula, unknown ligand, method or DFT code.
@@ -163,9 +168,9 @@ def load(source):
     if not isinstance(data, dict):
         raise ClusterGenError("workflow must be a mapping of stages (build, relax, ...)")
     for key in data:
-        if key not in STAGES and key not in ("name", "description"):
+        if key not in STAGES + options.SECTIONS and key not in ("name", "description"):
             raise ClusterGenError(f"unknown stage '{key}' (stages: {', '.join(STAGES)}; "
-                                  "also name, description)")
+                                  f"also {', '.join(options.SECTIONS)}, name, description)")
     if "build" not in data:
         raise ClusterGenError("workflow has no 'build' stage")
     wf = {"name": str(data.get("name") or "workflow"),
@@ -175,6 +180,7 @@ def load(source):
     _check_build(wf["build"])
     _check_relax(wf["relax"])
     _check_rank(wf["rank"])
+    _load_sections(wf, data)
     if data.get("dft") is None:
         wf["dft"] = None
     else:
@@ -183,6 +189,19 @@ def load(source):
         raise ClusterGenError(f"report.show: expected one of {', '.join(SHOW)}, got "
                               f"{wf['report']['show']!r}")
     return wf
+
+
+def _load_sections(wf, data):
+    """The optional ``learn`` and ``refine`` sections (None when absent)."""
+    options.check_rank(wf["rank"])
+    for name in options.SECTIONS:
+        wf[name] = None
+        if name in data:  # `learn:` with nothing after it: the section with its defaults
+            wf[name] = _settings(name, options.SCHEMA[name], data[name])
+    if wf["learn"] is not None:
+        options.check_learn(wf["learn"], wf["build"])
+    if wf["refine"] is not None:
+        options.check_refine(wf["refine"], "rank" in data)
 
 
 # ------------------------------------------------------------------------ meaning

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from clustergen.rank.ranking import RANKING_COLUMNS
 from clustergen.workflow.config import STAGES, load
+from clustergen.workflow.options import section_key
 from clustergen.workflow.stages import build, dft, rank, relax, report
 from clustergen.workflow.state import RunState
 
@@ -28,17 +29,42 @@ class Stage:
     salt: tuple = ()
     check_file: bool = False
     optional: bool = False            # a workflow without this stage skips it
+    # keys added to the stage's schema later, with their defaults: left out of the key
+    # while at the default, so run directories made before them are still reused
+    added: tuple = ()
+    # optional sections (clustergen.workflow.options) done inside this stage: their
+    # settings join the key when the workflow has them
+    sections: tuple = ()
 
 
 TABLE = (
     Stage("build", build, (build.FILE,), check_file=True),
-    Stage("relax", relax, (relax.FILE,), after=("build",), ignore=relax.RUN_ONLY),
+    Stage("relax", relax, (relax.FILE,), after=("build",), ignore=relax.RUN_ONLY,
+          sections=("learn",)),
     Stage("rank", rank, (rank.FILE,), after=("relax",), salt=(RANKING_COLUMNS,),
-          check_file=True),
+          check_file=True, added=(("by", "energy"), ("target", None), ("model", None)),
+          sections=("refine",)),
     Stage("dft", dft, (dft.FILE,), after=("rank",), optional=True),
     Stage("report", report, (report.FILE,), after=("rank", "dft")),
 )
 assert tuple(s.name for s in TABLE) == STAGES
+
+
+def hashed_settings(stage, config):
+    """What of the workflow enters a stage's key: its settings minus ``ignore`` and the
+    ``added`` keys at their defaults, plus the optional ``sections`` it runs.
+
+    >>> wf = load({"build": {"formulas": ["[Au25(SR)18]-"], "ligand": "SH"}})
+    >>> sorted(hashed_settings(TABLE[2], wf))
+    ['converged_only', 'energy_window', 'gap', 'top', 'topology_kept']
+    """
+    added = dict(stage.added)
+    settings = {k: v for k, v in config[stage.name].items() if k not in stage.ignore
+                and not (k in added and v == added[k])}
+    for name in stage.sections:
+        if config.get(name) is not None:
+            settings[name] = section_key(name, config[name])
+    return settings
 
 
 def _stage(stage, config, inputs, state, run_dir):
@@ -48,8 +74,7 @@ def _stage(stage, config, inputs, state, run_dir):
         if stage.optional and state.forget(stage.name):
             stage.module.clear(run_dir)  # outputs of an earlier version of the study
         return "skipped"
-    settings = {k: v for k, v in settings.items() if k not in stage.ignore}
-    key = state.key(stage.name, settings, stage.after, stage.salt)
+    key = state.key(stage.name, hashed_settings(stage, config), stage.after, stage.salt)
     if state.fresh(stage.name, key, stage.files, stage.check_file):
         outputs = stage.module.reuse(config, inputs, run_dir)
         if outputs is not None:

@@ -1,7 +1,9 @@
 """Relax stage: GFN-xTB pre-relaxation of the candidates into ``results.db``.
 
 Relaxations are keyed by content (the store's candidate id), so a run killed
-mid-relaxation resumes with every finished candidate kept.
+mid-relaxation resumes with every finished candidate kept.  With a ``learn`` section
+the stage relaxes only what active learning asks for and predicts the rest
+(:mod:`clustergen.workflow.stages.learn`).
 """
 
 from clustergen.workflow.state import digest
@@ -62,19 +64,43 @@ def candidate_ids(candidates, settings):
 def run(config, inputs, run_dir):
     old = inputs["state"].get("relax", {})
     built = inputs["state"]["build"]["output"]
-    # same candidates, other step cap: continue stored not-converged ones
-    retry = bool(old) and old.get("key") != inputs["key"] and old.get("input") == built
+    # same candidates, other step cap: continue stored not-converged ones (a change of
+    # the learn section alone is no reason to redo a relaxation)
+    mine = digest({k: v for k, v in config["relax"].items() if k not in RUN_ONLY})
+    changed = old.get("settings") != mine if "settings" in old else \
+        old.get("key") != inputs["key"]
+    retry = bool(old) and changed and old.get("input") == built
+    if config.get("learn"):
+        from clustergen.workflow.stages import learn
+
+        out = learn.run(config, inputs, run_dir, run_dir / FILE, retry)
+        out["record"].update(input=built, settings=mine)
+        return out
     relaxed = relax_candidates(inputs["candidates"], config["relax"], run_dir / FILE,
                                retry=retry, progress=inputs.get("progress", True))
+    _drop_stale_predictions(run_dir / FILE, [a.info["cid"] for a in relaxed])
     output = digest([(a.info["cid"], a.info.get("status"), a.info.get("energy"))
                      for a in relaxed])
     return {"relaxed": relaxed, "digest": output,
-            "record": {"cids": [a.info["cid"] for a in relaxed], "input": built}}
+            "record": {"cids": [a.info["cid"] for a in relaxed], "input": built,
+                       "settings": mine}}
+
+
+def _drop_stale_predictions(db, cids):
+    """Predictions of an earlier learned run for candidates relaxed now."""
+    from clustergen.rank import stored
+
+    if stored.has_predictions(str(db)):
+        stored.drop_predictions(str(db), cids)
 
 
 def reuse(config, inputs, run_dir):
     from clustergen.compute import store
 
+    if config.get("learn"):
+        from clustergen.workflow.stages import learn
+
+        return learn.reuse(config, inputs, run_dir, run_dir / FILE)
     candidates = inputs["candidates"]
     stored = store.read_relaxed(str(run_dir / FILE), candidate_ids(candidates,
                                                                    config["relax"]))
@@ -87,5 +113,9 @@ def log(inputs, status):
     counts = {}
     for a in inputs["relaxed"]:
         counts[a.info.get("status")] = counts.get(a.info.get("status"), 0) + 1
-    return [f"relax: {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))} "
-            f"({status})"]
+    lines = [f"relax: {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))} ({status})"]
+    if inputs.get("predicted") is not None:
+        from clustergen.workflow.stages import learn
+
+        lines += learn.log_lines(inputs)
+    return lines

@@ -15,7 +15,16 @@ HEAD = ("formula", "member", "isomer", "energy (eV)", "ΔE (eV)", "gap (eV)", "s
         "steps", "survivor", "why not", "cid")
 KEYS = ("formula", "known", "isomer", "energy_eV", "rel_energy_eV", "gap_eV", "status",
         "steps", "survivor", "reason", "cid")
-FORMATS = {"energy_eV": "{:.3f}", "rel_energy_eV": "{:.3f}", "gap_eV": "{:.2f}"}
+FORMATS = {"energy_eV": "{:.3f}", "rel_energy_eV": "{:.3f}", "gap_eV": "{:.2f}",
+           "std_eV": "±{:.3f}", "predicted_gap": "{:.2f}", "predicted_rel_energy": "{:.3f}",
+           "predicted_std": "±{:.3f}", "level_energy_eV": "{:.3f}",
+           "level_rel_energy_eV": "{:.3f}", "level_gap_eV": "{:.2f}"}
+# optional columns, shown when the rows have them: (key, heading)
+EXTRA = (("source", "source"), ("std_eV", "std (eV)"),
+         ("predicted_gap", "predicted gap (eV)"),
+         ("predicted_rel_energy", "predicted ΔE (eV)"), ("predicted_std", "± (eV)"),
+         ("predicted_level", "model level"), ("level", "level"),
+         ("level_rel_energy_eV", "ΔE at level (eV)"), ("level_gap_eV", "gap at level (eV)"))
 
 
 def _svg(fig):
@@ -79,11 +88,21 @@ def series_plots(rows, optical=None):
     return out
 
 
-def _table(rows):
+def columns(rows):
+    """Keys and headings of the table: the fixed ones, then the optional ones any row has.
+
+    >>> columns([{"cid": "a", "source": "computed"}])[1][-1]
+    'source'
+    """
+    extra = [(k, h) for k, h in EXTRA if any(r.get(k) is not None for r in rows)]
+    return KEYS + tuple(k for k, _ in extra), HEAD + tuple(h for _, h in extra)
+
+
+def _table(rows, keys=KEYS):
     """Table cells as text (the template escapes them)."""
     return [{"survivor": r["survivor"] == "yes",
              "cells": ["" if r.get(k) is None else FORMATS.get(k, "{}").format(r.get(k))
-                       for k in KEYS]} for r in rows]
+                       for k in keys]} for r in rows]
 
 
 def _shown(rows, relaxed, show):
@@ -128,17 +147,22 @@ def render(**context):
 
 
 def write_report(rows, relaxed, path, title="clustergen workflow", show="lowest",
-                 optical=None, notes=()):
+                 optical=None, notes=(), figures=()):
     """A self-contained HTML page: plots of gap and relative energy along the series, 3D
     views of the chosen structures (``show``: lowest of each formula, survivors, all), the
     ranking table, and the rows as JSON (``<script id="ranking-data">``) for scripts.
+    Rows of predicted (not relaxed) candidates are listed in the table only; ``figures``
+    (``{"caption", "file", "src"}``, e.g. surrogate parity plots) are inlined as images.
 
     >>> write_report(rows, relaxed, "report.html")  # doctest: +SKIP
     """
+    done = [r for r in rows if r.get("source", "computed") == "computed"]
+    keys, head = columns(rows)
     page = render(title=title, rows=rows, n_survivors=sum(r["survivor"] == "yes" for r in rows),
-                  summary=member_summary(rows), plots=series_plots(rows, optical),
-                  views=_views(rows, relaxed, show), head=HEAD, table=_table(rows),
-                  notes=list(notes))
+                  summary=member_summary(done), plots=series_plots(done, optical),
+                  views=_views(done, relaxed, show), head=head, table=_table(rows, keys),
+                  notes=list(notes), figures=list(figures),
+                  n_predicted=len(rows) - len(done))
     Path(path).write_text(page.encode("ascii", "xmlcharrefreplace").decode("ascii"))
     return Path(path)
 
@@ -166,10 +190,14 @@ def run(config, inputs, run_dir):
     if config["dft"]:
         notes.append(f"dft: {', '.join(config['dft']['codes'])} {config['dft']['task']} "
                      "decks for the survivors in dft/")
+    from clustergen.workflow.stages.surrogate_figures import surrogate_figures
+
+    figures, more = surrogate_figures(config, inputs, run_dir)
     write_report(inputs["rows"], inputs["relaxed"], run_dir / FILE,
                  title=config["report"]["title"] or config["description"] or config["name"],
                  show=config["report"]["show"],
-                 optical=optical_gaps(config["build"]["family"]), notes=notes)
+                 optical=optical_gaps(config["build"]["family"]), notes=notes + more,
+                 figures=figures)
     return {"digest": file_digest(run_dir / FILE)}
 
 
