@@ -143,3 +143,19 @@ def test_progress_bar_shows_done_total_and_eta(capsys):
     err = capsys.readouterr().err
     assert "relax: 100%" in err and "2/2" in err
     assert "<00:00" in err                     # tqdm's [elapsed<remaining] ETA field
+
+
+def test_a_dft_or_predicted_row_does_not_count_as_the_relaxation(tmp_path):
+    """Rows of another level (DFT results, surrogate predictions) share the candidate id
+    with its relaxation; a run must still relax the candidate."""
+    from ase import Atoms
+
+    from clustergen.compute.claims import _stored_since
+
+    db = str(tmp_path / "r.db")
+    store.connect(db).write(Atoms("Au2", positions=[[0, 0, 0], [2.5, 0, 0]]),
+                            cid="c1", status="predicted", level="surrogate")
+    assert not _stored_since(db, "c1", since=0.0, retry=False)
+    store.connect(db).write(Atoms("Au2", positions=[[0, 0, 0], [2.5, 0, 0]]),
+                            cid="c1", status="converged")
+    assert _stored_since(db, "c1", since=0.0, retry=False)

@@ -245,6 +245,8 @@ def _stored_since(db, cid, since, retry):
     from clustergen.compute import store
 
     for row in store.connect(db).select(cid=cid):
+        if store.is_level_row(row):  # a DFT result or a prediction is not this relaxation
+            continue
         if row.ctime > since or store.is_final(row.get("status")) or not retry:
             return True
     return False
