@@ -231,7 +231,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     ``cap`` and ``unit`` atoms (:data:`GROWN`) those of the kernel without them;
     ``inversion``), ``linear_bridges`` (two S on one atom only as two bridging SR on
     opposite sides), ``crossing`` (A, chains keep this far apart along their whole paths)
-    and ``clash`` (A, path overlap allowed between a bridging SR and a chain).
+    and ``clash`` (A, path overlap allowed between a bridging SR and a chain; a motif's
+    own ``clash`` allows its paths that overlap with any other's).
     """
     grown, labels = labels, ["shell" if lab == "unit" else lab for lab in labels]
     eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
@@ -248,6 +249,16 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
         bridge = np.array([len(p.guess) == 1 for p in placements])
         mixed = bridge[:, None] ^ bridge[None, :]
         conflict = np.where(mixed, _conflicts(placements, rule["clash"]), conflict)
+    own = {kind: spec["clash"] for kind, spec in rule["motifs"].items()
+           if isinstance(spec, dict) and "clash" in spec}
+    for kind, dist in own.items():
+        if not placements:
+            break
+        # a motif's own ``clash`` (A): its path guess may come this close to any other
+        # (the end monomer of Au34(SR)22 lies under the trimers crossing the arc's ends)
+        mine = np.array([p.kind == kind for p in placements])
+        pair = mine[:, None] | mine[None, :]
+        conflict = np.where(pair, _conflicts(placements, dist) & conflict, conflict)
     if rule.get("linear_bridges") and placements:
         conflict |= _bent_bridges(kernel, placements)
     if placements:
