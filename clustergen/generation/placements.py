@@ -148,8 +148,12 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
                 hug = tuple(spec["hug"]) if "hug" in spec else None
                 lean = _lean(i, j, bonded, labels, *spec["lean"]) if "lean" in spec else None
+                if "crest" in spec:
+                    lean = _crest(i, j, bonded, labels, *spec["crest"])
                 if lean and spec.get("fold"):
                     guess = _fold(guess, _fold_point(kernel, normals, bonded, i, j, *lean))
+                if spec.get("gap") and labels[i] == labels[j] == spec["gap"]:
+                    guess = _fold(guess, _gap_point(kernel, labels, i, j))
                 out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
                                      lean=lean, belt=spec.get("belt"),
@@ -220,6 +224,26 @@ def _fold_point(kernel, normals, bonded, i, j, atom, dist):
     return kernel[atom] + dist * n
 
 
+def _gap_point(kernel, labels, i, j):
+    """The empty site between anchors i and j: their midpoint carried out from the kernel
+    centre (the atom labelled ``centre``, else the centroid) to the anchors' mean distance
+    from it.
+
+    A monomer joining the two ends of an open ring of tetrahedra lays its Au on the empty
+    waist site between them (Au34(SR)22, DFT model: 3.2 A from the centre); its path
+    guess is folded over that point (``gap: label`` in the motif's rule: both anchors so
+    labelled).
+
+    >>> k = np.array([[0, 0, 0], [3, 0, 0], [0, 3, 0], [-3, 0, 0]], float)
+    >>> np.round(_gap_point(k, ["centre", "end", "end", "waist"], 1, 2), 2).tolist()
+    [2.12, 2.12, 0.0]
+    """
+    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    mid = (kernel[i] + kernel[j]) / 2 - c
+    r = (np.linalg.norm(kernel[i] - c) + np.linalg.norm(kernel[j] - c)) / 2
+    return c + r * mid / np.linalg.norm(mid)
+
+
 def _rest(i, j, bonded, eligible, dist):
     """``(dist, corners)``: surface atoms bonded to both anchors a chain may rest on.
 
@@ -281,6 +305,24 @@ def _lean(i, j, bonded, labels, label, dist):
         on = [int(q) for q in np.flatnonzero(bonded[corner]) if labels[q] == label]
         if on:
             return on[0], float(dist)
+    return None
+
+
+def _crest(i, j, bonded, labels, names, dist):
+    """``(atom, dist)``: the atom bonded to both anchors whose label is in ``names``, which
+    a chain from i to j arches over; None if there is none.
+
+    Its middle metal is held ``dist`` A from that atom (like :func:`_lean`): each trimer
+    of Au34(SR)22 and Au40(SR)24 crosses the waist over one waist site, its middle Au
+    3.6-3.7 A from it (DFT models), also where the site beside it is empty.
+
+    >>> bonded = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]], bool)
+    >>> _crest(0, 1, bonded, ["backbone", "backbone", "centre", "waist"], ["waist"], 3.7)
+    (3, 3.7)
+    """
+    for c in np.flatnonzero(bonded[i] & bonded[j]):
+        if labels[c] in names:
+            return int(c), float(dist)
     return None
 
 
