@@ -23,7 +23,8 @@ def _cyl(r, phi, z):
 
 
 def tetrahedral_ring(tetrahedra, apex=2.89, base=2.84, twist=51.0, waist=3.05,
-                     edge=2.87, rise=1.90, tilt=22.5, hand=1):
+                     edge=2.87, rise=1.90, tilt=22.5, end=None, end_turn=60.0,
+                     hand=1):
     """Au7 backbone with ``tetrahedra`` (0-6) vertex-sharing Au4 tetrahedra round its waist.
 
     Backbone: a centre and two triangles (edge ``base``, each atom ``apex`` A from the
@@ -38,7 +39,10 @@ def tetrahedral_ring(tetrahedra, apex=2.89, base=2.84, twist=51.0, waist=3.05,
     degrees out of the waist plane, away from the backbone atom above (or below) the edge.
     Each ring tetrahedron so leans the other way from its neighbours (DFT models of Au34
     and Au40: outer Au 3.8 and 5.0 A from the axis, 2.0 and 0.6 A off the waist plane).
-    ``hand`` = -1 gives the mirror image.
+    ``end`` (A) and ``end_turn`` (deg): an open arc's two end sites that far from the
+    centre and turned that far from their neighbours (held by fewer atoms, they sit
+    further out: 3.38 A and 56 deg in Au34(SR)22; default: like the others); each
+    tetrahedron is built on its own waist edge. ``hand`` = -1 gives the mirror image.
 
     Labels: ``centre``; ``backbone`` (triangle atoms); ``waist`` (sites shared by two ring
     tetrahedra); ``end`` (the two end sites of an open arc); ``outer`` (ring tetrahedra's
@@ -66,27 +70,49 @@ def tetrahedral_ring(tetrahedra, apex=2.89, base=2.84, twist=51.0, waist=3.05,
     for z, sign in ((-h, -1), (h, 1)):
         pos += [_cyl(rho, sign * twist / 2 + 120 * k, z) for k in range(3)]
         labels += ["backbone"] * 3
-    if tetrahedra:
-        sites = range(tetrahedra + (0 if tetrahedra == 6 else 1))
-        for j in sites:
-            pos.append(_cyl(waist, 60 * j, 0.0))
-            closed = tetrahedra == 6 or 0 < j < tetrahedra
-            labels.append("waist" if closed else "end")
-        mid_r = waist * np.cos(np.radians(30))
-        for j in range(tetrahedra):
-            phi = 60 * j + 30
-            # the backbone atom nearest in azimuth over this edge: top ones at +twist/2
-            # near the even-site edges 30, 150, 270 -> lean down there, up at the others
-            down = 1 if j % 2 == 0 else -1
-            t = np.radians(tilt)
-            r_mid, z_mid = mid_r + rise * np.cos(t), -down * rise * np.sin(t)
-            # outer edge at right angles to the rise direction, in the (r, z) plane
-            half = edge / 2
-            for s in (-1, 1):
-                pos.append(_cyl(r_mid + s * half * np.sin(t),
-                                phi, z_mid + s * down * half * np.cos(t)))
-                labels.append("outer")
+    if not tetrahedra:
+        return np.array(pos) * [1, hand, 1], labels
+    closed = tetrahedra == 6
+    sites = []
+    for j in range(tetrahedra + (0 if closed else 1)):
+        inner = closed or 0 < j < tetrahedra
+        if inner or end is None:
+            sites.append(_cyl(waist, 60 * j, 0.0))
+        else:
+            # an open end: end A out, end_turn deg from its neighbour
+            shift = (60 - end_turn) * (1 if j == 0 else -1)
+            sites.append(_cyl(end, 60 * j + shift, 0.0))
+        labels.append("waist" if inner else "end")
+    pos += sites
+    for j in range(tetrahedra):
+        # the backbone atom nearest in azimuth over this edge: top ones at +twist/2 near
+        # the edges at 30, 150, 270 deg -> lean down there, up at the others
+        down = 1 if j % 2 == 0 else -1
+        pos += _outer_pair(sites[j], sites[(j + 1) % len(sites)], edge, rise, tilt, down)
+        labels += ["outer"] * 2
     pos = np.array(pos)
     if hand == -1:
         pos[:, 1] *= -1
     return pos - pos.mean(axis=0), labels
+
+
+def _outer_pair(p, q, edge, rise, tilt, down):
+    """The two outer atoms of a ring tetrahedron on waist edge p-q (centre at the origin,
+    axis z): an edge of ``edge`` A at right angles to p-q, its midpoint ``rise`` A out from
+    p-q's, turned ``tilt`` deg out of the waist plane (down for ``down`` = 1).
+
+    >>> a, b = _outer_pair(np.array([3.0, -1.5, 0]), np.array([3.0, 1.5, 0]), 2.8, 2.0, 0, 1)
+    >>> np.round(a, 2).tolist(), np.round(b, 2).tolist()
+    ([5.0, 0.0, -1.4], [5.0, 0.0, 1.4])
+    """
+    m = (p + q) / 2
+    u = (q - p) / np.linalg.norm(q - p)
+    radial = m * [1, 1, 0]
+    radial = radial - (radial @ u) * u
+    radial /= np.linalg.norm(radial)
+    up = np.cross(radial, u)
+    up *= np.sign(up[2]) or 1.0
+    t = np.radians(tilt)
+    mid = m + rise * (np.cos(t) * radial - down * np.sin(t) * up)
+    along = np.sin(t) * radial + down * np.cos(t) * up
+    return [mid - edge / 2 * along, mid + edge / 2 * along]
