@@ -134,7 +134,8 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     h = np.sqrt(max(BOND_KERNEL ** 2 - (dist[i, j] / 2) ** 2, 0.5))
                     guess = (mid + h * up)[None]
                 elif "belt" in spec:
-                    guess = _belt_guess(kernel, labels, i, j, n_metal, spec["belt"])
+                    guess = _belt_guess(kernel, labels, i, j, n_metal, spec["belt"],
+                                        centre=spec.get("belt_centre", "centre"))
                 else:
                     guess = _chain_guess(kernel[i], kernel[j], normals[i], normals[j],
                                          n_metal, lift=spec.get("lift", 1.2))
@@ -163,7 +164,7 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
     return out
 
 
-def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
+def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8, centre="centre"):
     """Path guess S, M, ..., S of a chain run round the kernel centre the long way, i to j.
 
     Its atoms are spread evenly over the arc from anchor i to anchor j that does not pass
@@ -171,6 +172,9 @@ def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
     anchors: metals ``radius`` A from the centre, S ``rise`` A further out. A tetramer on
     two adjacent waist atoms of an fcc Au10 so lays its four Au over the four vacant sites
     of the hexagon (Au21(SR)15, DFT model b: Au 3.2-3.7 A from the centre, 60 deg apart).
+    ``centre``: the label of the atom it runs round (``belt_centre`` in the motif's rule;
+    without one, the centroid): the octamer of Au21(S-Adm)15 runs round the shared-edge
+    atom its middle S binds.
 
     >>> from clustergen.generation.kernels import bitetrahedral_backbone
     >>> kernel, labels = bitetrahedral_backbone(2, a=4.06, au3="octahedron")
@@ -178,7 +182,7 @@ def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
     >>> len(path), np.round(np.linalg.norm(path[1::2], axis=1), 2).tolist()
     (9, [3.45, 3.45, 3.45, 3.45])
     """
-    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    c = kernel[labels.index(centre)] if centre in labels else kernel.mean(axis=0)
     u, v = kernel[i] - c, kernel[j] - c
     e1 = u / np.linalg.norm(u)
     e2 = v - (v @ e1) * e1

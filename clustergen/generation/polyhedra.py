@@ -144,3 +144,30 @@ def edge_capped_octahedron(a=2.98, cap=2.82, pair=2.86, fold=3.34, hand=1, belt=
              "repulsion": (np.array(far), np.full(len(far), 3.1), np.full(len(far), 20.0))}
     pos, _ = forcefield.relax(pos, np.arange(18) < 6, terms)
     return pos - pos.mean(axis=0), ["centre"] * 6 + ["edge"] * 12
+
+
+def edge_sharing_octahedra(a=4.08):
+    """Au10: two Au6 octahedra of an fcc lattice sharing an edge (D2h).
+
+    The octahedra round the neighbouring octahedral holes (1,0,0) and (0,1,0) (units of
+    a/2) share the edge (0,0,0)-(1,1,0): the bioctahedral Au10 kernel of the public
+    Au21(S-Adm)15 DFT model (Ligand Protected Nanocluster Database, J. Phys. Chem. C 2019,
+    doi:10.1021/acs.jpcc.9b05562; Au21(SR)15 model a). Labels: ``pivot`` (0,0,0) and
+    ``hinge`` (1,1,0), the shared edge; ``vertex`` the other eight (where its S bind).
+
+    >>> pos, labels = edge_sharing_octahedra()
+    >>> len(pos), labels.count("vertex"), labels[:2]
+    (10, 8, ['pivot', 'hinge'])
+    >>> d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    >>> sorted(int(((d[i] > 0.1) & (d[i] < 3.0)).sum()) for i in range(10))
+    [4, 4, 4, 4, 5, 5, 5, 5, 7, 7]
+    """
+    holes = [np.array([1, 0, 0]), np.array([0, 1, 0])]
+    sites = [(0, 0, 0), (1, 1, 0)]
+    for h in holes:
+        for v in np.vstack([np.eye(3, dtype=int), -np.eye(3, dtype=int)]):
+            s = tuple(int(x) for x in h + v)
+            if s not in sites:
+                sites.append(s)
+    pos = np.array(sites, float) * a / 2
+    return pos - pos.mean(axis=0), ["pivot", "hinge"] + ["vertex"] * 8
