@@ -319,3 +319,4 @@ from clustergen.generation.polyhedra import edge_capped_octahedron  # noqa: E402
 from clustergen.generation.polyhedra import vertex_shared_icosahedra  # noqa: E402,F401
 from clustergen.generation.tetrahedra import tetrahedral_ring  # noqa: E402,F401
 from clustergen.generation.polyhedra import edge_sharing_octahedra  # noqa: E402,F401
+from clustergen.generation.polyhedra import icosahedra_ring  # noqa: E402,F401

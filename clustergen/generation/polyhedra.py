@@ -171,3 +171,61 @@ def edge_sharing_octahedra(a=4.08):
                 sites.append(s)
     pos = np.array(sites, float) * a / 2
     return pos - pos.mean(axis=0), ["pivot", "hinge"] + ["vertex"] * 8
+
+
+def icosahedra_ring(count=5, radius=2.78):
+    """Closed ring of ``count`` centred Au13 icosahedra, neighbours sharing one vertex.
+
+    The vertex-sharing rod of :func:`vertex_shared_icosahedra` closed on itself: the
+    pentameric Au60 ring of [Au60Se2(PPh3)10(SeR)15]+ (five icosahedra, five shared
+    vertices; Y. Song, F. Fu, J. Zhang, J. Chai, X. Kang, P. Li, S. Li, H. Zhou, M. Zhu,
+    Angew. Chem. Int. Ed. 2015, 54, 8430). Each icosahedron shares two vertices 116.6 deg
+    apart at its centre (a vertex and the antipode of its neighbour: none closer to a
+    straight rod exists), both in the ring plane and placed symmetrically about the
+    direction to the ring centre; the mirror plane between neighbouring centres then holds
+    both icosahedra's copy of the shared vertex, so ideal icosahedra close the ring
+    exactly, their centres on a circle of 1.697 ``radius`` (D``count``h). Atoms:
+    12 ``count`` (60 for five). Labels: ``centre``, ``waist`` (shared vertices),
+    ``shell`` (the rest).
+
+    >>> pos, labels = icosahedra_ring(5)
+    >>> len(pos), labels.count("centre"), labels.count("waist")
+    (60, 5, 5)
+    >>> d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    >>> w = labels.index("waist")
+    >>> int(((d[w] > 0.1) & (d[w] < 3.1)).sum())      # 5 + 5 shell atoms and 2 centres
+    12
+    """
+    if not isinstance(count, int) or count < 3:
+        raise ClusterGenError(f"a closed ring needs at least 3 icosahedra, not {count}")
+    ico = _c5_icosahedron(radius)[1:]
+    # a vertex and the antipode of one of its neighbours: 116.57 deg apart
+    a, c = ico[0], -ico[1]
+    half = np.degrees(np.arccos(np.clip(a @ c / radius ** 2, -1, 1))) / 2
+    # frame: a and c in the xy plane at +-half from -x (towards the ring centre)
+    e1 = (a + c) / np.linalg.norm(a + c)
+    e2 = (c - a) / np.linalg.norm(c - a)
+    rot = np.array([-e1, e2, np.cross(-e1, e2)])
+    unit = ico @ rot.T
+    t = np.radians(half)
+    ring = radius * (np.cos(t) + np.sin(t) / np.tan(np.pi / count))
+    blocks = []
+    for j in range(count):
+        phi = 2 * np.pi * j / count
+        turn = np.array([[np.cos(phi), -np.sin(phi), 0], [np.sin(phi), np.cos(phi), 0],
+                         [0, 0, 1]])
+        centre = np.array([ring, 0.0, 0.0])
+        blocks.append((np.vstack([centre, centre + unit]) @ turn.T))
+    labels = ["centre"] + ["shell"] * 12
+    pos, lab = [], []
+    for block in blocks:
+        for p, name in zip(block, labels):
+            hit = [i for i, q in enumerate(pos) if np.linalg.norm(p - q) < 0.3]
+            if hit:
+                lab[hit[0]] = "waist"
+                continue
+            pos.append(p)
+            lab.append(name)
+    if len(pos) != 12 * count:
+        raise RuntimeError(f"the ring of {count} icosahedra did not close ({len(pos)} atoms)")
+    return np.array(pos), lab
