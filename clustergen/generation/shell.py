@@ -222,8 +222,11 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     its corner; with ``fold: true`` its path guess runs over that atom), ``rest`` (A: its
     Au held so far from a bare surface atom bonded to both anchors), ``over`` ([label, A]:
     each of its Au held A from its own atom so labelled beside its corner), ``belt`` (A: a chain
-    run round the kernel centre) and ``lift`` (how :mod:`clustergen.generation.placements` reads
-    them). Ring motifs (``octamer-ring``) bind no kernel atom:
+    run round the kernel centre, or round the atom labelled ``belt_centre``), ``crest``
+    ([labels, A]: its middle atom held A from the atom bonded to both anchors whose label is
+    in labels), ``gap`` (label: a chain between two anchors so labelled starts folded over
+    the empty site between them) and ``lift`` (how :mod:`clustergen.generation.placements`
+    reads them). Ring motifs (``octamer-ring``) bind no kernel atom:
     :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
     ``middle_angle``: their Au-S-Au), and they may overlap the chains that cross them.
     Optional rule keys: ``max_s_by_coordination``, ``screw``, ``symmetry``
