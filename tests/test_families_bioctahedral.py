@@ -30,10 +30,10 @@ def test_kernel_is_two_octahedra_sharing_an_edge():
     bonded = (d > 0.1) & (d < 3.0)
     # the shared edge: bonded, each end bonded to 7 atoms (its two octahedra)
     assert bonded[0, 1] and bonded[0].sum() == bonded[1].sum() == 7
-    # each octahedron: the shared edge + the 4 vertices bonded to both its ends' hole
+    # each octahedron: six atoms a/2 from its hole (sites centred on (0.5, 0.5, 0) in a/2)
     for hole in ([1, 0, 0], [0, 1, 0]):
-        centre = (np.array(hole) - np.array([0.5, 0.5, 0])) * 4.08 / 2 + 0
-        r = np.linalg.norm(pos - pos.mean(axis=0) - centre + pos.mean(axis=0), axis=1)
+        centre = (np.array(hole) - np.array([0.5, 0.5, 0])) * 4.08 / 2
+        r = np.linalg.norm(pos - centre, axis=1)
         assert np.isclose(np.sort(r)[:6], 4.08 / 2).all() and np.sort(r)[6] > 2.5
     assert labels.count("vertex") == 8
 
