@@ -180,7 +180,7 @@ def match(formula, family=None):
     Raises a :class:`ClusterGenError` that says, family by family, why none fits.
 
     >>> [m["family"] for m in match("Au28(SR)20")]
-    ['double-au7-backbone', 'double-helix']
+    ['double-au7-backbone', 'double-helix', 'tetrahedral-ring']
     >>> [(m["family"], m["k"]) for m in match("Au28(SR)20", family="double-helix")]
     [('double-helix', 3)]
     """

@@ -317,3 +317,6 @@ def rotation_permutations(kernel, tolerance=0.1, kind="rotations"):
 # templates name here too)
 from clustergen.generation.polyhedra import edge_capped_octahedron  # noqa: E402,F401
 from clustergen.generation.polyhedra import vertex_shared_icosahedra  # noqa: E402,F401
+from clustergen.generation.tetrahedra import tetrahedral_ring  # noqa: E402,F401
+from clustergen.generation.polyhedra import edge_sharing_octahedra  # noqa: E402,F401
+from clustergen.generation.polyhedra import icosahedra_ring  # noqa: E402,F401

@@ -134,7 +134,8 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     h = np.sqrt(max(BOND_KERNEL ** 2 - (dist[i, j] / 2) ** 2, 0.5))
                     guess = (mid + h * up)[None]
                 elif "belt" in spec:
-                    guess = _belt_guess(kernel, labels, i, j, n_metal, spec["belt"])
+                    guess = _belt_guess(kernel, labels, i, j, n_metal, spec["belt"],
+                                        centre=spec.get("belt_centre", "centre"))
                 else:
                     guess = _chain_guess(kernel[i], kernel[j], normals[i], normals[j],
                                          n_metal, lift=spec.get("lift", 1.2))
@@ -148,8 +149,12 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                 span = SPAN_SEATED if seat >= 0 else spec.get("anchor_span")
                 hug = tuple(spec["hug"]) if "hug" in spec else None
                 lean = _lean(i, j, bonded, labels, *spec["lean"]) if "lean" in spec else None
+                if "crest" in spec:
+                    lean = _crest(i, j, bonded, labels, *spec["crest"])
                 if lean and spec.get("fold"):
                     guess = _fold(guess, _fold_point(kernel, normals, bonded, i, j, *lean))
+                if spec.get("gap") and labels[i] == labels[j] == spec["gap"]:
+                    guess = _fold(guess, _gap_point(kernel, labels, i, j))
                 out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
                                      lean=lean, belt=spec.get("belt"),
@@ -159,7 +164,7 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
     return out
 
 
-def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
+def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8, centre="centre"):
     """Path guess S, M, ..., S of a chain run round the kernel centre the long way, i to j.
 
     Its atoms are spread evenly over the arc from anchor i to anchor j that does not pass
@@ -167,6 +172,9 @@ def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
     anchors: metals ``radius`` A from the centre, S ``rise`` A further out. A tetramer on
     two adjacent waist atoms of an fcc Au10 so lays its four Au over the four vacant sites
     of the hexagon (Au21(SR)15, DFT model b: Au 3.2-3.7 A from the centre, 60 deg apart).
+    ``centre``: the label of the atom it runs round (``belt_centre`` in the motif's rule;
+    without one, the centroid): the octamer of Au21(S-Adm)15 runs round the shared-edge
+    atom its middle S binds.
 
     >>> from clustergen.generation.kernels import bitetrahedral_backbone
     >>> kernel, labels = bitetrahedral_backbone(2, a=4.06, au3="octahedron")
@@ -174,7 +182,7 @@ def _belt_guess(kernel, labels, i, j, n_metal, radius, rise=0.8):
     >>> len(path), np.round(np.linalg.norm(path[1::2], axis=1), 2).tolist()
     (9, [3.45, 3.45, 3.45, 3.45])
     """
-    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    c = kernel[labels.index(centre)] if centre in labels else kernel.mean(axis=0)
     u, v = kernel[i] - c, kernel[j] - c
     e1 = u / np.linalg.norm(u)
     e2 = v - (v @ e1) * e1
@@ -218,6 +226,26 @@ def _fold_point(kernel, normals, bonded, i, j, atom, dist):
     corner = [c for c in _corners(bonded, i, j) if bonded[c, atom]]
     n = normals[corner[0]] if corner else normals[atom]
     return kernel[atom] + dist * n
+
+
+def _gap_point(kernel, labels, i, j):
+    """The empty site between anchors i and j: their midpoint carried out from the kernel
+    centre (the atom labelled ``centre``, else the centroid) to the anchors' mean distance
+    from it.
+
+    A monomer joining the two ends of an open ring of tetrahedra lays its Au on the empty
+    waist site between them (Au34(SR)22, DFT model: 3.2 A from the centre); its path
+    guess is folded over that point (``gap: label`` in the motif's rule: both anchors so
+    labelled).
+
+    >>> k = np.array([[0, 0, 0], [3, 0, 0], [0, 3, 0], [-3, 0, 0]], float)
+    >>> np.round(_gap_point(k, ["centre", "end", "end", "waist"], 1, 2), 2).tolist()
+    [2.12, 2.12, 0.0]
+    """
+    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    mid = (kernel[i] + kernel[j]) / 2 - c
+    r = (np.linalg.norm(kernel[i] - c) + np.linalg.norm(kernel[j] - c)) / 2
+    return c + r * mid / np.linalg.norm(mid)
 
 
 def _rest(i, j, bonded, eligible, dist):
@@ -281,6 +309,24 @@ def _lean(i, j, bonded, labels, label, dist):
         on = [int(q) for q in np.flatnonzero(bonded[corner]) if labels[q] == label]
         if on:
             return on[0], float(dist)
+    return None
+
+
+def _crest(i, j, bonded, labels, names, dist):
+    """``(atom, dist)``: the atom bonded to both anchors whose label is in ``names``, which
+    a chain from i to j arches over; None if there is none.
+
+    Its middle metal is held ``dist`` A from that atom (like :func:`_lean`): each trimer
+    of Au34(SR)22 and Au40(SR)24 crosses the waist over one waist site, its middle Au
+    3.6-3.7 A from it (DFT models), also where the site beside it is empty.
+
+    >>> bonded = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]], bool)
+    >>> _crest(0, 1, bonded, ["backbone", "backbone", "centre", "waist"], ["waist"], 3.7)
+    (3, 3.7)
+    """
+    for c in np.flatnonzero(bonded[i] & bonded[j]):
+        if labels[c] in names:
+            return int(c), float(dist)
     return None
 
 

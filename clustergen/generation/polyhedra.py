@@ -144,3 +144,88 @@ def edge_capped_octahedron(a=2.98, cap=2.82, pair=2.86, fold=3.34, hand=1, belt=
              "repulsion": (np.array(far), np.full(len(far), 3.1), np.full(len(far), 20.0))}
     pos, _ = forcefield.relax(pos, np.arange(18) < 6, terms)
     return pos - pos.mean(axis=0), ["centre"] * 6 + ["edge"] * 12
+
+
+def edge_sharing_octahedra(a=4.08):
+    """Au10: two Au6 octahedra of an fcc lattice sharing an edge (D2h).
+
+    The octahedra round the neighbouring octahedral holes (1,0,0) and (0,1,0) (units of
+    a/2) share the edge (0,0,0)-(1,1,0): the bioctahedral Au10 kernel of the public
+    Au21(S-Adm)15 DFT model (Ligand Protected Nanocluster Database, J. Phys. Chem. C 2019,
+    doi:10.1021/acs.jpcc.9b05562; Au21(SR)15 model a). Labels: ``pivot`` (0,0,0) and
+    ``hinge`` (1,1,0), the shared edge; ``vertex`` the other eight (where its S bind).
+
+    >>> pos, labels = edge_sharing_octahedra()
+    >>> len(pos), labels.count("vertex"), labels[:2]
+    (10, 8, ['pivot', 'hinge'])
+    >>> d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    >>> sorted(int(((d[i] > 0.1) & (d[i] < 3.0)).sum()) for i in range(10))
+    [4, 4, 4, 4, 5, 5, 5, 5, 7, 7]
+    """
+    holes = [np.array([1, 0, 0]), np.array([0, 1, 0])]
+    sites = [(0, 0, 0), (1, 1, 0)]
+    for h in holes:
+        for v in np.vstack([np.eye(3, dtype=int), -np.eye(3, dtype=int)]):
+            s = tuple(int(x) for x in h + v)
+            if s not in sites:
+                sites.append(s)
+    pos = np.array(sites, float) * a / 2
+    return pos - pos.mean(axis=0), ["pivot", "hinge"] + ["vertex"] * 8
+
+
+def icosahedra_ring(count=5, radius=2.78):
+    """Closed ring of ``count`` centred Au13 icosahedra, neighbours sharing one vertex.
+
+    The vertex-sharing rod of :func:`vertex_shared_icosahedra` closed on itself: the
+    pentameric Au60 ring of [Au60Se2(PPh3)10(SeR)15]+ (five icosahedra, five shared
+    vertices; Y. Song, F. Fu, J. Zhang, J. Chai, X. Kang, P. Li, S. Li, H. Zhou, M. Zhu,
+    Angew. Chem. Int. Ed. 2015, 54, 8430). Each icosahedron shares two vertices 116.6 deg
+    apart at its centre (a vertex and the antipode of its neighbour: none closer to a
+    straight rod exists), both in the ring plane and placed symmetrically about the
+    direction to the ring centre; the mirror plane between neighbouring centres then holds
+    both icosahedra's copy of the shared vertex, so ideal icosahedra close the ring
+    exactly, their centres on a circle of 1.697 ``radius`` (D``count``h). Atoms:
+    12 ``count`` (60 for five). Labels: ``centre``, ``waist`` (shared vertices),
+    ``shell`` (the rest).
+
+    >>> pos, labels = icosahedra_ring(5)
+    >>> len(pos), labels.count("centre"), labels.count("waist")
+    (60, 5, 5)
+    >>> d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    >>> w = labels.index("waist")
+    >>> int(((d[w] > 0.1) & (d[w] < 3.1)).sum())      # 5 + 5 shell atoms and 2 centres
+    12
+    """
+    if not isinstance(count, int) or count < 3:
+        raise ClusterGenError(f"a closed ring needs at least 3 icosahedra, not {count}")
+    ico = _c5_icosahedron(radius)[1:]
+    # a vertex and the antipode of one of its neighbours: 116.57 deg apart
+    a, c = ico[0], -ico[1]
+    half = np.degrees(np.arccos(np.clip(a @ c / radius ** 2, -1, 1))) / 2
+    # frame: a and c in the xy plane at +-half from -x (towards the ring centre)
+    e1 = (a + c) / np.linalg.norm(a + c)
+    e2 = (c - a) / np.linalg.norm(c - a)
+    rot = np.array([-e1, e2, np.cross(-e1, e2)])
+    unit = ico @ rot.T
+    t = np.radians(half)
+    ring = radius * (np.cos(t) + np.sin(t) / np.tan(np.pi / count))
+    blocks = []
+    for j in range(count):
+        phi = 2 * np.pi * j / count
+        turn = np.array([[np.cos(phi), -np.sin(phi), 0], [np.sin(phi), np.cos(phi), 0],
+                         [0, 0, 1]])
+        centre = np.array([ring, 0.0, 0.0])
+        blocks.append((np.vstack([centre, centre + unit]) @ turn.T))
+    labels = ["centre"] + ["shell"] * 12
+    pos, lab = [], []
+    for block in blocks:
+        for p, name in zip(block, labels):
+            hit = [i for i, q in enumerate(pos) if np.linalg.norm(p - q) < 0.3]
+            if hit:
+                lab[hit[0]] = "waist"
+                continue
+            pos.append(p)
+            lab.append(name)
+    if len(pos) != 12 * count:
+        raise RuntimeError(f"the ring of {count} icosahedra did not close ({len(pos)} atoms)")
+    return np.array(pos), lab

@@ -222,8 +222,11 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     its corner; with ``fold: true`` its path guess runs over that atom), ``rest`` (A: its
     Au held so far from a bare surface atom bonded to both anchors), ``over`` ([label, A]:
     each of its Au held A from its own atom so labelled beside its corner), ``belt`` (A: a chain
-    run round the kernel centre) and ``lift`` (how :mod:`clustergen.generation.placements` reads
-    them). Ring motifs (``octamer-ring``) bind no kernel atom:
+    run round the kernel centre, or round the atom labelled ``belt_centre``), ``crest``
+    ([labels, A]: its middle atom held A from the atom bonded to both anchors whose label is
+    in labels), ``gap`` (label: a chain between two anchors so labelled starts folded over
+    the empty site between them) and ``lift`` (how :mod:`clustergen.generation.placements`
+    reads them). Ring motifs (``octamer-ring``) bind no kernel atom:
     :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
     ``middle_angle``: their Au-S-Au), and they may overlap the chains that cross them.
     Optional rule keys: ``max_s_by_coordination``, ``screw``, ``symmetry``
@@ -231,7 +234,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     ``cap`` and ``unit`` atoms (:data:`GROWN`) those of the kernel without them;
     ``inversion``), ``linear_bridges`` (two S on one atom only as two bridging SR on
     opposite sides), ``crossing`` (A, chains keep this far apart along their whole paths)
-    and ``clash`` (A, path overlap allowed between a bridging SR and a chain).
+    and ``clash`` (A, path overlap allowed between a bridging SR and a chain; a motif's
+    own ``clash`` allows its paths that overlap with any other's).
     """
     grown, labels = labels, ["shell" if lab == "unit" else lab for lab in labels]
     eligible = [i for i, lab in enumerate(labels) if lab in rule["anchor_labels"]]
@@ -248,6 +252,16 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
         bridge = np.array([len(p.guess) == 1 for p in placements])
         mixed = bridge[:, None] ^ bridge[None, :]
         conflict = np.where(mixed, _conflicts(placements, rule["clash"]), conflict)
+    own = {kind: spec["clash"] for kind, spec in rule["motifs"].items()
+           if isinstance(spec, dict) and "clash" in spec}
+    for kind, dist in own.items():
+        if not placements:
+            break
+        # a motif's own ``clash`` (A): its path guess may come this close to any other
+        # (the end monomer of Au34(SR)22 lies under the trimers crossing the arc's ends)
+        mine = np.array([p.kind == kind for p in placements])
+        pair = mine[:, None] | mine[None, :]
+        conflict = np.where(pair, _conflicts(placements, dist) & conflict, conflict)
     if rule.get("linear_bridges") and placements:
         conflict |= _bent_bridges(kernel, placements)
     if placements:
