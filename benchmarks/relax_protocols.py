@@ -10,7 +10,7 @@ carried along with each S ("dft+R built").  Rows print as each relaxation finish
 
     nice python benchmarks/relax_protocols.py --clusters au28 \\
         --protocols FIRE@0.1 FIRE+LBFGS@0.02 [--starts 3] [--dft] [--steps 800] \\
-        [--ligand SH]
+        [--ligand SH] [--sulfur c2|mirror] [--only 'built~1' 'dft+R placed']
 """
 
 import argparse
@@ -31,19 +31,21 @@ def reference(name):
     return read(os.path.join(ROOT, "structures", "reference", FORMULAS[name][1]))
 
 
-def built_model(name, ligand="SCH3"):
-    """The built isomer whose Au+S framework is closest to the public DFT model."""
+def built_model(name, ligand="SCH3", sulfur=None):
+    """The built isomer whose Au+S framework is closest to the public DFT model, R placed
+    with the S-configuration pattern ``sulfur`` (None: the default of each staple type)."""
     from clustergen.analysis.compare import framework_rmsd
     from clustergen.generation.generate import build
 
     ref = reference(name)
-    cands = build(FORMULAS[name][0], ligand=ligand, isomers=16)
+    cands = build(FORMULAS[name][0], ligand=ligand, isomers=16, sulfur=sulfur)
     return min(cands, key=lambda a: framework_rmsd(a, ref))
 
 
-def on_dft_framework(built, ref, carry_r):
+def on_dft_framework(built, ref, carry_r, sulfur=None):
     """``built`` with its Au+S moved onto the DFT framework ``ref``; CH3 re-placed by
-    the ligand rules, or (``carry_r``) translated with the S each is bound to."""
+    the ligand rules (S-configuration pattern ``sulfur``), or (``carry_r``) translated
+    with the S each is bound to."""
     from clustergen.analysis.compare import align_frameworks
     from clustergen.generation.ligands import add_ligands
 
@@ -63,18 +65,19 @@ def on_dft_framework(built, ref, carry_r):
         return out
     out.positions = new
     frame = out[[i for i in range(len(out)) if roles[i] != "ligand"]]
-    dressed = add_ligands(frame, "SCH3")
+    dressed = add_ligands(frame, "SCH3", sulfur=sulfur)
     dressed.info = dict(built.info)
     return dressed
 
 
-def starts(name, n, stdev, dft, ligand="SCH3"):
-    built = built_model(name, ligand)
+def starts(name, n, stdev, dft, ligand="SCH3", sulfur=None):
+    built = built_model(name, ligand, sulfur)
     out = {f"built~{k + 1}": a for k, a in
            enumerate(rattled_copies(built, n, first_seed=1, stdev=stdev))}
     if dft:  # interleaved, so that a run cut short has both kinds of start
         ref = reference(name)
-        dft_starts = {"dft+R placed": on_dft_framework(built, ref, carry_r=False),
+        dft_starts = {"dft+R placed": on_dft_framework(built, ref, carry_r=False,
+                                                       sulfur=sulfur),
                       "dft+R built": on_dft_framework(built, ref, carry_r=True)}
         keys = list(out)
         out = dict(list(zip(keys[:1], [out[keys[0]]]))
@@ -100,14 +103,18 @@ def main():
     ap.add_argument("--steps", type=int, default=800)
     ap.add_argument("--ligand", default="SCH3", help="SCH3, or SH for a cheaper test")
     ap.add_argument("--only", nargs="+", help="run only these starts, e.g. 'dft+R built'")
+    ap.add_argument("--sulfur", choices=["c2", "mirror"],
+                    help="S-configuration pattern of the R groups (default: each staple "
+                         "type's default, templates/sulfur.yaml)")
     args = ap.parse_args()
     print(f"GFN1-xTB, BLAS route {blas.load()}; {load_line()}", flush=True)
     table = []
     for name in args.clusters:
         built, todo = starts(name, args.starts, args.stdev, args.dft and name == "au28",
-                             args.ligand)
+                             args.ligand, args.sulfur)
         ref = reference(name)
         print(f"{name}: built {built.info.get('formula')} isomer {built.info.get('isomer')} "
+              f"S pattern {built.info.get('sulfur')} "
               f"({built.info.get('motifs')}), {len(built)} atoms, Au+S RMSD to DFT "
               f"{framework_rmsd(built, ref):.3f} A", flush=True)
         for proto in args.protocols:

@@ -2,8 +2,10 @@
 
 The Au-S framework is built first and never moved here: a ligand choice changes only R.
 An S bound to two metals is sp3-like: R sits at about 105 degrees to both M-S bonds,
-on one of two sides of the M-S-M plane; the side and the rotation of CH3 are chosen to
-keep R away from every other atom.
+on one of two sides of the M-S-M plane.  Where the S-configuration pattern of its staple
+fixes the side (:mod:`clustergen.generation.sulfur`), R takes that side; otherwise the
+side, and everywhere the tilt and the rotation of CH3, are chosen to keep R away from
+every other atom.
 """
 
 import numpy as np
@@ -12,6 +14,7 @@ from ase import Atoms
 from clustergen.core.bonds import pair_cutoff
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import set_roles
+from clustergen.generation.sulfur import assign, configuration
 
 BOND_SC = 1.82
 BOND_SH = 1.34
@@ -104,11 +107,22 @@ def _clash(new_sym, new_pos, sym, pos):
     return float(np.max(target - d, initial=0.0))
 
 
-def add_ligands(framework, ligand="SCH3", cutoff=None):
+def _on_side(pos, s, direction, side):
+    """True if ``direction`` from S ``s`` keeps the configuration ``side`` asks for."""
+    if side is None:
+        return True
+    a, b, sign = side
+    return configuration(pos[s], pos[a], pos[b], pos[s] + direction) == sign
+
+
+def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
     """Return a copy of ``framework`` with R groups on every role-``S`` atom.
 
     An S takes its R opposite the metals within ``cutoff`` (A; default the
-    ``metal-sulfur`` bond rule of :mod:`clustergen.core.bonds`).
+    ``metal-sulfur`` bond rule of :mod:`clustergen.core.bonds`), on the side of its
+    M-S-M plane that the S-configuration pattern ``sulfur`` gives it (a name of
+    :func:`clustergen.generation.sulfur.patterns`, None = each staple type's default;
+    ``sides``: an explicit ``{S: (a, b, configuration)}`` instead).
 
     >>> from clustergen.core.model import make_cluster
     >>> f = make_cluster(["Au", "S", "Au"], [[-1.7, 0, 0], [0, 1.6, 0], [1.7, 0, 0]],
@@ -124,7 +138,7 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
         if lig.kind != "thiolate":
             raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not a thiolate")
         from clustergen.generation.ligate import place
-        return place(framework, [lig])
+        return place(framework, [lig], sulfur=sulfur, sides=sides)
     if cutoff is None:
         cutoff = pair_cutoff("metal-sulfur", "Au", "S")
     roles = np.asarray(framework.arrays["role"])
@@ -133,6 +147,8 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
     metal = np.isin(roles, ("kernel", "staple"))
     centre = pos[metal].mean(axis=0)
     s_idx = np.flatnonzero(roles == "S")
+    if sides is None:
+        sides = assign(framework, sulfur)
     options = {}
     for i in s_idx:
         d = np.linalg.norm(pos[metal] - pos[i], axis=1)
@@ -142,7 +158,8 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
         outward = _unit(pos[i] - centre)
         options[i] = [(rs, rp, float(direction @ outward))
                       for direction in _r_directions(pos[i], nb, outward)
-                      for rs, rp in _r_group(name, pos[i], direction)]
+                      for rs, rp in _r_group(name, pos[i], direction)
+                      if _on_side(pos, i, direction, sides.get(i))]
     placed = {}
 
     def others(skip):
