@@ -42,9 +42,9 @@ def built_model(name, ligand="SCH3", sulfur=None):
     return min(cands, key=lambda a: framework_rmsd(a, ref))
 
 
-def on_dft_framework(built, ref, carry_r, sulfur=None):
+def on_dft_framework(built, ref, carry_r, pattern=None):
     """``built`` with its Au+S moved onto the DFT framework ``ref``; CH3 re-placed by
-    the ligand rules (S-configuration pattern ``sulfur``), or (``carry_r``) translated
+    the ligand rules (S-configuration pattern ``pattern``), or (``carry_r``) translated
     with the S each is bound to."""
     from clustergen.analysis.compare import align_frameworks
     from clustergen.generation.ligands import add_ligands
@@ -65,7 +65,7 @@ def on_dft_framework(built, ref, carry_r, sulfur=None):
         return out
     out.positions = new
     frame = out[[i for i in range(len(out)) if roles[i] != "ligand"]]
-    dressed = add_ligands(frame, "SCH3", sulfur=sulfur)
+    dressed = add_ligands(frame, "SCH3", sulfur=pattern)
     dressed.info = dict(built.info)
     return dressed
 
@@ -77,7 +77,7 @@ def starts(name, n, stdev, dft, ligand="SCH3", sulfur=None):
     if dft:  # interleaved, so that a run cut short has both kinds of start
         ref = reference(name)
         dft_starts = {"dft+R placed": on_dft_framework(built, ref, carry_r=False,
-                                                       sulfur=sulfur),
+                                                       pattern=sulfur),
                       "dft+R built": on_dft_framework(built, ref, carry_r=True)}
         keys = list(out)
         out = dict(list(zip(keys[:1], [out[keys[0]]]))

@@ -255,7 +255,12 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
         per_family.append(cands)
     # best of each family first, then the next best of each ...
     ordered = [c for tier in _interleave(per_family) for c in tier]
-    return ordered[:isomers] if len(per_family) == 1 else ordered
+    if len(per_family) > 1:
+        return ordered
+    if sulfur == "all":     # ``isomers`` counts frameworks; each keeps all its patterns
+        first = {LETTERS[i % 26] * (1 + i // 26) for i in range(isomers)}
+        return [c for c in ordered if c.info["isomer"].split("-")[0] in first]
+    return ordered[:isomers]
 
 
 REDOX_WINDOW = 2   # electrons a built member may gain or lose (Au25: -1/0/+1 known)

@@ -63,7 +63,7 @@ def ideal_direction(s, a, b, sign):
 
     >>> d = ideal_direction(np.zeros(3), np.array([1.7, -1.6, 0]), np.array([1.7, 1.6, 0]), 1)
     >>> configuration(np.zeros(3), [1.7, -1.6, 0], [1.7, 1.6, 0], d), round(float(d[0]), 2)
-    (1, -0.41)
+    (1, -0.38)
     """
     ua, ub = _unit(a - s), _unit(b - s)
     bis = -_unit(ua + ub)
@@ -78,12 +78,16 @@ def chains(framework):
     """``(type, [S...], [metal...], {terminal S: kernel metal})`` of every staple chain
     (S0-M1-...-Mn-Sn, in bond order) of a framework, from the analyser's motifs.
 
-    >>> from clustergen.core.model import make_cluster
-    >>> f = make_cluster(["Au", "S", "Au", "S", "Au"], [[-3.9, 0, 0], [-2.0, 1.1, 0],
-    ...     [0, 1.9, 0], [2.0, 1.1, 0], [3.9, 0, 0]], ["kernel", "S", "staple", "S", "kernel"])
-    >>> [(t, s, m) for t, s, m, _ in chains(f)]
-    [('monomer', [1, 3], [2])]
+    >>> from clustergen.generation.generate import frameworks
+    >>> f = frameworks("face-sharing-icosahedra", 1, limit=1)[0]
+    >>> sorted({(kind, len(s), len(m), len(ends)) for kind, s, m, ends in chains(f)})
+    [('dimer', 3, 2, 2)]
     """
+    return _chains(framework)[0]
+
+
+def _chains(framework):
+    """:func:`chains` and the centre of the metal atoms (one analyser call)."""
     from clustergen.analysis.analyse import analyse
     result = analyse(framework)
     pos = framework.positions
@@ -99,7 +103,7 @@ def chains(framework):
             if (d < reach).sum() == 1:        # one kernel metal: a terminal staple S
                 ends[s] = int(kernel[np.argmin(d)])
         out.append((m["type"], list(m["sulfur"]), list(m["metal"]), ends))
-    return out
+    return out, pos[np.concatenate([kernel, result.staple])].mean(axis=0)
 
 
 def _clearance(pos, s, a, b, sign, centre):
@@ -131,16 +135,15 @@ def assign(framework, pattern=None):
 
     >>> from clustergen.generation.generate import frameworks
     >>> f = frameworks("face-sharing-icosahedra", 1, limit=1)[0]
-    >>> sides = assign(f)
-    >>> len(sides), len({sides[s][2] for s in (s for s in sides if f.arrays["role"][sides[s][0]] == "kernel")})
-    (18, 2)
+    >>> c2, mirror = assign(f, "c2"), assign(f, "mirror")
+    >>> len(c2), sum(c2[s] != mirror[s] for s in c2)      # 6 dimers: one terminal S each
+    (18, 6)
     """
     check_pattern(pattern)
     pos = framework.positions
-    roles = np.asarray(framework.arrays["role"])
-    centre = pos[np.isin(roles, ("kernel", "staple"))].mean(axis=0)
+    found, centre = _chains(framework)
     out = {}
-    for kind, sulfur, metals, ends in chains(framework):
+    for kind, sulfur, metals, ends in found:
         rule = _pattern_of(kind, pattern)
         if rule == "free":
             continue
@@ -171,15 +174,30 @@ def matters(framework):
     return any(x != seen[0] for x in seen[1:])
 
 
-def read(atoms, s, a, b):
-    """Configuration of S ``s`` (metals ``a``, ``b``) from the R atom bound to it, or None
-    when it carries none (nearest non-metal, non-S atom within 2.0 A)."""
-    sym = np.array(atoms.get_chemical_symbols())
-    d = np.linalg.norm(atoms.positions - atoms.positions[s], axis=1)
-    roles = atoms.arrays.get("role")
-    cand = [j for j in np.argsort(d) if 0 < d[j] < 2.0 and sym[j] not in ("S", "Au")
-            and (roles is None or roles[j] == "ligand")]
-    if not cand:
-        return None
-    p = atoms.positions
-    return configuration(p[s], p[a], p[b], p[cand[0]])
+def present(atoms):
+    """``{S: (a, b, configuration)}`` read from the R atoms a structure already carries,
+    for every role-``S`` atom bound to exactly two metals (``a`` the kernel one of a
+    terminal S, else the lower index) with a non-metal, non-S atom within 2.0 A.
+
+    >>> from clustergen.core.model import make_cluster
+    >>> a = make_cluster(["Au", "S", "Au", "C"], [[-1.7, 0, 0], [0, 1.2, 0], [1.7, 0, 0],
+    ...                  [0, 2.0, 1.6]], ["kernel", "S", "staple", "ligand"])
+    >>> present(a)
+    {1: (0, 2, 1)}
+    """
+    roles = np.asarray(atoms.arrays["role"])
+    pos = atoms.positions
+    metal = np.flatnonzero(np.isin(roles, ("kernel", "staple")))
+    other = np.flatnonzero(~np.isin(roles, ("kernel", "staple", "S")))
+    reach = pair_cutoff("metal-sulfur", "Au", "S")
+    out = {}
+    for s in np.flatnonzero(roles == "S"):
+        d = np.linalg.norm(pos[metal] - pos[s], axis=1)
+        near = metal[d < reach]
+        r = other[np.linalg.norm(pos[other] - pos[s], axis=1) < 2.0] if len(other) else []
+        if len(near) != 2 or not len(r):
+            continue
+        a, b = sorted(near, key=lambda i: (roles[i] != "kernel", i))
+        r = r[np.argmin(np.linalg.norm(pos[r] - pos[s], axis=1))]
+        out[int(s)] = (int(a), int(b), configuration(pos[s], pos[a], pos[b], pos[r]))
+    return out
