@@ -6,7 +6,9 @@ Starts per cluster: the built model rattled by ``--stdev`` A (seeds 1..``--start
 and, for Au28(SCH3)20, two starts on the public DFT framework (Au+S of
 structures/reference/au28_sr20_dft_a.xyz, mapped onto the built model): with CH3
 placed by clustergen's ligand rules ("dft+R placed") and with the built model's own CH3
-carried along with each S ("dft+R built").  Rows print as each relaxation finishes.
+carried along with each S ("dft+R built"); and the built framework with CH3 on the sides
+(S configurations) of the "dft+R placed" start ("built+R dft").  Rows print as each
+relaxation finishes.
 
     nice python benchmarks/relax_protocols.py --clusters au28 \\
         --protocols FIRE@0.1 FIRE+LBFGS@0.02 [--starts 3] [--dft] [--steps 800] \\
@@ -70,6 +72,19 @@ def on_dft_framework(built, ref, carry_r, pattern=None):
     return dressed
 
 
+def with_configurations(built, other):
+    """``built``'s framework with CH3 placed on the sides (S configurations) that the R
+    groups of ``other`` (same framework atom order, e.g. a DFT-framework start) have."""
+    from clustergen.generation.ligands import add_ligands
+    from clustergen.generation.sulfur import present
+
+    roles = np.asarray(built.arrays["role"])
+    frame = built[[i for i in range(len(built)) if roles[i] != "ligand"]]
+    out = add_ligands(frame, "SCH3", sides=present(other))
+    out.info = dict(built.info)
+    return out
+
+
 def starts(name, n, stdev, dft, ligand="SCH3", sulfur=None):
     built = built_model(name, ligand, sulfur)
     out = {f"built~{k + 1}": a for k, a in
@@ -79,6 +94,7 @@ def starts(name, n, stdev, dft, ligand="SCH3", sulfur=None):
         dft_starts = {"dft+R placed": on_dft_framework(built, ref, carry_r=False,
                                                        pattern=sulfur),
                       "dft+R built": on_dft_framework(built, ref, carry_r=True)}
+        dft_starts["built+R dft"] = with_configurations(built, dft_starts["dft+R placed"])
         keys = list(out)
         out = dict(list(zip(keys[:1], [out[keys[0]]]))
                    + list(dft_starts.items())[:1] + [(k, out[k]) for k in keys[1:]]
@@ -103,9 +119,10 @@ def main():
     ap.add_argument("--steps", type=int, default=800)
     ap.add_argument("--ligand", default="SCH3", help="SCH3, or SH for a cheaper test")
     ap.add_argument("--only", nargs="+", help="run only these starts, e.g. 'dft+R built'")
-    ap.add_argument("--sulfur", choices=["c2", "mirror"],
+    ap.add_argument("--sulfur", choices=["c2", "mirror", "free"],
                     help="S-configuration pattern of the R groups (default: each staple "
-                         "type's default, templates/sulfur.yaml)")
+                         "type's default, templates/sulfur.yaml; free: the earlier "
+                         "steric choice at every S)")
     args = ap.parse_args()
     print(f"GFN1-xTB, BLAS route {blas.load()}; {load_line()}", flush=True)
     table = []

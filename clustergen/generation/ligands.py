@@ -176,7 +176,9 @@ def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
     for sweep in range(3):
         for i in order:
             syms, ps = others(i)
-            best = min(options[i], key=lambda o: _clash(o[0], o[1], syms, ps) - 0.01 * o[2])
+            # rounded: exact ties (symmetric sites) must not be split by rounding noise
+            best = min(options[i], key=lambda o: round(
+                _clash(o[0], o[1], syms, ps) - 0.01 * o[2], 6))
             placed[i] = best[:2]
     all_sym, all_pos, all_roles = list(sym), [p for p in pos], list(roles)
     index = np.full(len(sym), -1)

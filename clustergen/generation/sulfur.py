@@ -32,14 +32,16 @@ def patterns():
 
 
 def check_pattern(pattern):
-    """``pattern`` if known (None = the per-type defaults, or "all"), else ClusterGenError.
+    """``pattern`` if known (None = the per-type defaults; "free" = steric choice at every
+    S, no pattern; "all"), else ClusterGenError.
 
     >>> check_pattern("c2"), check_pattern(None)
     ('c2', None)
     """
-    if pattern is not None and pattern not in patterns() + ["all"]:
+    known = patterns() + ["free", "all"]
+    if pattern is not None and pattern not in known:
         raise ClusterGenError(f"unknown S-configuration pattern '{pattern}' (known: "
-                              f"{', '.join(patterns() + ['all'])})")
+                              f"{', '.join(known)})")
     return pattern
 
 
@@ -117,7 +119,7 @@ def _clearance(pos, s, a, b, sign, centre):
 
 def _pattern_of(kind, pattern):
     rule = load("sulfur.yaml")["staples"].get(kind)
-    if rule is None:
+    if rule is None or pattern == "free":
         return "free"
     if pattern in rule["patterns"]:
         return pattern
@@ -127,7 +129,7 @@ def _pattern_of(kind, pattern):
 def assign(framework, pattern=None):
     """``{S index: (metal a, metal b, configuration)}`` for the S whose side the pattern
     fixes; S left out are free (steric choice).  ``pattern``: a name of
-    :func:`patterns`, or None for each staple type's default.
+    :func:`patterns`, "free" (no S fixed), or None for each staple type's default.
 
     Terminal S of a chain: ``a`` its kernel metal, ``b`` its staple metal; of the two
     assignments the pattern allows, the one whose ideal carbons have more room.  Inner
@@ -147,17 +149,19 @@ def assign(framework, pattern=None):
         rule = _pattern_of(kind, pattern)
         if rule == "free":
             continue
+        # scores rounded: on a symmetric framework the two sides tie exactly, and the
+        # rounding noise of the embedding must not pick one (ties go to +1)
         for k, s in enumerate(sulfur[1:-1], start=1):
             a, b = sorted((metals[k - 1], metals[k]))
-            out[s] = (a, b, max((1, -1), key=lambda g: float(
-                ideal_direction(pos[s], pos[a], pos[b], g) @ _unit(pos[s] - centre))))
+            out[s] = (a, b, max((1, -1), key=lambda g: round(float(
+                ideal_direction(pos[s], pos[a], pos[b], g) @ _unit(pos[s] - centre)), 3)))
         if len(ends) != 2:
             continue                          # a chain end on two kernel metals: free
         (s0, k0), (s1, k1) = ends.items()
         b0, b1 = metals[0], metals[-1]
         relation = 1 if rule == "c2" else -1
-        best = max((1, -1), key=lambda g: _clearance(pos, s0, k0, b0, g, centre)
-                   + _clearance(pos, s1, k1, b1, relation * g, centre))
+        best = max((1, -1), key=lambda g: round(_clearance(pos, s0, k0, b0, g, centre)
+                   + _clearance(pos, s1, k1, b1, relation * g, centre), 3))
         out[s0] = (k0, b0, best)
         out[s1] = (k1, b1, relation * best)
     return out
