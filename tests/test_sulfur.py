@@ -106,10 +106,10 @@ def test_real_ligand_follows_the_pattern(au25):
         assert all(ends[0] == relation * ends[1] for ends, _ in _staples(out))
 
 
-def test_ligand_exchange_keeps_configurations(au25):
-    pet = ligate(au25["mirror"], "PET")
+def test_ligand_exchange_takes_the_pattern_asked_for(au25):
+    pet = ligate(au25["default"], "PET", sulfur="mirror")
     assert all(ends[0] == -ends[1] for ends, _ in _staples(pet))
-    assert [e for e, _ in _staples(pet)] == [e for e, _ in _staples(au25["mirror"])]
+    assert pet.info.get("sulfur") != "free"
 
 
 def test_unknown_pattern_is_an_input_error():

@@ -248,7 +248,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
             letter = LETTERS[i % 26] * (1 + i // 26)
             for pattern, sides in _sulfur_patterns(frame, sulfur):
                 atoms = donors.cap_phosphines(add_ligands(frame, ligand[0], sides=sides))
-                atoms.info["sulfur"] = pattern
+                atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
                 name = letter if pattern in (sulfur, "default") or sulfur != "all" \
                     else f"{letter}-{pattern}"
                 cands.append(_label(atoms, m, f, name, ligand, multiplicity))

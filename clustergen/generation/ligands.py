@@ -107,6 +107,16 @@ def _clash(new_sym, new_pos, sym, pos):
     return float(np.max(target - d, initial=0.0))
 
 
+def _hard(new_sym, new_pos, sym, pos):
+    """True if R comes closer than the output limits plus 0.1 A (H-H 1.5, any pair
+    with a heavy atom 2.2 A: :mod:`clustergen.analysis.checks`) to another atom."""
+    d = np.linalg.norm(new_pos[:, None] - pos[None], axis=-1)
+    h_new = np.array([s == "H" for s in new_sym])[:, None]
+    h_old = np.array([s == "H" for s in sym])[None]
+    limit = np.where(h_new & h_old, 1.6, np.where(h_new | h_old, 0.0, 2.3))
+    return bool((d < limit).any())
+
+
 def _on_side(pos, s, direction, side):
     """True if ``direction`` from S ``s`` keeps the configuration ``side`` asks for."""
     if side is None:
@@ -149,17 +159,17 @@ def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
     s_idx = np.flatnonzero(roles == "S")
     if sides is None:
         sides = assign(framework, sulfur)
-    options = {}
+    options, free = {}, {}
     for i in s_idx:
         d = np.linalg.norm(pos[metal] - pos[i], axis=1)
         nb = pos[metal][d < cutoff]
         if len(nb) == 0:
             raise ClusterGenError(f"sulfur {i} has no metal neighbour within {cutoff} A")
         outward = _unit(pos[i] - centre)
-        options[i] = [(rs, rp, float(direction @ outward))
-                      for direction in _r_directions(pos[i], nb, outward)
-                      for rs, rp in _r_group(name, pos[i], direction)
-                      if _on_side(pos, i, direction, sides.get(i))]
+        free[i] = [(rs, rp, float(direction @ outward), direction)
+                   for direction in _r_directions(pos[i], nb, outward)
+                   for rs, rp in _r_group(name, pos[i], direction)]
+        options[i] = [o[:3] for o in free[i] if _on_side(pos, i, o[3], sides.get(i))]
     placed = {}
 
     def others(skip):
@@ -173,13 +183,23 @@ def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
 
     # greedy, most crowded S first, then two sweeps that re-place each R among the rest
     order = sorted(s_idx, key=lambda i: np.linalg.norm(pos[i] - centre))
-    for sweep in range(3):
-        for i in order:
-            syms, ps = others(i)
-            # rounded: exact ties (symmetric sites) must not be split by rounding noise
-            best = min(options[i], key=lambda o: round(
-                _clash(o[0], o[1], syms, ps) - 0.01 * o[2], 6))
-            placed[i] = best[:2]
+
+    def sweeps(n):
+        for sweep in range(n):
+            for i in order:
+                syms, ps = others(i)
+                # rounded: exact ties (symmetric sites) must not be split by rounding noise
+                best = min(options[i], key=lambda o: round(
+                    _clash(o[0], o[1], syms, ps) - 0.01 * o[2], 6))
+                placed[i] = best[:2]
+
+    sweeps(3)
+    # an S whose R cannot keep its pattern's side without a hard clash takes either side
+    given_up = [i for i in order if sides.get(i) and _hard(*placed[i], *others(i))]
+    for i in given_up:
+        options[i] = [o[:3] for o in free[i]]
+    if given_up:
+        sweeps(2)
     all_sym, all_pos, all_roles = list(sym), [p for p in pos], list(roles)
     index = np.full(len(sym), -1)
     index[s_idx] = np.arange(len(s_idx))
@@ -192,6 +212,8 @@ def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
         index += [k] * len(rs)
     atoms = Atoms(all_sym, positions=np.array(all_pos))
     atoms.info.update(framework.info)
+    if given_up:
+        atoms.info["sulfur_given_up"] = len(given_up)
     set_roles(atoms, all_roles)
     atoms.set_array("ligand_index", np.array(index, dtype=int))
     return atoms

@@ -25,7 +25,7 @@ from clustergen.core.formula import Formula, ligand_info
 from clustergen.core.model import METAL_ROLES, set_roles
 from clustergen.generation import ligand_fit
 from clustergen.generation.ligand_chem import resolve
-from clustergen.generation.sulfur import assign, present
+from clustergen.generation.sulfur import assign
 
 KIND_OF_DONOR = {"S": "thiolate", "P": "phosphine", "Cl": "halide", "Br": "halide",
                  "I": "halide", "C": "alkynyl"}
@@ -201,6 +201,15 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None):
         bad = _clashes(atoms, len(framework))
         if not bad:
             return atoms
+    if any("side" in s for _, s in placed_sites):
+        # a bulky R that cannot take the pattern's sides without clashes: steric choice
+        for _, s in placed_sites:
+            s.pop("side", None)
+        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, EFFORTS[-1])
+        bad = _clashes(atoms, len(framework))
+        if not bad:
+            atoms.info["sulfur"] = "free"
+            return atoms
     raise _clash_error(atoms, len(framework), bad)
 
 
@@ -282,26 +291,13 @@ def _formula(atoms, ligands, charge):
     return Formula(dict(result.formula.metals), counts, result.formula.charge), result
 
 
-def _kept_sides(atoms, framework, new_index, sulfur):
-    """S configurations for the new thiolates: the pattern's (:func:`assign` on the
-    framework), overridden by those the old R groups had, so that an exchange keeps
-    the basin of every S that carried R (a relaxation could not invert it either)."""
-    if "role" not in framework.arrays or not (framework.arrays["role"] == "S").any():
-        return None
-    sides = assign(framework, sulfur)
-    for s, (a, b, sign) in present(atoms).items():
-        if min(new_index[[s, a, b]]) >= 0:
-            sides[int(new_index[s])] = (int(new_index[a]), int(new_index[b]), sign)
-    return sides
-
-
 def ligate(atoms, ligand, charge=None, sulfur=None):
     """Ligands on a framework, or ligand exchange: ``ligand`` is a library name, a SMILES,
     or a list of them (one per donor class: thiolate, phosphine, halide, alkynyl).
 
-    A thiolate S that carried R keeps its configuration (the side of its M-S-M plane R
-    is on); a bare one takes the side the pattern ``sulfur`` gives it
-    (:mod:`clustergen.generation.sulfur`; None = each staple type's default).
+    ``sulfur``: the S-configuration pattern of the new thiolates (the side of each
+    M-S-M plane R takes, :mod:`clustergen.generation.sulfur`); None = the steric
+    choice at every S, as for any framework whose staples carry no pattern.
 
     Works on any structure :func:`clustergen.analysis.analyse` reads: bare Au-S frameworks
     and fully ligated clusters alike.  ``charge`` defaults to ``atoms.info["charge"]``
@@ -321,8 +317,8 @@ def ligate(atoms, ligand, charge=None, sulfur=None):
     work = atoms.copy()
     if "role" not in work.arrays:
         assign_roles(work, charge)
-    framework, new_index, _ = strip(work, set(kinds))
-    out = place(framework, ligs, sides=_kept_sides(work, framework, new_index, sulfur))
+    framework, _, _ = strip(work, set(kinds))
+    out = place(framework, ligs, sulfur=sulfur or "free")
     formula, result = _formula(out, ligs, charge)
     electrons = int(out.numbers.sum()) - formula.charge
     out.info.update(formula=str(formula), charge=formula.charge, nstar=formula.nstar,
