@@ -6,11 +6,13 @@ Starts per cluster: the built model rattled by ``--stdev`` A (seeds 1..``--start
 and, for Au28(SCH3)20, two starts on the public DFT framework (Au+S of
 structures/reference/au28_sr20_dft_a.xyz, mapped onto the built model): with CH3
 placed by clustergen's ligand rules ("dft+R placed") and with the built model's own CH3
-carried along with each S ("dft+R built").  Rows print as each relaxation finishes.
+carried along with each S ("dft+R built"); and the built framework with CH3 on the sides
+(S configurations) of the "dft+R placed" start ("built+R dft").  Rows print as each
+relaxation finishes.
 
     nice python benchmarks/relax_protocols.py --clusters au28 \\
         --protocols FIRE@0.1 FIRE+LBFGS@0.02 [--starts 3] [--dft] [--steps 800] \\
-        [--ligand SH]
+        [--ligand SH] [--sulfur c2|mirror] [--only 'built~1' 'dft+R placed']
 """
 
 import argparse
@@ -31,19 +33,21 @@ def reference(name):
     return read(os.path.join(ROOT, "structures", "reference", FORMULAS[name][1]))
 
 
-def built_model(name, ligand="SCH3"):
-    """The built isomer whose Au+S framework is closest to the public DFT model."""
+def built_model(name, ligand="SCH3", sulfur=None):
+    """The built isomer whose Au+S framework is closest to the public DFT model, R placed
+    with the S-configuration pattern ``sulfur`` (None: the default of each staple type)."""
     from clustergen.analysis.compare import framework_rmsd
     from clustergen.generation.generate import build
 
     ref = reference(name)
-    cands = build(FORMULAS[name][0], ligand=ligand, isomers=16)
+    cands = build(FORMULAS[name][0], ligand=ligand, isomers=16, sulfur=sulfur)
     return min(cands, key=lambda a: framework_rmsd(a, ref))
 
 
-def on_dft_framework(built, ref, carry_r):
+def on_dft_framework(built, ref, carry_r, pattern=None):
     """``built`` with its Au+S moved onto the DFT framework ``ref``; CH3 re-placed by
-    the ligand rules, or (``carry_r``) translated with the S each is bound to."""
+    the ligand rules (S-configuration pattern ``pattern``), or (``carry_r``) translated
+    with the S each is bound to."""
     from clustergen.analysis.compare import align_frameworks
     from clustergen.generation.ligands import add_ligands
 
@@ -63,19 +67,34 @@ def on_dft_framework(built, ref, carry_r):
         return out
     out.positions = new
     frame = out[[i for i in range(len(out)) if roles[i] != "ligand"]]
-    dressed = add_ligands(frame, "SCH3")
+    dressed = add_ligands(frame, "SCH3", sulfur=pattern)
     dressed.info = dict(built.info)
     return dressed
 
 
-def starts(name, n, stdev, dft, ligand="SCH3"):
-    built = built_model(name, ligand)
+def with_configurations(built, other):
+    """``built``'s framework with CH3 placed on the sides (S configurations) that the R
+    groups of ``other`` (same framework atom order, e.g. a DFT-framework start) have."""
+    from clustergen.generation.ligands import add_ligands
+    from clustergen.generation.sulfur import present
+
+    roles = np.asarray(built.arrays["role"])
+    frame = built[[i for i in range(len(built)) if roles[i] != "ligand"]]
+    out = add_ligands(frame, "SCH3", sides=present(other))
+    out.info = dict(built.info)
+    return out
+
+
+def starts(name, n, stdev, dft, ligand="SCH3", sulfur=None):
+    built = built_model(name, ligand, sulfur)
     out = {f"built~{k + 1}": a for k, a in
            enumerate(rattled_copies(built, n, first_seed=1, stdev=stdev))}
     if dft:  # interleaved, so that a run cut short has both kinds of start
         ref = reference(name)
-        dft_starts = {"dft+R placed": on_dft_framework(built, ref, carry_r=False),
+        dft_starts = {"dft+R placed": on_dft_framework(built, ref, carry_r=False,
+                                                       pattern=sulfur),
                       "dft+R built": on_dft_framework(built, ref, carry_r=True)}
+        dft_starts["built+R dft"] = with_configurations(built, dft_starts["dft+R placed"])
         keys = list(out)
         out = dict(list(zip(keys[:1], [out[keys[0]]]))
                    + list(dft_starts.items())[:1] + [(k, out[k]) for k in keys[1:]]
@@ -100,14 +119,19 @@ def main():
     ap.add_argument("--steps", type=int, default=800)
     ap.add_argument("--ligand", default="SCH3", help="SCH3, or SH for a cheaper test")
     ap.add_argument("--only", nargs="+", help="run only these starts, e.g. 'dft+R built'")
+    ap.add_argument("--sulfur", choices=["c2", "mirror", "free"],
+                    help="S-configuration pattern of the R groups (default: each staple "
+                         "type's default, templates/sulfur.yaml; free: the earlier "
+                         "steric choice at every S)")
     args = ap.parse_args()
     print(f"GFN1-xTB, BLAS route {blas.load()}; {load_line()}", flush=True)
     table = []
     for name in args.clusters:
         built, todo = starts(name, args.starts, args.stdev, args.dft and name == "au28",
-                             args.ligand)
+                             args.ligand, args.sulfur)
         ref = reference(name)
         print(f"{name}: built {built.info.get('formula')} isomer {built.info.get('isomer')} "
+              f"S pattern {built.info.get('sulfur')} "
               f"({built.info.get('motifs')}), {len(built)} atoms, Au+S RMSD to DFT "
               f"{framework_rmsd(built, ref):.3f} A", flush=True)
         for proto in args.protocols:

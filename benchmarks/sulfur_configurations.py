@@ -3,9 +3,11 @@ models, against the [Au25(SCH2CH2Ph)18]- crystal and against R placed by the sam
 on the public DFT framework of Au28(SR)20.  No GFN1: geometry only, seconds.
 
 An S bound to Au a and Au b has configuration sign((C - S) . ((a - S) x (b - S))), a the
-kernel Au for a terminal staple S (one kernel, one staple Au), else the lower index.  A local optimiser cannot invert a thiolate S (the
-barrier is far above thermal), so two starts that differ in configurations relax into
-different basins.
+kernel Au for a terminal staple S (one kernel, one staple Au), else the lower index.  A
+local optimiser cannot invert a thiolate S (the barrier is far above thermal), so two
+starts that differ in configurations relax into different basins.  The built models use the default S-configuration pattern of each
+staple type (templates/sulfur.yaml); the last block applies each pattern to the Au+S
+framework of the references that keep their R groups.
 
     python benchmarks/sulfur_configurations.py
 """
@@ -95,6 +97,32 @@ def nearest_mapping(a, b):
     return out
 
 
+CRYSTALS = (("au25_sr18_xtal", -1), ("au38_sr24_xtal", 0), ("au102_sr44_xtal", 0),
+            ("au30_sr18_dft_hcp", 0))
+
+
+def rule_on_own_framework():
+    """Each pattern of clustergen.generation.sulfur applied to the Au+S framework of a
+    structure that has its R groups: configurations the rule gives vs those it has."""
+    from clustergen.analysis.analyse import assign_roles
+    from clustergen.generation.sulfur import assign, patterns, present
+
+    print("Rule on the reference's own Au+S framework vs its own R (terminal / inner S)")
+    for name, charge in CRYSTALS:
+        ref = assign_roles(read(f"{ROOT}/structures/reference/{name}.xyz"), charge)
+        keep = [i for i, r in enumerate(ref.arrays["role"]) if r != "ligand"]
+        frame = ref[keep]
+        real = present(ref)
+        for pattern in patterns():
+            agree = {"terminal": [0, 0], "inner": [0, 0]}
+            for s, (a, b, sign) in assign(frame, pattern).items():
+                kind = "terminal" if frame.arrays["role"][a] == "kernel" else "inner"
+                agree[kind][0] += real[keep[s]][2] == sign
+                agree[kind][1] += 1
+            print(f"  {name:18s} {pattern:6s} " + "  ".join(
+                f"{k} {v[0]}/{v[1]}" for k, v in agree.items()))
+
+
 def main():
     from clustergen.analysis.compare import align_frameworks
 
@@ -110,6 +138,7 @@ def main():
     dft = on_dft_framework(built28, reference("au28"), carry_r=False)
     report("Au28(SCH3)20 built vs the same R rules on the DFT framework", built28,
            compare(built28, dft, nearest_mapping(built28, dft)))
+    rule_on_own_framework()
 
 
 if __name__ == "__main__":

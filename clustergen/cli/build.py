@@ -9,6 +9,7 @@ from clustergen.core import validate
 from clustergen.generation import families as fam_mod
 from clustergen.generation.families import members
 from clustergen.generation.generate import build, grow
+from clustergen.generation.sulfur import patterns as sulfur_patterns
 from clustergen.core.model import format_motifs, write_candidates
 
 
@@ -31,7 +32,7 @@ def _cmd_build(args):
     t = time.perf_counter()
     validate.output_file(args.output)
     cands = build(args.formula, ligand=args.ligand, isomers=args.isomers,
-                  multiplicity=args.multiplicity)
+                  multiplicity=args.multiplicity, sulfur=args.sulfur)
     write_candidates(args.output, cands)
     for a in cands:
         print(f"{a.info['formula']:<20} {a.info['family']:<26} isomer {a.info['isomer']:<3}"
@@ -78,6 +79,11 @@ def register_cli(sub):
                    help=f"at most this many per family (1..{validate.MAX_ISOMERS})")
     p.add_argument("--multiplicity", type=MULTIPLICITY, default=None,
                    help="spin multiplicity 2S+1 (default: lowest allowed by electron count)")
+    p.add_argument("--sulfur", choices=sulfur_patterns() + ["free", "all"], default=None,
+                   help="side of each thiolate R (S configuration, fixed for a relaxation): "
+                        "c2 or mirror staples, free (steric choice at every S), or all (each "
+                        "framework once per pattern); "
+                        "default: per staple type, templates/sulfur.yaml (dimers c2)")
     p.add_argument("-o", "--output", default="candidates.extxyz", help="extended XYZ output")
     p.set_defaults(func=_cmd_build)
 

@@ -23,6 +23,7 @@ from clustergen.generation.families import evaluate, family, match, member, memb
 from clustergen.core.formula import ligand_info, parse
 from clustergen.core.identity import charge_multiplicity
 from clustergen.generation.ligands import add_ligands
+from clustergen.generation.sulfur import assign, check_pattern, patterns
 from clustergen.core.model import format_motifs, make_cluster
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -182,7 +183,25 @@ def _resolve_ligand(formula, ligand):
     return lig.name, lig.formula_name
 
 
-def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
+def _sulfur_patterns(frame, sulfur):
+    """``(label, sides)`` per S-configuration pattern to build on one framework.
+
+    None: each staple type's default (label "default"); a pattern name: that one;
+    "all": every pattern that gives this framework its own configurations, the
+    crystal-like default first (the cheap score, framework strain, is the same for all)."""
+    check_pattern(sulfur)
+    if sulfur != "all":
+        return [(sulfur or "default", assign(frame, sulfur))]
+    out, seen = [], []
+    for pattern in [None] + patterns():
+        sides = assign(frame, pattern)
+        if sides not in seen:
+            seen.append(sides)
+            out.append((pattern or "default", sides))
+    return out
+
+
+def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfur=None):
     """Candidates for a formula from every family that can build it (only from the one
     named ``family``, if given), best guess first.
 
@@ -192,6 +211,12 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     The charge comes from the formula; the multiplicity defaults to the lowest the
     electron count allows.
 
+    ``sulfur`` sets the side of each thiolate R (the S configuration, which a local
+    relaxation cannot change; :mod:`.sulfur`): None = each staple type's default in
+    ``templates/sulfur.yaml`` (dimers C2-like, as in the [Au25(SR)18]- crystal), "c2" or
+    "mirror" for every staple type, or "all": each framework once per pattern that
+    changes it, isomer labels "a", "a-mirror", ... (``info["sulfur"]`` names the pattern).
+
     >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
     >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
     (8, 'dimer:6', 61)
@@ -200,6 +225,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
     ['face-sharing-icosahedra']
     """
     f = parse(formula)
+    check_pattern(sulfur)
     ligand = _resolve_ligand(f, ligand)
     isomers = validate.bounded_int(1, validate.MAX_ISOMERS, "isomers")(isomers)
     validate.check_charge(f.charge, what=f"charge of {f}")
@@ -219,13 +245,22 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
         frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
         cands = []
         for i, frame in enumerate(frames):
-            atoms = donors.cap_phosphines(add_ligands(frame, ligand[0]))
-            cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
-                                multiplicity))
+            letter = LETTERS[i % 26] * (1 + i // 26)
+            for pattern, sides in _sulfur_patterns(frame, sulfur):
+                atoms = donors.cap_phosphines(add_ligands(frame, ligand[0], sides=sides))
+                atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
+                name = letter if pattern in (sulfur, "default") or sulfur != "all" \
+                    else f"{letter}-{pattern}"
+                cands.append(_label(atoms, m, f, name, ligand, multiplicity))
         per_family.append(cands)
     # best of each family first, then the next best of each ...
     ordered = [c for tier in _interleave(per_family) for c in tier]
-    return ordered[:isomers] if len(per_family) == 1 else ordered
+    if len(per_family) > 1:
+        return ordered
+    if sulfur == "all":     # ``isomers`` counts frameworks; each keeps all its patterns
+        first = {LETTERS[i % 26] * (1 + i // 26) for i in range(isomers)}
+        return [c for c in ordered if c.info["isomer"].split("-")[0] in first]
+    return ordered[:isomers]
 
 
 REDOX_WINDOW = 2   # electrons a built member may gain or lose (Au25: -1/0/+1 known)

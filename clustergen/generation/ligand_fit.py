@@ -75,8 +75,10 @@ def _twist_and_tilt(directions, frames, twists=TWISTS):
     return poses.reshape(d * t * c, *poses.shape[3:]), (d, t, c)
 
 
-def thiolate_directions(s, metals, centre):
-    """S->C directions with every M-S-C angle in the window, and their own penalty.
+def thiolate_directions(s, metals, centre, side=None):
+    """S->C directions with every M-S-C angle in the window, and their own penalty;
+    ``side`` ``(a, b, sign)`` keeps those with ``sign((d) . ((a - s) x (b - s))) = sign``
+    (the S configuration, :mod:`clustergen.generation.sulfur`).
 
     >>> d, pen = thiolate_directions(np.zeros(3), np.array([[2.3, 0, 0]]), np.array([-5., 0, 0]))
     >>> ang = np.degrees(np.arccos(d @ [1, 0, 0])); bool(((ang > 97.9) & (ang < 118.1)).all())
@@ -86,10 +88,12 @@ def thiolate_directions(s, metals, centre):
     u = _unit(metals - s)
     ang = np.degrees(np.arccos(np.clip(sphere @ u.T, -1, 1)))               # (N, M)
     dev = np.abs(ang - ANGLE_IDEAL).max(axis=1)
-    ok = ((ang >= ANGLE_LIMITS[0]) & (ang <= ANGLE_LIMITS[1])).all(axis=1)
+    on_side = _on_side(sphere, s, side)
+    ok = ((ang >= ANGLE_LIMITS[0]) & (ang <= ANGLE_LIMITS[1])).all(axis=1) & on_side
     if ok.sum() < 4:            # a mu3-S or a strained site: the closest directions
+        near = np.flatnonzero(on_side)
         ok = np.zeros(len(sphere), bool)
-        ok[np.argsort(dev)[:12]] = True
+        ok[near[np.argsort(dev[near])[:12]]] = True
     d = sphere[ok]
     radial = _unit(s - centre)
     tilt = np.degrees(np.arccos(np.clip(d @ radial, -1, 1)))
@@ -97,6 +101,14 @@ def thiolate_directions(s, metals, centre):
     outside = np.maximum(0, np.maximum(ANGLE_MSC[0] - ang[ok], ang[ok] - ANGLE_MSC[1])).max(1)
     penalty = 0.1 * (dev[ok] / 10) ** 2 + 0.3 * (off / 10) ** 2 + 0.5 * (outside / 3) ** 2
     return d, penalty
+
+
+def _on_side(directions, s, side):
+    """Directions that keep the S configuration ``side`` = (a, b, sign) (all if None)."""
+    if side is None:
+        return np.ones(len(directions), bool)
+    a, b, sign = side
+    return np.sign(directions @ np.cross(a - s, b - s)) == sign
 
 
 def cone_directions(s, metals, width=12.0):
@@ -116,7 +128,7 @@ def site_poses(lig, frames, site, centre, twists=TWISTS):
         return _bidentate_poses(lig, site)
     s, metals = site["pos"][0], site["metals"][0]
     if lig.kind == "thiolate":
-        dirs, pen = thiolate_directions(s, metals, centre)
+        dirs, pen = thiolate_directions(s, metals, centre, site.get("side"))
     else:
         dirs, pen = cone_directions(s, metals, 12.0 if lig.kind == "phosphine" else 20.0)
     poses, (nd, nt, nc) = _twist_and_tilt(dirs, frames, twists)
@@ -291,7 +303,8 @@ def _allowed(lig, site, poses):
         axis = _unit(poses.mean(axis=1) - s)
     if lig.kind == "thiolate":
         ang = np.degrees(np.arccos(np.clip(axis @ _unit(metals - s).T, -1, 1)))
-        return ((ang >= ANGLE_LIMITS[0]) & (ang <= ANGLE_LIMITS[1])).all(axis=1)
+        return (((ang >= ANGLE_LIMITS[0]) & (ang <= ANGLE_LIMITS[1])).all(axis=1)
+                & _on_side(axis, s, site.get("side")))
     off = np.degrees(np.arccos(np.clip(axis @ _unit(s - metals.mean(axis=0)), -1, 1)))
     return off <= 20.0
 

@@ -2,8 +2,10 @@
 
 The Au-S framework is built first and never moved here: a ligand choice changes only R.
 An S bound to two metals is sp3-like: R sits at about 105 degrees to both M-S bonds,
-on one of two sides of the M-S-M plane; the side and the rotation of CH3 are chosen to
-keep R away from every other atom.
+on one of two sides of the M-S-M plane.  Where the S-configuration pattern of its staple
+fixes the side (:mod:`clustergen.generation.sulfur`), R takes that side; otherwise the
+side, and everywhere the tilt and the rotation of CH3, are chosen to keep R away from
+every other atom.
 """
 
 import numpy as np
@@ -12,6 +14,7 @@ from ase import Atoms
 from clustergen.core.bonds import pair_cutoff
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.model import set_roles
+from clustergen.generation.sulfur import assign, configuration
 
 BOND_SC = 1.82
 BOND_SH = 1.34
@@ -104,11 +107,32 @@ def _clash(new_sym, new_pos, sym, pos):
     return float(np.max(target - d, initial=0.0))
 
 
-def add_ligands(framework, ligand="SCH3", cutoff=None):
+def _hard(new_sym, new_pos, sym, pos):
+    """True if R comes closer than the output limits plus 0.1 A (H-H 1.5, any pair
+    with a heavy atom 2.2 A: :mod:`clustergen.analysis.checks`) to another atom."""
+    d = np.linalg.norm(new_pos[:, None] - pos[None], axis=-1)
+    h_new = np.array([s == "H" for s in new_sym])[:, None]
+    h_old = np.array([s == "H" for s in sym])[None]
+    limit = np.where(h_new & h_old, 1.6, np.where(h_new | h_old, 0.0, 2.3))
+    return bool((d < limit).any())
+
+
+def _on_side(pos, s, direction, side):
+    """True if ``direction`` from S ``s`` keeps the configuration ``side`` asks for."""
+    if side is None:
+        return True
+    a, b, sign = side
+    return configuration(pos[s], pos[a], pos[b], pos[s] + direction) == sign
+
+
+def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
     """Return a copy of ``framework`` with R groups on every role-``S`` atom.
 
     An S takes its R opposite the metals within ``cutoff`` (A; default the
-    ``metal-sulfur`` bond rule of :mod:`clustergen.core.bonds`).
+    ``metal-sulfur`` bond rule of :mod:`clustergen.core.bonds`), on the side of its
+    M-S-M plane that the S-configuration pattern ``sulfur`` gives it (a name of
+    :func:`clustergen.generation.sulfur.patterns`, None = each staple type's default;
+    ``sides``: an explicit ``{S: (a, b, configuration)}`` instead).
 
     >>> from clustergen.core.model import make_cluster
     >>> f = make_cluster(["Au", "S", "Au"], [[-1.7, 0, 0], [0, 1.6, 0], [1.7, 0, 0]],
@@ -124,7 +148,7 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
         if lig.kind != "thiolate":
             raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not a thiolate")
         from clustergen.generation.ligate import place
-        return place(framework, [lig])
+        return place(framework, [lig], sulfur=sulfur, sides=sides)
     if cutoff is None:
         cutoff = pair_cutoff("metal-sulfur", "Au", "S")
     roles = np.asarray(framework.arrays["role"])
@@ -133,16 +157,19 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
     metal = np.isin(roles, ("kernel", "staple"))
     centre = pos[metal].mean(axis=0)
     s_idx = np.flatnonzero(roles == "S")
-    options = {}
+    if sides is None:
+        sides = assign(framework, sulfur)
+    options, free = {}, {}
     for i in s_idx:
         d = np.linalg.norm(pos[metal] - pos[i], axis=1)
         nb = pos[metal][d < cutoff]
         if len(nb) == 0:
             raise ClusterGenError(f"sulfur {i} has no metal neighbour within {cutoff} A")
         outward = _unit(pos[i] - centre)
-        options[i] = [(rs, rp, float(direction @ outward))
-                      for direction in _r_directions(pos[i], nb, outward)
-                      for rs, rp in _r_group(name, pos[i], direction)]
+        free[i] = [(rs, rp, float(direction @ outward), direction)
+                   for direction in _r_directions(pos[i], nb, outward)
+                   for rs, rp in _r_group(name, pos[i], direction)]
+        options[i] = [o[:3] for o in free[i] if _on_side(pos, i, o[3], sides.get(i))]
     placed = {}
 
     def others(skip):
@@ -156,11 +183,23 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
 
     # greedy, most crowded S first, then two sweeps that re-place each R among the rest
     order = sorted(s_idx, key=lambda i: np.linalg.norm(pos[i] - centre))
-    for sweep in range(3):
-        for i in order:
-            syms, ps = others(i)
-            best = min(options[i], key=lambda o: _clash(o[0], o[1], syms, ps) - 0.01 * o[2])
-            placed[i] = best[:2]
+
+    def sweeps(n):
+        for sweep in range(n):
+            for i in order:
+                syms, ps = others(i)
+                # rounded: exact ties (symmetric sites) must not be split by rounding noise
+                best = min(options[i], key=lambda o: round(
+                    _clash(o[0], o[1], syms, ps) - 0.01 * o[2], 6))
+                placed[i] = best[:2]
+
+    sweeps(3)
+    # an S whose R cannot keep its pattern's side without a hard clash takes either side
+    given_up = [i for i in order if sides.get(i) and _hard(*placed[i], *others(i))]
+    for i in given_up:
+        options[i] = [o[:3] for o in free[i]]
+    if given_up:
+        sweeps(2)
     all_sym, all_pos, all_roles = list(sym), [p for p in pos], list(roles)
     index = np.full(len(sym), -1)
     index[s_idx] = np.arange(len(s_idx))
@@ -173,6 +212,8 @@ def add_ligands(framework, ligand="SCH3", cutoff=None):
         index += [k] * len(rs)
     atoms = Atoms(all_sym, positions=np.array(all_pos))
     atoms.info.update(framework.info)
+    if given_up:
+        atoms.info["sulfur_given_up"] = len(given_up)
     set_roles(atoms, all_roles)
     atoms.set_array("ligand_index", np.array(index, dtype=int))
     return atoms

@@ -25,6 +25,7 @@ from clustergen.core.formula import Formula, ligand_info
 from clustergen.core.model import METAL_ROLES, set_roles
 from clustergen.generation import ligand_fit
 from clustergen.generation.ligand_chem import resolve
+from clustergen.generation.sulfur import assign
 
 KIND_OF_DONOR = {"S": "thiolate", "P": "phosphine", "Cl": "halide", "Br": "halide",
                  "I": "halide", "C": "alkynyl"}
@@ -157,11 +158,14 @@ def _halide_swap(framework, lig, sites):
             framework.positions[d] = m + lig.bond * v / np.linalg.norm(v)
 
 
-def place(framework, ligands, roles=None):
+def place(framework, ligands, roles=None, sulfur=None, sides=None):
     """Add R groups for each ligand (one per donor class) on a framework with no R on
     those donors; returns new Atoms with ``role`` and ``ligand_index`` arrays.
 
-    R atoms are appended after the framework atoms, site by site in donor order.
+    R atoms are appended after the framework atoms, site by site in donor order.  A
+    thiolate S takes its R on the side the S-configuration pattern ``sulfur`` gives it
+    (:func:`clustergen.generation.sulfur.assign`; None = each staple type's default),
+    or the side in ``sides`` (``{S: (a, b, configuration)}``) if given.
     """
     is_metal = _metal_mask(framework)
     sites = donor_sites(framework, is_metal)
@@ -170,10 +174,16 @@ def place(framework, ligands, roles=None):
     owner = np.full(len(framework), -1)
     centre = framework.positions[is_metal].mean(axis=0)
     placed_sites = []
+    if sides is None and any(lig.kind == "thiolate" for lig in ligands):
+        sides = assign(framework, sulfur)
     for lig in ligands:
         if lig.kind == "halide":
             _halide_swap(framework, lig, sites)
         placed_sites += [(lig, s) for s in _sites(framework, lig, sites, units)]
+    for lig, s in placed_sites:
+        if lig.kind == "thiolate" and (sides or {}).get(s["donors"][0]):
+            a, b, sign = sides[s["donors"][0]]
+            s["side"] = (framework.positions[a], framework.positions[b], sign)
     placed_sites.sort(key=lambda ls: min(ls[1]["donors"]))
     counter = 0
     for lig, s in placed_sites:
@@ -190,6 +200,15 @@ def place(framework, ligands, roles=None):
         atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, effort)
         bad = _clashes(atoms, len(framework))
         if not bad:
+            return atoms
+    if any("side" in s for _, s in placed_sites):
+        # a bulky R that cannot take the pattern's sides without clashes: steric choice
+        for _, s in placed_sites:
+            s.pop("side", None)
+        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, EFFORTS[-1])
+        bad = _clashes(atoms, len(framework))
+        if not bad:
+            atoms.info["sulfur"] = "free"
             return atoms
     raise _clash_error(atoms, len(framework), bad)
 
@@ -272,9 +291,13 @@ def _formula(atoms, ligands, charge):
     return Formula(dict(result.formula.metals), counts, result.formula.charge), result
 
 
-def ligate(atoms, ligand, charge=None):
+def ligate(atoms, ligand, charge=None, sulfur=None):
     """Ligands on a framework, or ligand exchange: ``ligand`` is a library name, a SMILES,
     or a list of them (one per donor class: thiolate, phosphine, halide, alkynyl).
+
+    ``sulfur``: the S-configuration pattern of the new thiolates (the side of each
+    M-S-M plane R takes, :mod:`clustergen.generation.sulfur`); None = the steric
+    choice at every S, as for any framework whose staples carry no pattern.
 
     Works on any structure :func:`clustergen.analysis.analyse` reads: bare Au-S frameworks
     and fully ligated clusters alike.  ``charge`` defaults to ``atoms.info["charge"]``
@@ -295,7 +318,7 @@ def ligate(atoms, ligand, charge=None):
     if "role" not in work.arrays:
         assign_roles(work, charge)
     framework, _, _ = strip(work, set(kinds))
-    out = place(framework, ligs)
+    out = place(framework, ligs, sulfur=sulfur or "free")
     formula, result = _formula(out, ligs, charge)
     electrons = int(out.numbers.sum()) - formula.charge
     out.info.update(formula=str(formula), charge=formula.charge, nstar=formula.nstar,
