@@ -50,14 +50,7 @@ def test_member_counts_electrons_and_roles(family, k):
         assert atoms.info["multiplicity"] == (1 if electrons % 2 == 0 else 2)
 
 
-# The octamer of Au21(S-Adm)15 has a mu3 middle S (two staple Au and the kernel hinge):
-# clustergen.generation.ligands places its R 0.85 A from it (SH; 1.15 A with SCH3), so the
-# analyser refuses the ligated structure (its Au-S framework reads back: see
-# tests/test_families_bioctahedral.py). Strict: the mark goes when the placement is fixed.
-MU3_S = {("bioctahedral-au10", 1)}
-ANALYSED = [pytest.param(f, k, marks=pytest.mark.xfail(
-    strict=True, reason="R group of a mu3 S placed too close")) if (f, k) in MU3_S
-    else (f, k) for f, k in LISTED]
+ANALYSED = LISTED
 
 
 @pytest.mark.parametrize("family, k", ANALYSED)

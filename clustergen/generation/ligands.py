@@ -59,11 +59,18 @@ def _r_directions(s, metals, outward):
         return out
     bis = -_unit(sum(u))
     normal = np.cross(u[0], u[1])
+    # orthogonal to the bisector (for an S on three metals the bisector leaves the
+    # plane of the first two), so every direction below is a unit vector
+    normal = normal - (normal @ bis) * bis
     normal = _unit(normal) if np.linalg.norm(normal) > 1e-6 else _perp(bis)
-    # angle theta from the bisector that gives M-S-C ~ ANGLE_MSC for both metals
-    half = np.arccos(np.clip(u[0] @ u[1], -1, 1)) / 2
-    cos_t = -np.cos(np.radians(ANGLE_MSC)) / max(np.cos(half), 1e-3)
-    theta = np.arccos(np.clip(cos_t, -1, 1))
+    if len(u) > 2:
+        # mu3-S: R opposite the three metals, tilted by up to 30 deg when crowded
+        theta = 0.0
+    else:
+        # angle theta from the bisector that gives M-S-C ~ ANGLE_MSC for both metals
+        half = np.arccos(np.clip(u[0] @ u[1], -1, 1)) / 2
+        cos_t = -np.cos(np.radians(ANGLE_MSC)) / max(np.cos(half), 1e-3)
+        theta = np.arccos(np.clip(cos_t, -1, 1))
     # the ideal sp3 direction on either side of the M-S-M plane, plus tilts of up to
     # 30 deg for crowded surfaces
     out = [np.cos(t) * bis + np.sin(t) * sgn * normal
