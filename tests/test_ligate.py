@@ -310,6 +310,52 @@ def test_extxyz_store_deck_and_viz_take_the_new_elements(au25_pet, tmp_path):
     assert row["cid"] == "m"
 
 
+
+def test_ligand_index_survives_the_store_and_extxyz(au25_pet, tmp_path):
+    """Which ligand each atom belongs to comes back from a stored row (relaxed or not)."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from clustergen.compute import store
+    db = str(tmp_path / "r.db")
+    done = au25_pet.copy()
+    done.positions += 0.01          # stands in for the relaxed positions
+    done.calc = SinglePointCalculator(done, energy=-1.0, forces=np.zeros((len(done), 3)))
+    assert store.write_result(db, done, {"cid": "p", "status": "converged"}, start=au25_pet)
+    back = store.read_relaxed(db)[0]
+    assert np.array_equal(back.arrays["ligand_index"], au25_pet.arrays["ligand_index"])
+    assert back.arrays["ligand_index"].dtype.kind == "i"
+    assert list(back.arrays["role"]) == list(au25_pet.arrays["role"])
+    assert np.allclose(back.positions, done.positions)
+    from clustergen.core.identity import scalar_info
+    path = tmp_path / "back.extxyz"          # and writes out again as `relax -o` does
+    write_candidates(path, [scalar_info(back)])
+    again = read_candidates(path)[0]
+    assert np.array_equal(again.arrays["ligand_index"], au25_pet.arrays["ligand_index"])
+    # a row written before ligand_index was stored still reads (roles only)
+    old = store.connect(str(tmp_path / "old.db"))
+    bare = au25_pet.copy()
+    del bare.arrays["ligand_index"]
+    store.write_result(old, bare, {"cid": "o", "status": "converged"})
+    assert "ligand_index" not in store.read_relaxed(old)[0].arrays
+
+
+def test_ligand_index_survives_a_real_relax_and_store(tmp_path):
+    """Two GFN1 steps on [Au(PET)2]- through relax(): the stored structure keeps it."""
+    pytest.importorskip("tblite")
+    from clustergen.compute.relax import relax
+    from clustergen.compute import store
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from relax_toys import au_sch3_2
+    pet = ligate(au_sch3_2(), "PET")
+    assert pet.info["formula"] == "[Au(PET)2]-"
+    db = str(tmp_path / "r.db")
+    out = relax(pet, db=db, workers=0, steps=2, progress=False)[0]
+    assert out.info["steps"] == 2
+    back = store.read_relaxed(db)[0]
+    for atoms in (out, back):
+        assert np.array_equal(atoms.arrays["ligand_index"], pet.arrays["ligand_index"])
+    assert not np.allclose(back.positions, pet.positions)   # it did move
+
+
 @pytest.mark.slow
 def test_gfn1_relaxation_of_au25_pet_keeps_the_staples(au25_pet):
     """GFN1-xTB relaxation of [Au25(PET)18]- built from rules: converges, staples intact."""
