@@ -356,6 +356,26 @@ def test_ligand_index_survives_a_real_relax_and_store(tmp_path):
     assert not np.allclose(back.positions, pet.positions)   # it did move
 
 
+
+def test_workflow_takes_a_thiol_smiles_and_builds_with_it(tmp_path):
+    from clustergen.workflow.config import load
+    from clustergen.workflow.stages.build import build_candidates
+    head = "build: {formulas: ['[Au25(SR)18]-'], isomers: 1, ligand: "
+    assert load(head + "SC2H4Ph}")["build"]["ligand"] == "PET"           # alias
+    assert load(head + "'SCCc1ccccc1'}")["build"]["ligand"] == "PET"     # library SMILES
+    wf = load(head + "'SCCCC'}")                                         # any thiol
+    assert wf["build"]["ligand"] == "CCCCS"
+    atoms = build_candidates(wf["build"])[0]
+    assert atoms.info["formula"] == "[Au25(SR)18]-"
+    c = atoms.numbers == 6
+    assert c.sum() == 18 * 4 and (atoms.numbers == 1).sum() == 18 * 9   # 18 butyls
+    path = tmp_path / "bad.yaml"
+    path.write_text(head + "CSC}")
+    res = run("run", str(path), "-o", str(tmp_path / "run"), "--check")
+    assert res.returncode == 2 and "build.ligand: ligand 'CSC' has no donor atom" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
 @pytest.mark.slow
 def test_gfn1_relaxation_of_au25_pet_keeps_the_staples(au25_pet):
     """GFN1-xTB relaxation of [Au25(PET)18]- built from rules: converges, staples intact."""
