@@ -246,6 +246,38 @@ def test_dppe_bridges_two_au_at_its_bite_or_says_why():
         ligate(far, "dppe")
 
 
+
+def test_analyser_tells_the_ph3_modelled_dppe_from_monodentate_phosphines(tmp_path):
+    a = clustergen.build("[Au13(dppe)5Cl2]3+", isomers=1)[0]
+    got = analyse(a).formula
+    assert got.ligands == {"dppe": 5, "Cl": 2} and str(got) == "[Au13(dppe)5Cl2]3+"
+    idx, pos = a.arrays["ligand_index"], a.positions
+    p = np.flatnonzero(a.numbers == 15)
+    au = np.flatnonzero(a.numbers == 79)
+    cl = pos[a.numbers == 17]
+    axis = (cl[1] - cl[0]) / np.linalg.norm(cl[1] - cl[0])
+    centre = pos[au].mean(axis=0)
+    for k in np.unique(idx[p]):
+        mine = idx == k
+        assert (a.numbers[mine] == 15).sum() == 2 and (a.numbers[mine] == 1).sum() == 6
+        p1, p2 = pos[mine & (a.numbers == 15)]
+        host = [au[np.linalg.norm(pos[au] - x, axis=1).argmin()] for x in (p1, p2)]
+        assert a.get_distance(*host) < 3.2                # the two Au it spans are bonded
+        z1, z2 = (p1 - centre) @ axis, (p2 - centre) @ axis
+        assert z1 * z2 < 0 and abs(z1 + z2) < 0.1        # one P on each pentagon
+    # the geometry alone cannot: without the index the ten PH3 read as ten PPh3
+    bare = a.copy()
+    del bare.arrays["ligand_index"]
+    assert analyse(bare).formula.ligands == {"PPh3": 10, "Cl": 2}
+    path = tmp_path / "au13.extxyz"                       # the index travels in extxyz
+    write_candidates(path, [a])
+    assert analyse(read_candidates(path)[0]).formula.ligands == {"dppe": 5, "Cl": 2}
+    b = clustergen.build("[Au25(PPh3)10(SR)5Cl2]2+", isomers=1)[0]
+    assert analyse(b).formula.ligands == {"PPh3": 10, "SR": 5, "Cl": 2}
+    frame = Atoms(["Au", "P", "Cl"], positions=[[0, 0, 0], [2.25, 0, 0], [-2.28, 0, 0]])
+    assert analyse(ligate(frame, ["PPh3", "Cl"])).formula.ligands == {"PPh3": 1, "Cl": 1}
+
+
 def test_crowding_is_reported_with_the_ligand_and_site(au25_sh):
     with pytest.raises(ClusterGenError, match=r"ligand \d+ on donor atom S\d+ clashes"):
         ligate(au25_sh, "SAdm")     # adamantyl thiolates do not fit on Au25's shell

@@ -219,7 +219,8 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None):
         frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
         cands = []
         for i, frame in enumerate(frames):
-            atoms = donors.cap_phosphines(add_ligands(frame, ligand[0]))
+            atoms = donors.pair_phosphines(donors.cap_phosphines(
+                add_ligands(frame, ligand[0])), donors.bidentate_count(f.ligands))
             cands.append(_label(atoms, m, f, LETTERS[i % 26] * (1 + i // 26), ligand,
                                 multiplicity))
         per_family.append(cands)
