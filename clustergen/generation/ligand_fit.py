@@ -284,8 +284,11 @@ def _against(c, pose, is_h):
 def _pose_pair_energies(pts, h, owner, n, c):
     """(n, poses of c) soft repulsion between n poses (points ``pts``) and each pose of c."""
     m = len(c["own"])
-    pairs = cKDTree(pts).sparse_distance_matrix(c["tree"], max(SOFT.values()),
-                                                output_type="ndarray")
+    reach = max(SOFT.values())
+    lo, hi = c["tree"].mins - reach, c["tree"].maxes + reach
+    if ((pts.min(axis=0) > hi) | (pts.max(axis=0) < lo)).any():
+        return np.zeros((n, m))          # bounding boxes apart: no pair within reach
+    pairs = cKDTree(pts).sparse_distance_matrix(c["tree"], reach, output_type="ndarray")
     if len(pairs) == 0:
         return np.zeros((n, m))
     i, j, r = pairs["i"], pairs["j"], pairs["v"]
