@@ -27,7 +27,8 @@ def timed(formula, ligand, family_hint="", frame=None):
     try:
         atoms = clustergen.ligate(frame, ligand)
     except clustergen.ClusterGenError as exc:
-        print(f"{formula} {ligand}: failed in {time.perf_counter() - t:.1f} s: {exc}")
+        print(f"{formula} {ligand}: failed in {time.perf_counter() - t:.1f} s wall "
+              f"{time.process_time() - c:.1f} s CPU: {exc}")
         return None
     dt, cpu = time.perf_counter() - t, time.process_time() - c
     n = int(atoms.arrays["ligand_index"].max()) + 1
