@@ -346,6 +346,7 @@ def test_extxyz_store_deck_and_viz_take_the_new_elements(au25_pet, tmp_path):
 def test_ligand_index_survives_the_store_and_extxyz(au25_pet, tmp_path):
     """Which ligand each atom belongs to comes back from a stored row (relaxed or not)."""
     from ase.calculators.singlepoint import SinglePointCalculator
+
     from clustergen.compute import store
     db = str(tmp_path / "r.db")
     done = au25_pet.copy()
@@ -373,10 +374,10 @@ def test_ligand_index_survives_the_store_and_extxyz(au25_pet, tmp_path):
 def test_ligand_index_survives_a_real_relax_and_store(tmp_path):
     """Two GFN1 steps on [Au(PET)2]- through relax(): the stored structure keeps it."""
     pytest.importorskip("tblite")
-    from clustergen.compute.relax import relax
-    from clustergen.compute import store
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
     from relax_toys import au_sch3_2
+
+    from clustergen.compute import store
+    from clustergen.compute.relax import relax
     pet = ligate(au_sch3_2(), "PET")
     assert pet.info["formula"] == "[Au(PET)2]-"
     db = str(tmp_path / "r.db")

@@ -183,13 +183,12 @@ def _alike_pairing(atoms, phos, pairs, n):
     heavy = atoms.positions[atoms.numbers > 1]
     finger = {pr: np.sort(np.linalg.norm(
         heavy - atoms.positions[phos[list(pr)]].mean(axis=0), axis=1)) for pr in pairs}
-    best, seen = (np.inf, None), 0
-    for chosen in _matchings(pairs, n):
+    best = (np.inf, None)
+    for seen, chosen in enumerate(_matchings(pairs, n), start=1):
         f = np.array([finger[pr] for pr in chosen])
         score = float(((f - f.mean(axis=0)) ** 2).sum())
         if score < best[0] - 1e-6:
             best = (score, chosen)
-        seen += 1
         if seen >= MAX_PAIRINGS:
             break
     return best[1]
