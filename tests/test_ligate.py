@@ -246,6 +246,38 @@ def test_dppe_bridges_two_au_at_its_bite_or_says_why():
         ligate(far, "dppe")
 
 
+
+def test_analyser_tells_the_ph3_modelled_dppe_from_monodentate_phosphines(tmp_path):
+    a = clustergen.build("[Au13(dppe)5Cl2]3+", isomers=1)[0]
+    got = analyse(a).formula
+    assert got.ligands == {"dppe": 5, "Cl": 2} and str(got) == "[Au13(dppe)5Cl2]3+"
+    idx, pos = a.arrays["ligand_index"], a.positions
+    p = np.flatnonzero(a.numbers == 15)
+    au = np.flatnonzero(a.numbers == 79)
+    cl = pos[a.numbers == 17]
+    axis = (cl[1] - cl[0]) / np.linalg.norm(cl[1] - cl[0])
+    centre = pos[au].mean(axis=0)
+    for k in np.unique(idx[p]):
+        mine = idx == k
+        assert (a.numbers[mine] == 15).sum() == 2 and (a.numbers[mine] == 1).sum() == 6
+        p1, p2 = pos[mine & (a.numbers == 15)]
+        host = [au[np.linalg.norm(pos[au] - x, axis=1).argmin()] for x in (p1, p2)]
+        assert a.get_distance(*host) < 3.2                # the two Au it spans are bonded
+        z1, z2 = (p1 - centre) @ axis, (p2 - centre) @ axis
+        assert z1 * z2 < 0 and abs(z1 + z2) < 0.1        # one P on each pentagon
+    # the geometry alone cannot: without the index the ten PH3 read as ten PPh3
+    bare = a.copy()
+    del bare.arrays["ligand_index"]
+    assert analyse(bare).formula.ligands == {"PPh3": 10, "Cl": 2}
+    path = tmp_path / "au13.extxyz"                       # the index travels in extxyz
+    write_candidates(path, [a])
+    assert analyse(read_candidates(path)[0]).formula.ligands == {"dppe": 5, "Cl": 2}
+    b = clustergen.build("[Au25(PPh3)10(SR)5Cl2]2+", isomers=1)[0]
+    assert analyse(b).formula.ligands == {"PPh3": 10, "SR": 5, "Cl": 2}
+    frame = Atoms(["Au", "P", "Cl"], positions=[[0, 0, 0], [2.25, 0, 0], [-2.28, 0, 0]])
+    assert analyse(ligate(frame, ["PPh3", "Cl"])).formula.ligands == {"PPh3": 1, "Cl": 1}
+
+
 def test_crowding_is_reported_with_the_ligand_and_site(au25_sh):
     with pytest.raises(ClusterGenError, match=r"ligand \d+ on donor atom S\d+ clashes"):
         ligate(au25_sh, "SAdm")     # adamantyl thiolates do not fit on Au25's shell
@@ -308,6 +340,73 @@ def test_extxyz_store_deck_and_viz_take_the_new_elements(au25_pet, tmp_path):
     assert store.write_result(db, mixed, {"cid": "m", "status": "converged"})
     row = store.rows(db)[0]
     assert row["cid"] == "m"
+
+
+
+def test_ligand_index_survives_the_store_and_extxyz(au25_pet, tmp_path):
+    """Which ligand each atom belongs to comes back from a stored row (relaxed or not)."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    from clustergen.compute import store
+    db = str(tmp_path / "r.db")
+    done = au25_pet.copy()
+    done.positions += 0.01          # stands in for the relaxed positions
+    done.calc = SinglePointCalculator(done, energy=-1.0, forces=np.zeros((len(done), 3)))
+    assert store.write_result(db, done, {"cid": "p", "status": "converged"}, start=au25_pet)
+    back = store.read_relaxed(db)[0]
+    assert np.array_equal(back.arrays["ligand_index"], au25_pet.arrays["ligand_index"])
+    assert back.arrays["ligand_index"].dtype.kind == "i"
+    assert list(back.arrays["role"]) == list(au25_pet.arrays["role"])
+    assert np.allclose(back.positions, done.positions)
+    from clustergen.core.identity import scalar_info
+    path = tmp_path / "back.extxyz"          # and writes out again as `relax -o` does
+    write_candidates(path, [scalar_info(back)])
+    again = read_candidates(path)[0]
+    assert np.array_equal(again.arrays["ligand_index"], au25_pet.arrays["ligand_index"])
+    # a row written before ligand_index was stored still reads (roles only)
+    old = store.connect(str(tmp_path / "old.db"))
+    bare = au25_pet.copy()
+    del bare.arrays["ligand_index"]
+    store.write_result(old, bare, {"cid": "o", "status": "converged"})
+    assert "ligand_index" not in store.read_relaxed(old)[0].arrays
+
+
+def test_ligand_index_survives_a_real_relax_and_store(tmp_path):
+    """Two GFN1 steps on [Au(PET)2]- through relax(): the stored structure keeps it."""
+    pytest.importorskip("tblite")
+    from relax_toys import au_sch3_2
+
+    from clustergen.compute import store
+    from clustergen.compute.relax import relax
+    pet = ligate(au_sch3_2(), "PET")
+    assert pet.info["formula"] == "[Au(PET)2]-"
+    db = str(tmp_path / "r.db")
+    out = relax(pet, db=db, workers=0, steps=2, progress=False)[0]
+    assert out.info["steps"] == 2
+    back = store.read_relaxed(db)[0]
+    for atoms in (out, back):
+        assert np.array_equal(atoms.arrays["ligand_index"], pet.arrays["ligand_index"])
+    assert not np.allclose(back.positions, pet.positions)   # it did move
+
+
+
+def test_workflow_takes_a_thiol_smiles_and_builds_with_it(tmp_path):
+    from clustergen.workflow.config import load
+    from clustergen.workflow.stages.build import build_candidates
+    head = "build: {formulas: ['[Au25(SR)18]-'], isomers: 1, ligand: "
+    assert load(head + "SC2H4Ph}")["build"]["ligand"] == "PET"           # alias
+    assert load(head + "'SCCc1ccccc1'}")["build"]["ligand"] == "PET"     # library SMILES
+    wf = load(head + "'SCCCC'}")                                         # any thiol
+    assert wf["build"]["ligand"] == "CCCCS"
+    atoms = build_candidates(wf["build"])[0]
+    assert atoms.info["formula"] == "[Au25(SR)18]-"
+    c = atoms.numbers == 6
+    assert c.sum() == 18 * 4 and (atoms.numbers == 1).sum() == 18 * 9   # 18 butyls
+    path = tmp_path / "bad.yaml"
+    path.write_text(head + "CSC}")
+    res = run("run", str(path), "-o", str(tmp_path / "run"), "--check")
+    assert res.returncode == 2 and "build.ligand: ligand 'CSC' has no donor atom" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
 
 
 @pytest.mark.slow

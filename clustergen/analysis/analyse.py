@@ -1,7 +1,10 @@
 """Split a thiolate-protected cluster into kernel, staple motifs and ligands ("divide and protect").
 
 The analyser reads only the geometry: no roles, templates or formula are needed, so it works on
-crystal structures, relaxed candidates and bare metal+S frameworks alike.
+crystal structures, relaxed candidates and bare metal+S frameworks alike.  One exception: a
+``ligand_index`` array, when present, joins metal-bound pieces of one ligand that share no
+bond, i.e. the two PH3 that model one dppe in a built [Au13(dppe)5Cl2]3+ (two P in one
+ligand count as a bidentate dppe, one P as a monodentate PPh3).
 
 1. Bonds from covalent radii: metal-metal up to 1.22 x (r_i + r_j) (Au-Au 3.32 A), metal-donor up
    to 1.15 x (Au-S 2.77 A), other pairs 1.2 x.  Pairs closer than 0.7 x are overlapping atoms.
@@ -176,12 +179,35 @@ def format_inventory(inventory):
         return ",".join(f"{k}:{v}" for _, k, v in items)
 
 
-def _ligands(symbols, i, j, is_metal, warnings):
-    """Roles of non-metal atoms and ligand counts for the formula (metal-free pieces: none)."""
+def _join_split_ligands(labels, owner, donor):
+    """Give metal-bound pieces (units with a donor) that share a ligand index one label:
+    a bidentate ligand modelled without its backbone.  Unbound pieces stay apart (a
+    broken ligand is still reported).
+
+    >>> labels = np.array([0, 0, 1, 1, 2])          # P-H, P-H, H
+    >>> owner = np.array([4, 4, 4, 4, 4])
+    >>> donor = np.array([True, False, True, False, False])
+    >>> _join_split_ligands(labels, owner, donor).tolist()
+    [0, 0, 0, 0, 2]
+    """
+    labels = labels.copy()
+    bound = np.unique(labels[donor])
+    for k in np.unique(owner[owner >= 0]):
+        units = np.intersect1d(np.unique(labels[owner == k]), bound)
+        if len(units) > 1:
+            labels[np.isin(labels, units)] = units[0]
+    return labels
+
+
+def _ligands(symbols, i, j, is_metal, warnings, owner=None):
+    """Roles of non-metal atoms and ligand counts for the formula (metal-free pieces: none).
+    ``owner``: the optional ``ligand_index`` array (which ligand each atom belongs to)."""
     n = len(symbols)
     nonmetal = ~is_metal
     labels = masked_components(n, i, j, nonmetal)
     donor = nonmetal & _touches(n, i, j, is_metal)
+    if owner is not None and len(owner) == n:
+        labels = _join_split_ligands(labels, np.where(nonmetal, owner, -1), donor)
     roles = np.where(is_metal, "kernel", "ligand").astype("U8")
     counts = {}
     order = np.argsort(labels, kind="stable")
@@ -303,7 +329,8 @@ def analyse(atoms, charge=None, convention=None):
     adj, vecs = neighbour_lists(n, i, j, vec)
     warnings = []
 
-    roles, counts = _ligands(symbols, i, j, is_metal, warnings)
+    roles, counts = _ligands(symbols, i, j, is_metal, warnings,
+                             atoms.arrays.get("ligand_index"))
     is_sulfur = roles == "S"
     staple, kernel = split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings,
                                   staple_angles(symbols))

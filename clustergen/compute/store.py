@@ -4,8 +4,8 @@ One row per candidate, found by a content hash of the *input* structure and the 
 settings (:func:`clustergen.core.identity.candidate_id`), so a rerun recognises what is
 already done.  A row holds the relaxed ``Atoms`` (energy, forces, Mulliken charges), the
 results as key-value pairs (``cid``, ``status``, ``steps``, ``homo``, ``lumo``, ``gap`` in
-eV, ``method``, ``wall``...) and, in ``data``, the candidate's roles and ``info`` exactly
-as given, the results again (key-value pairs lose some: ase.db overwrites ``charge`` and
+eV, ``method``, ``wall``...) and, in ``data``, the candidate's per-atom arrays (``role``
+and, for real ligands, ``ligand_index``) and ``info`` exactly as given, the results again (key-value pairs lose some: ase.db overwrites ``charge`` and
 refuses strings that read as numbers) and the SCF ladder.  :func:`read_relaxed` gives
 back the candidate as it went in, its ``info`` extended by the results.
 
@@ -172,6 +172,24 @@ def written():
     return _WRITTEN[0]
 
 
+def _per_atom(atoms):
+    """The per-atom arrays a row keeps in ``data`` (ase.db itself drops custom arrays):
+    ``role`` and, for a cluster with real ligands, ``ligand_index``.
+
+    >>> from clustergen.core.model import make_cluster
+    >>> a = make_cluster(["S", "C"], [[0, 0, 0], [1.8, 0, 0]], ["S", "ligand"])
+    >>> a.set_array("ligand_index", np.array([0, 0]))
+    >>> _per_atom(a)
+    {'role': ['S', 'ligand'], 'ligand_index': [0, 0]}
+    """
+    out = {}
+    if "role" in atoms.arrays:
+        out["role"] = [str(r) for r in atoms.arrays["role"]]
+    if "ligand_index" in atoms.arrays:
+        out["ligand_index"] = [int(i) for i in atoms.arrays["ligand_index"]]
+    return out
+
+
 def write_result(db, atoms, record, start=None):
     """Store one candidate's result; False when its id already has a final row.
 
@@ -186,8 +204,7 @@ def write_result(db, atoms, record, start=None):
     data = {"info": _jsonable(dict(atoms.info)), "results": _results(record),
             "ladder": _jsonable(record.get("ladder", [])),
             "problems": list(record.get("problems", []))}
-    if "role" in atoms.arrays:
-        data["role"] = [str(r) for r in atoms.arrays["role"]]
+    data.update(_per_atom(atoms))
     if start is not None:
         data["start_positions"] = np.asarray(start.positions).tolist()
     kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("ladder",)})
@@ -259,6 +276,9 @@ def candidate_from_row(row):
     role = (row.data or {}).get("role")
     if role is not None:
         set_roles(atoms, role)
+    owner = (row.data or {}).get("ligand_index")
+    if owner is not None:  # which ligand each ligand atom belongs to (-1: framework)
+        atoms.set_array("ligand_index", np.asarray(owner, dtype=int))
     return atoms
 
 
@@ -320,8 +340,7 @@ def write_level_result(db, atoms, record):
     data = {"info": _jsonable(dict(atoms.info)), "record": _jsonable(
         {k: v for k, v in record.items() if k not in arrays})}
     data.update(_jsonable(arrays))
-    if "role" in atoms.arrays:
-        data["role"] = [str(r) for r in atoms.arrays["role"]]
+    data.update(_per_atom(atoms))
     # no "charge" pair: ase.db rewrites it (the record in data keeps the candidate's)
     kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("energy", "charge")})
     kv.pop("charge", None)

@@ -11,8 +11,11 @@ Au-P 2.25-2.40 A and Au-Cl 2.30-2.50 A (:data:`WINDOWS`) are the ranges of the
 phosphine/halide gold clusters of J. Lyu, J. Qian, Z. Yang, J. Xie, Nanoscale Horiz.
 2025, 10, 2304, section 2.1 (e.g. [Au25(PPh3)10(SR)5Cl2]2+: Y. Shichibu et al., J. Phys.
 Chem. C 2007, 111, 7845). Until full phosphine ligands are built, :func:`cap_phosphines`
-completes each P as a PH3 model (H in place of the phenyl groups; dppe as two PH3).
+completes each P as a PH3 model (H in place of the phenyl groups; dppe as two PH3 that
+:func:`pair_phosphines` marks as one ligand through the ``ligand_index`` array).
 """
+
+import re
 
 import numpy as np
 
@@ -81,6 +84,9 @@ def cap_phosphines(atoms, cutoff=2.6):
         return atoms
     metal = np.isin(roles, ("kernel", "staple"))
     symbols, pos, new_roles = list(atoms.get_chemical_symbols()), list(atoms.positions), list(roles)
+    # which ligand each atom belongs to: the thiolates' indices kept, one new per PH3
+    owner = list(atoms.arrays.get("ligand_index", np.full(len(atoms), -1)))
+    first = max(owner, default=-1) + 1
     tilt = np.radians(180 - ANGLE_AUPH)
     for p in phos:
         d = np.linalg.norm(atoms.positions[metal] - atoms.positions[p], axis=1)
@@ -107,9 +113,96 @@ def cap_phosphines(atoms, cutoff=2.6):
         symbols += ["H"] * 3
         pos += list(best)
         new_roles += ["ligand"] * 3
+        owner[p] = first + int(np.searchsorted(phos, p))
+        owner += [owner[p]] * 3
     out = make_cluster(symbols, np.array(pos), new_roles)
     out.info.update(atoms.info)
+    out.set_array("ligand_index", np.array(owner, dtype=int))
     return out
+
+
+MAX_PAIRINGS = 20000   # pairings of P compared before the best so far is taken
+
+
+def bidentate_count(ligands):
+    """How many of a formula's ligands are diphosphines (two P in the library SMILES).
+
+    >>> bidentate_count({"dppe": 5, "Cl": 2}), bidentate_count({"PPh3": 10, "SR": 5})
+    (5, 0)
+    """
+    from clustergen.core.formula import ligand_info
+    return sum(count for name, count in ligands.items()
+               if len(re.findall(r"P(?![a-z])", ligand_info(name)[1].get("smiles", ""))) == 2)
+
+
+def pair_phosphines(atoms, n, tol=0.1):
+    """Copy of PH3-capped ``atoms`` where ``n`` pairs of P (with their H) share one
+    ``ligand_index``: the two ends of a bidentate diphosphine (dppe) modelled as two PH3.
+
+    A pair is two P at the shortest P...P distance (within ``tol`` A); of the ways to
+    choose ``n`` disjoint pairs the one whose pairs look most alike from the rest of the
+    cluster is taken (distances from each pair's midpoint to every heavy atom), so on
+    [Au13(dppe)5Cl2]3+ every dppe spans the two pentagons, as in the crystal (Y. Shichibu,
+    K. Konishi, Small 2010, 6, 1216, doi:10.1002/smll.200902398), a D5 set of five.
+
+    >>> from clustergen.core.model import make_cluster
+    >>> a = cap_phosphines(make_cluster(["Au", "Au", "P", "P"], [[0, 0, 0], [2.9, 0, 0],
+    ...                    [0, 0, 2.3], [2.9, 0, 2.3]], ["kernel", "kernel", "P", "P"]))
+    >>> pair_phosphines(a, 1).arrays["ligand_index"].tolist()
+    [-1, -1, 0, 0, 0, 0, 0, 0, 0, 0]
+    """
+    out = atoms.copy()
+    if n <= 0:
+        return out
+    phos = np.flatnonzero(np.asarray(atoms.arrays["role"]) == "P")
+    pairs = _closest_pairs(atoms.positions[phos], tol)
+    best = _alike_pairing(atoms, phos, pairs, n)
+    if best is None:
+        raise ClusterGenError(f"cannot pair {2 * n} of the {len(phos)} phosphorus atoms into "
+                              f"{n} bidentate ligand(s) at the shortest P...P distance")
+    owner = out.arrays["ligand_index"]
+    for a, b in best:
+        owner[owner == owner[phos[b]]] = owner[phos[a]]
+    used = np.unique(owner[owner >= 0])
+    owner[owner >= 0] = np.searchsorted(used, owner[owner >= 0])   # 0..L-1 again
+    return out
+
+
+def _closest_pairs(p, tol):
+    """Index pairs (into ``p``) at the shortest distance, within ``tol``."""
+    if len(p) < 2:
+        return []
+    d = np.linalg.norm(p[:, None] - p[None], axis=-1)
+    d[np.diag_indices(len(p))] = np.inf
+    return [(a, b) for a in range(len(p)) for b in range(a + 1, len(p))
+            if d[a, b] <= d.min() + tol]
+
+
+def _alike_pairing(atoms, phos, pairs, n):
+    """The ``n`` disjoint pairs whose midpoint fingerprints differ least, or None."""
+    heavy = atoms.positions[atoms.numbers > 1]
+    finger = {pr: np.sort(np.linalg.norm(
+        heavy - atoms.positions[phos[list(pr)]].mean(axis=0), axis=1)) for pr in pairs}
+    best = (np.inf, None)
+    for seen, chosen in enumerate(_matchings(pairs, n), start=1):
+        f = np.array([finger[pr] for pr in chosen])
+        score = float(((f - f.mean(axis=0)) ** 2).sum())
+        if score < best[0] - 1e-6:
+            best = (score, chosen)
+        if seen >= MAX_PAIRINGS:
+            break
+    return best[1]
+
+
+def _matchings(pairs, n, start=0, used=frozenset(), chosen=()):
+    """Every set of ``n`` disjoint pairs, in a fixed order (deterministic)."""
+    if len(chosen) == n:
+        yield chosen
+        return
+    for k in range(start, len(pairs)):
+        a, b = pairs[k]
+        if a not in used and b not in used:
+            yield from _matchings(pairs, n, k + 1, used | {a, b}, chosen + (pairs[k],))
 
 
 def donor_report(atoms, bond=2.7):

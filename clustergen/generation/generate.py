@@ -247,7 +247,8 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
         for i, frame in enumerate(frames):
             letter = LETTERS[i % 26] * (1 + i // 26)
             for pattern, sides in _sulfur_patterns(frame, sulfur):
-                atoms = donors.cap_phosphines(add_ligands(frame, ligand[0], sides=sides))
+                atoms = donors.pair_phosphines(donors.cap_phosphines(
+                    add_ligands(frame, ligand[0], sides=sides)), donors.bidentate_count(f.ligands))
                 atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
                 name = letter if pattern in (sulfur, "default") or sulfur != "all" \
                     else f"{letter}-{pattern}"

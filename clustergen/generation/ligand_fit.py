@@ -175,10 +175,15 @@ def pair_energy(tree_a, h_a, owner_a, n_owner, tree_b, h_b):
     if len(pairs) == 0:
         return np.zeros(n_owner)
     i, j, r = pairs["i"], pairs["j"], pairs["v"]
-    r0 = soft[_kinds(h_a[i], h_b[j])]
-    hard = np.array([HARD["heavy"], HARD["mixed"], HARD["H"]])[_kinds(h_a[i], h_b[j])]
-    e = np.maximum(0, r0 - r) ** 2 + HARD_WEIGHT * np.maximum(0, hard + 0.3 - r) ** 2
-    return np.bincount(owner_a[i], weights=e, minlength=n_owner)
+    return np.bincount(owner_a[i], weights=_repulsion(h_a[i], h_b[j], r), minlength=n_owner)
+
+
+def _repulsion(h_i, h_j, r):
+    """Soft term inside the SOFT distance plus a steep one inside HARD + 0.3 A."""
+    kind = _kinds(h_i, h_j)
+    soft = np.array([SOFT["heavy"], SOFT["mixed"], SOFT["H"]])[kind]
+    hard = np.array([HARD["heavy"], HARD["mixed"], HARD["H"]])[kind]
+    return np.maximum(0, soft - r) ** 2 + HARD_WEIGHT * np.maximum(0, hard + 0.3 - r) ** 2
 
 
 def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
@@ -203,9 +208,10 @@ def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
         bad = _violators(cands, chosen, sites, framework_pos, framework_h, is_h)
         if not bad:
             break
+        full = {}   # energies of each site's poses against all others, until a move
         for k in bad:
             for j in near[k]:
-                _pair_move(cands, chosen, k, int(j), is_h)
+                _pair_move(cands, chosen, k, int(j), is_h, full)
         _sweeps(cands, chosen, order, is_h, SWEEPS)
     coords = [cands[k]["poses"][chosen[k]] for k in range(len(sites))]
     if len(lig.donors) == 1:
@@ -249,26 +255,57 @@ def _sweeps(cands, chosen, order, is_h, sweeps):
             break
 
 
-def _pair_move(cands, chosen, k, j, is_h, top=30):
-    """Best joint poses of ligands k and j with every other ligand fixed."""
-    rest = [cands[m]["poses"][chosen[m]] for m in chosen if m not in (k, j)]
-    e_k = _energies(cands[k], rest, is_h)
-    e_j = _energies(cands[j], rest, is_h)
+def _pair_move(cands, chosen, k, j, is_h, full, top=30):
+    """Best joint poses of ligands k and j with every other ligand fixed.
+
+    ``full`` caches each site's pose energies against all other chosen poses (cleared
+    when a move is made): the energy against "all but j" is that minus the j term, and
+    the k-j pair energies of k's ``top`` poses come from one tree query, not ``top``."""
     ck, cj = cands[k], cands[j]
-
-    def joint(pk):
-        e = e_j + pair_energy(cj["tree"], cj["h"], cj["owner"], len(e_j),
-                              cKDTree(ck["poses"][pk]), is_h)
-        best = int(np.argmin(e))
-        return e_k[pk] + e[best], best
-
+    e_k = _all_others(cands, chosen, k, is_h, full) - _against(ck, cj["poses"][chosen[j]], is_h)
+    e_j = _all_others(cands, chosen, j, is_h, full) - _against(cj, ck["poses"][chosen[k]], is_h)
     best_total = e_k[chosen[k]] + e_j[chosen[j]] + pair_energy(
         cKDTree(ck["poses"][chosen[k]]), is_h, np.zeros(len(is_h), int), 1,
         cKDTree(cj["poses"][chosen[j]]), is_h)[0]
-    for pk in np.argsort(e_k, kind="stable")[:top]:
-        total, pj = joint(int(pk))
-        if total < best_total - 1e-9:
-            best_total, chosen[k], chosen[j] = total, int(pk), pj
+    tops = np.argsort(e_k, kind="stable")[:top]
+    a = len(is_h)
+    # rows: k's top poses, columns: every pose of j
+    joint = e_j[None, :] + _pose_pair_energies(ck["poses"][tops].reshape(-1, 3),
+                                               np.tile(is_h, len(tops)),
+                                               np.repeat(np.arange(len(tops)), a), len(tops),
+                                               cj)
+    total = e_k[tops] + joint.min(axis=1)
+    r = int(np.argmin(total))     # first minimum: the order of the former loop over poses
+    if total[r] < best_total - 1e-9:
+        chosen[k], chosen[j] = int(tops[r]), int(np.argmin(joint[r]))
+        full.clear()
+
+
+def _all_others(cands, chosen, k, is_h, full):
+    if k not in full:
+        full[k] = _energies(cands[k], [cands[m]["poses"][chosen[m]] for m in chosen
+                                       if m != k], is_h)
+    return full[k]
+
+
+def _against(c, pose, is_h):
+    """Repulsion of every pose of candidate set ``c`` with one placed ligand ``pose``."""
+    return pair_energy(c["tree"], c["h"], c["owner"], len(c["own"]), cKDTree(pose), is_h)
+
+
+def _pose_pair_energies(pts, h, owner, n, c):
+    """(n, poses of c) soft repulsion between n poses (points ``pts``) and each pose of c."""
+    m = len(c["own"])
+    reach = max(SOFT.values())
+    lo, hi = c["tree"].mins - reach, c["tree"].maxes + reach
+    if ((pts.min(axis=0) > hi) | (pts.max(axis=0) < lo)).any():
+        return np.zeros((n, m))          # bounding boxes apart: no pair within reach
+    pairs = cKDTree(pts).sparse_distance_matrix(c["tree"], reach, output_type="ndarray")
+    if len(pairs) == 0:
+        return np.zeros((n, m))
+    i, j, r = pairs["i"], pairs["j"], pairs["v"]
+    return np.bincount(owner[i] * m + c["owner"][j], weights=_repulsion(h[i], c["h"][j], r),
+                       minlength=n * m).reshape(n, m)
 
 
 def _violators(cands, chosen, sites, framework_pos, framework_h, is_h):

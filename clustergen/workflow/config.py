@@ -236,7 +236,7 @@ def _check_build(b):
     from clustergen.generation.generate import MAX_EMBED
 
     _check_members(b)
-    b["ligand"] = formula.ligand_info(b["ligand"])[0]
+    b["ligand"] = _ligand_name(b["ligand"])
     if isinstance(b["isomers"], str):
         if b["isomers"] != "all":
             raise ClusterGenError(f"build.isomers: expected an integer or 'all', got "
@@ -251,6 +251,24 @@ def _check_build(b):
             raise ClusterGenError(f"build.dope.element: unknown metal '{d['element']}'")
         if d.get("count", 1) < 1:
             raise ClusterGenError(f"build.dope.count: must be >= 1, got {d['count']}")
+
+
+def _ligand_name(spec):
+    """A library name (aliases accepted) or the canonical SMILES of any ligand
+    :func:`clustergen.generation.ligand_chem.resolve` accepts; library names skip RDKit.
+
+    >>> _ligand_name("SC2H4Ph"), _ligand_name("SCCCC")
+    ('PET', 'CCCCS')
+    """
+    from clustergen.generation.ligand_chem import lookup, resolve
+
+    hit = lookup(str(spec))
+    if hit:
+        return hit[0]
+    try:
+        return resolve(spec).name
+    except ClusterGenError as exc:
+        raise ClusterGenError(f"build.ligand: {exc}") from None
 
 
 def _check_relax(r):
