@@ -15,6 +15,7 @@ of your choice so an interrupted run resumes (relaxations and DFT rows are reuse
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from clustergen.cli import main
@@ -46,6 +47,21 @@ def _screen_and_refine(dopant, db):
                  "--no-progress"]) == 0
 
 
+# the dopant's neighbours after the GFN1 relaxation, per site class: (metal within 3.3 A,
+# S within 2.6 A).  Centre: the 12 icosahedron atoms, no S; shell: 5 shell atoms + the
+# centre and 1 staple S; staple: 2 S (the S-M-S unit).  A site that changed class on
+# relaxation would make the label, and the comparison, meaningless.
+NEIGHBOURS = {"centre": (12, 0), "kernel-surface": (6, 1), "staple": (None, 2)}
+
+
+def _neighbours(atoms, dopant):
+    sym = np.array(atoms.get_chemical_symbols())
+    i = int(np.flatnonzero(sym == dopant)[0])
+    d = atoms.get_distances(i, range(len(atoms)))
+    metal = (sym != "S") & (sym != "H")
+    return int(((d < 3.3) & metal).sum()) - 1, int(((d < 2.6) & (sym == "S")).sum())
+
+
 @pytest.mark.parametrize("dopant", ["Pt", "Pd"])
 def test_dft_preferred_site_matches_published(dopant, runs):
     db = os.path.join(runs, f"{dopant.lower()}.db")
@@ -59,6 +75,10 @@ def test_dft_preferred_site_matches_published(dopant, runs):
         else:
             os.environ["OMP_NUM_THREADS"] = old
     rows = store.rows(db)
+    for atoms in store.read_relaxed(db):
+        metal, sulfur = _neighbours(atoms, dopant)
+        want_metal, want_sulfur = NEIGHBOURS[atoms.info["site_class"]]
+        assert sulfur == want_sulfur and want_metal in (None, metal), (atoms.info, metal, sulfur)
     # every site class was relaxed and has a converged DFT single point of the closed-shell
     # 24 Au + M(group 10) cluster: even electron count, singlet
     dft_rows = [r for r in rows if "level" in r]
