@@ -6,10 +6,14 @@ atom of the icosahedron, Lyu et al., Nanoscale Horiz. 2025, 10, 2304,
 doi:10.1039/d5nh00353a, sec. 3.3).
 
 A real measurement, not a regression check: it can fail if GFN1 geometries or this DFT
-level disagree with experiment.  Cost on one core: ~10 min of GFN1 and 3 CP2K single
-points of ~15-25 CPU-minutes and ~4 GB each per dopant (docs/dft-handoff.md has the
-figures measured).  ``CLUSTERGEN_DOPANT_SITES_DIR`` keeps the databases in a directory
-of your choice so an interrupted run resumes (relaxations and DFT rows are reused).
+level disagree with experiment.  Cost per dopant on one core: 3 GFN1 relaxations (~2
+CPU-min each) and 3 CP2K single points of 2.1 GB each (950 basis functions, 21.8 A box,
+200 Ry) at ~12 CPU-s per OT step; the SCF of PtAu24 (centre) converges slowly (OT
+convergence 7.5e-5 after 42 steps, EPS_SCF 1e-6), so plan on ~100+ steps, i.e. 20-30
+CPU-min per single point (docs/dft-handoff.md has the figures measured).  Not completed
+on the shared 2-core development machine.  ``CLUSTERGEN_DOPANT_SITES_DIR`` keeps the
+databases in a directory of your choice so an interrupted run resumes (relaxations and
+converged DFT rows are reused).
 """
 
 import os
