@@ -22,6 +22,10 @@ def add_refine_arguments(p, prefix=""):
     p.add_argument("--dispersion", help="d3bj (default), d4 or none")
     p.add_argument("--cutoff", type=float, help="cp2k density cutoff, Ry (default 300)")
     p.add_argument("--vacuum", type=float, help="cp2k vacuum each side, A (default 5)")
+    p.add_argument("--smearing", type=float, metavar="K",
+                   help="Fermi-Dirac smearing at this electronic temperature (K) for an SCF "
+                        "that does not converge (cp2k: diagonalisation + added MOs instead "
+                        "of OT; pyscf: scf.addons.smearing); default off. A separate level")
     p.add_argument("--density-fit", action="store_true",
                    help="pyscf: RI-J density fitting instead of direct SCF (faster; needs "
                         "naux*nao^2/2 doubles of memory or disk)")
@@ -47,7 +51,7 @@ def refine_options(args):
     opts = {"code": args.code, "task": args.task, "threads": args.threads,
             "memory_gb": args.memory, "scheduler": args.scheduler, "scratch": args.scratch,
             "clean": args.clean, "retry": args.retry, "timeout": args.timeout}
-    for name in ("functional", "basis", "dispersion", "cutoff", "vacuum"):
+    for name in ("functional", "basis", "dispersion", "cutoff", "vacuum", "smearing"):
         if getattr(args, name) is not None:
             opts[name] = getattr(args, name)
     if args.density_fit:

@@ -5,12 +5,15 @@ Martyna-Tuckerman solver (default): cubic box >= 2x the cluster and >= 10 A vacu
 Wavelet solver (``poisson="WAVELET"``, what ``clustergen refine`` uses): exact isolated
 boundary conditions, so a cubic box of extent + 2 x vacuum is enough (Genovese et al.,
 J. Chem. Phys. 125, 074105 (2006), doi:10.1063/1.2335442); CP2K 2023.1 aborts on a
-non-cubic cell with this solver.  UKS with the
+non-cubic cell with this solver.  SCF: OT with DIIS; with ``smearing`` (K) diagonalisation,
+Broyden mixing, ``&SMEAR FERMI_DIRAC`` and added MOs instead.  UKS with the
 multiplicity for open shells; DFT-D3(BJ) from CP2K's ``dftd3.dat``.  Mulliken and
 Hirshfeld charges and the HOMO/LUMO (``MO_CUBES`` without cube files) are printed so
 :mod:`clustergen.dft.parse` can read them back.  Basis and potential
 names carry the valence count (``-q11``) so a basis can never pair with the wrong core.
 """
+
+import math
 
 from clustergen.core.data import load
 
@@ -43,6 +46,35 @@ _SCF = """    &QS
       &END OUTER_SCF
     &END SCF
 """
+# With Fermi-Dirac smearing (``smearing`` K): OT needs integer occupations, so the SCF
+# switches to diagonalisation with Broyden density mixing and unoccupied MOs above the
+# Fermi level for the fractional occupations to spread into (CP2K manual, SCF/SMEAR).
+_SCF_SMEAR = """    &QS
+      EPS_DEFAULT 1.0E-12
+    &END QS
+    &SCF
+      SCF_GUESS ATOMIC
+      EPS_SCF 1.0E-6
+      MAX_SCF 300
+      ADDED_MOS {added_mos}
+      &DIAGONALIZATION ON
+        ALGORITHM STANDARD
+      &END DIAGONALIZATION
+      &MIXING ON
+        METHOD BROYDEN_MIXING
+        ALPHA 0.2
+        NBROYDEN 8
+      &END MIXING
+      &SMEAR ON
+        METHOD FERMI_DIRAC
+        ELECTRONIC_TEMPERATURE [K] {kelvin:g}
+      &END SMEAR
+    &END SCF
+"""
+# unoccupied MOs per spin added with smearing: this fraction of the occupied ones, at least
+# ADDED_MOS_MIN (Fermi-Dirac tails at a few hundred K reach only a few levels up)
+ADDED_MOS_FRACTION = 0.2
+ADDED_MOS_MIN = 10
 _PRINT = """    &PRINT
       &MULLIKEN ON
       &END MULLIKEN
@@ -70,6 +102,36 @@ _MOTION = {
   INTENSITIES .FALSE.
 &END VIBRATIONAL_ANALYSIS""",
 }
+
+
+def valence_electrons(atoms, charge=0):
+    """Electrons the GTH pseudopotentials leave (CP2K's valence count) minus ``charge``.
+
+    >>> from ase import Atoms
+    >>> valence_electrons(Atoms("AuSH", positions=[[0, 0, 0], [2.3, 0, 0], [2.3, 1.3, 0]]))
+    18
+    """
+    q = load("dft.yaml")["cp2k"]["valence"]
+    return sum(q[s] for s in atoms.get_chemical_symbols()) - int(charge)
+
+
+def scf_section(atoms, settings):
+    """The QS + SCF sections: OT (integer occupations) or, with ``settings["smearing"]``
+    (K), diagonalisation with Fermi-Dirac smearing and added MOs.
+
+    >>> from ase import Atoms
+    >>> a = Atoms("AuSH", positions=[[0, 0, 0], [2.3, 0, 0], [2.3, 1.3, 0]])
+    >>> "&OT" in scf_section(a, {"smearing": None, "charge": 0})
+    True
+    >>> text = scf_section(a, {"smearing": 300.0, "charge": 0})
+    >>> [ln.strip() for ln in text.splitlines() if "ADDED_MOS" in ln or "TEMPERATURE" in ln]
+    ['ADDED_MOS 10', 'ELECTRONIC_TEMPERATURE [K] 300']
+    """
+    if not settings.get("smearing"):
+        return _SCF
+    occupied = math.ceil(valence_electrons(atoms, settings["charge"]) / 2)
+    added = max(ADDED_MOS_MIN, math.ceil(ADDED_MOS_FRACTION * occupied))
+    return _SCF_SMEAR.format(added_mos=added, kelvin=settings["smearing"])
 
 
 def write(atoms, settings, directory, header):
@@ -117,7 +179,7 @@ def write(atoms, settings, directory, header):
       PERIODIC NONE
       POISSON_SOLVER {poisson}
     &END POISSON
-{_SCF}    &XC
+{scf_section(atoms, settings)}    &XC
       &XC_FUNCTIONAL {settings['xc']}
       &END XC_FUNCTIONAL{_indent(vdw, 6)}
     &END XC

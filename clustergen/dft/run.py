@@ -129,10 +129,15 @@ def level_name(settings):
     >>> level_name({"functional": "PBE", "dispersion": "none", "basis": "def2-SVP",
     ...             "code": "pyscf", "density_fit": True})
     'PBE/def2-SVP (PySCF, RI-J)'
+    >>> level_name({"functional": "PBE", "dispersion": "d3bj", "code": "cp2k",
+    ...             "basis": "DZVP-MOLOPT-SR-GTH", "smearing": 300.0})
+    'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, FD 300 K)'
     """
     disp = {"d3bj": "-D3(BJ)", "d4": "-D4"}.get(settings["dispersion"], "")
     basis = (settings["basis"] or "plane waves").replace("-GTH", "")
     extra = ", RI-J" if settings.get("density_fit") else ""
+    if settings.get("smearing"):  # fractional occupations: not comparable with integer ones
+        extra += f", FD {settings['smearing']:g} K"
     return f"{settings['functional']}{disp}/{basis} ({CODES[settings['code']]}{extra})"
 
 

@@ -102,12 +102,38 @@ def _element_basis(code, elements, basis):
 
 MAX_CUTOFF = 1.0e4   # eV (VASP) or Ry (CP2K, QE): converged decks use a few hundred
 MAX_VACUUM = 100.0   # A of vacuum around a cluster; a box beyond is no calculation
+SMEARING_CODES = ("cp2k", "pyscf")  # Fermi-Dirac smearing is written for these decks
+MAX_SMEARING = 1.0e4  # K: beyond this the "electronic temperature" melts every gap
+
+
+def check_smearing(smearing, code):
+    """Electronic temperature (K) of Fermi-Dirac smearing, or None for off (None or 0).
+
+    >>> check_smearing(300, "cp2k"), check_smearing(0, "pyscf"), check_smearing(None, "orca")
+    (300.0, None, None)
+    >>> check_smearing(300, "orca")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    clustergen.core.errors.ClusterGenError: smearing is written for cp2k and pyscf decks ...
+    """
+    if smearing is None or smearing == 0:
+        return None
+    kelvin = validate.positive_float(smearing, "smearing")
+    if kelvin > MAX_SMEARING:
+        raise ClusterGenError(f"smearing {smearing} K is beyond {MAX_SMEARING:g} K")
+    if code not in SMEARING_CODES:
+        raise ClusterGenError(f"smearing is written for {' and '.join(SMEARING_CODES)} decks, "
+                              f"not {code}")
+    return float(kelvin)
 
 
 def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispersion=None,
             solvent=None, nstates=None, extra="", charge=None, multiplicity=None,
-            vacuum=None, cutoff=None, poisson=None):
+            vacuum=None, cutoff=None, poisson=None, smearing=None):
     """Settings dict for one deck: level of theory, physics of the candidate, per-element sets.
+
+    ``smearing``: electronic temperature in K for Fermi-Dirac occupations (CP2K and PySCF
+    only; default off), the fallback for an SCF that does not converge with integer
+    occupations (small-gap metal clusters).
 
     >>> from ase import Atoms
     >>> a = Atoms("AuH", positions=[[0, 0, 0], [0, 0, 1.52]], info={"charge": 0})
@@ -179,6 +205,7 @@ def resolve(atoms, code="orca", task="opt", functional=None, basis=None, dispers
         "elements": _element_basis(code, elements, basis),
         "cutoff": cutoff, "poisson": poisson,
         "vacuum": float(vacuum if vacuum is not None else tab["box"]["vacuum"]),
+        "smearing": check_smearing(smearing, code),
         "extra": extra or "", "reason": " ".join(str(reason).split()),
         "deck": spec["deck"],
     }
