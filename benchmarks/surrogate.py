@@ -77,8 +77,11 @@ def stored(configs, db, single_point=False):
 
 
 def usable(results):
-    """Indices with an energy and a gap (converged, or a single point)."""
-    ok = ("converged", "not-converged")
+    """Indices with an energy and a gap: converged, a single point, or converged with a
+    changed bond topology.  Most relaxed Cu3 configurations change topology (a Cu pulls
+    in a staple S, or the analyser reads a staple as a network); they are still GFN1
+    minima of the same start, which is what the surrogate predicts from that start."""
+    ok = ("converged", "not-converged", "topology-changed")
     return [i for i, r in enumerate(results) if r is not None and
             r.info.get("status") in ok and r.info.get("gap") is not None]
 
@@ -164,6 +167,8 @@ def main():
     configs = configurations()
     results = stored(configs, SP_DB if single else DB)
     keep = usable(results)
+    from collections import Counter
+    print("statuses:", dict(Counter(r.info.get("status") for r in results if r is not None)))
     print(f"{len(configs)} configurations of [Cu3Au22(SH)18]-; {len(keep)} with "
           f"{'GFN1 single points' if single else 'GFN1 relaxations'} in "
           f"{os.path.basename(SP_DB if single else DB)}")
