@@ -76,6 +76,28 @@ def stored(configs, db, single_point=False):
     return [by_cid.get(cid) for cid in ids]
 
 
+def stored_pool(db):
+    """The doped starts exactly as they were relaxed (positions before relaxation, stored
+    with each row) and their results, read from ``db`` alone.  The pool does not depend
+    on today's builder: a later change of the ligand rules changes the built host and so
+    every candidate id, which would orphan the stored relaxations."""
+    from clustergen.compute import store
+
+    if not os.path.exists(db):
+        return [], []
+    starts, results = [], []
+    for relaxed in sorted(store.read_relaxed(db), key=lambda a: a.info["cid"]):
+        if "Cu" not in relaxed.get_chemical_symbols():
+            continue  # the host
+        row = next(store.connect(db).select(cid=relaxed.info["cid"]))
+        start = relaxed.copy()
+        start.calc = None
+        start.positions = np.asarray(row.data["start_positions"])
+        starts.append(start)
+        results.append(relaxed)
+    return starts, results
+
+
 def usable(results):
     """Indices with an energy and a gap: converged, a single point, or converged with a
     changed bond topology.  Most relaxed Cu3 configurations change topology (a Cu pulls
@@ -164,8 +186,11 @@ def main():
     from clustergen.rank.descriptors import describe
 
     single = "--single-point" in sys.argv
-    configs = configurations()
-    results = stored(configs, SP_DB if single else DB)
+    if single:
+        configs = configurations()
+        results = stored(configs, SP_DB)
+    else:
+        configs, results = stored_pool(DB)
     keep = usable(results)
     from collections import Counter
     print("statuses:", dict(Counter(r.info.get("status") for r in results if r is not None)))
