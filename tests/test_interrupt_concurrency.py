@@ -70,7 +70,10 @@ def _claims_left(db):
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path, workers):
     src, db = tmp_path / "c.extxyz", tmp_path / "r.db"
-    _candidates(src, 12, seed=1)
+    # two Dask workers finish small toys in bursts: with 12 the whole batch could end
+    # between the first stored row and the signal, so the parallel case gets more
+    n = 12 if workers == "0" else 48
+    _candidates(src, n, seed=1)
     proc = _relax(src, db, tmp_path, workers)
     deadline = time.time() + 240
     while _rows(db) < 1 and proc.poll() is None and time.time() < deadline:
@@ -87,7 +90,7 @@ def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path, workers):
                      r"rerun to resume", lines[0])
     assert m, lines
     kept = int(m.group(1))
-    assert kept == _rows(db) >= 1 and kept < 12          # every finished result stored
+    assert kept == _rows(db) >= 1 and kept < n           # every finished result stored
     assert _claims_left(db) == 0                         # and no claim left behind
     if workers != "0":
         return  # resuming is the same with or without Dask: checked once, below
