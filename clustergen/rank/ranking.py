@@ -129,12 +129,24 @@ def rank(relaxed, top=1, gap=None, energy_window=None, topology_kept=True,
         r.pop("topology", None)
     rows.sort(key=lambda r: (r["n_metal"] or 0, r["formula"],
                              np.inf if r["energy_eV"] is None else r["energy_eV"]))
+    return mark_survivors(rows, top)
+
+
+def mark_survivors(rows, top, order_name=""):
+    """Mark ``rows`` (sorted best first within each formula) ``survivor`` yes/no: a row
+    survives when it has no ``reason`` and is among the first ``top`` of its formula
+    (``order_name`` says what the order is, for the reason given to the rest).
+
+    >>> rows = [{"formula": "Au2", "reason": ""} for _ in range(2)]
+    >>> [r["survivor"] for r in mark_survivors(rows, 1)], rows[1]["reason"]
+    (['yes', 'no'], 'not in top 1')
+    """
     kept = {}
     for r in rows:
         if not r["reason"]:
             kept[r["formula"]] = kept.get(r["formula"], 0) + 1
             if top is not None and kept[r["formula"]] > top:
-                r["reason"] = f"not in top {top}"
+                r["reason"] = f"not in top {top}{order_name}"
         r["survivor"] = "no" if r["reason"] else "yes"
     return rows
 

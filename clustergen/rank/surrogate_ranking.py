@@ -28,6 +28,7 @@ Plain rows in and out, the rows of :func:`clustergen.rank.ranking.rank`:
 import numpy as np
 
 from clustergen.core.errors import ClusterGenError
+from clustergen.rank import ranking
 
 LEARN_COLUMNS = ("source", "std_eV")
 PREFIX = "predicted_"
@@ -99,14 +100,7 @@ def rank_by_prediction(rows, candidates, model, top=1, gap=None):
         return -r[key] if descending else r[key]
 
     rows.sort(key=lambda r: (r.get("n_metal") or 0, r["formula"], order(r)))
-    kept = {}
-    for r in rows:
-        if not r["reason"]:
-            kept[r["formula"]] = kept.get(r["formula"], 0) + 1
-            if top is not None and kept[r["formula"]] > top:
-                r["reason"] = f"not in top {top} by prediction"
-        r["survivor"] = "no" if r["reason"] else "yes"
-    return rows
+    return ranking.mark_survivors(rows, top, " by prediction")
 
 
 def with_predictions(rows, predicted):
