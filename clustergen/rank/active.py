@@ -34,6 +34,7 @@ from clustergen.core.errors import ClusterGenError
 
 ACQUISITIONS = ("lcb", "ucb", "uncertainty", "random")
 KAPPA = 2.0
+FOLDS = 5   # held-out pass that calibrates the final model's stds (needs 10 values)
 
 
 def farthest_points(x, k, start=0):
@@ -85,12 +86,17 @@ def _believer_batch(z, y_done, done, todo, kernel, kind, size, kappa):
     return picked
 
 
-def _model(x, done, y, seed):
+def _model(x, done, y, seed, folds=0):
+    """GP on the computed rows, its mean and std over the pool.  ``folds`` > 1 scales
+    the std by the held-out pass of :func:`~clustergen.rank.surrogate.fit_features`
+    (done for the final model, whose stds are reported; a round's acquisition uses the
+    GP's own std)."""
     from clustergen.rank.surrogate import fit_features
-    state, _ = fit_features(x[done], y, seed=seed, folds=0)
+    state, extra = fit_features(x[done], y, seed=seed, folds=folds)
     z = state["scaler"].transform(x[:, state["columns"]])
     mean, std = state["gp"].predict(z, return_std=True)
-    return state, z, mean, std
+    state["std_scale"] = extra["std_scale"]
+    return state, z, mean, std * extra["std_scale"]
 
 
 def _settled(mean, std, values, done, todo, minimise):
@@ -106,7 +112,8 @@ def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
     """Search ``configurations`` for the best ``key`` value with at most ``budget``
     evaluations; returns a dict with ``order`` (indices in evaluation order),
     ``values`` (``{index: value}``), ``mean``/``std`` (the last model over the whole
-    pool, None for ``random``), ``results`` (``{index: evaluated Atoms}``) and
+    pool, None for ``random``; the final stds scaled by ``std_scale``, see
+    :func:`~clustergen.rank.surrogate.fit_features`), ``results`` (``{index: evaluated Atoms}``) and
     ``stopped`` (``budget``, ``settled`` or ``pool``).
 
     ``evaluate(list_of_atoms) -> list_of_atoms`` returns results with ``info[key]``
@@ -135,7 +142,7 @@ def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
         xs = (x - x.mean(0)) / np.where(x.std(0) > 1e-12, x.std(0), 1.0)
         first = farthest_points(xs, n_seed, start=int(rng.integers(n)))
     state = {"order": [], "values": {}, "results": {}, "mean": None, "std": None,
-             "stopped": "budget"}
+             "std_scale": None, "stopped": "budget"}
     _run(configurations, evaluate, first, key, state)
     minimise = acquisition != "ucb"
     while len(state["order"]) < budget:
@@ -163,7 +170,8 @@ def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
     done = sorted(state["values"])
     if acquisition != "random" and len(done) >= 2:
         y = np.array([state["values"][i] for i in done])
-        _, _, state["mean"], state["std"] = _model(x, done, y, seed)
+        model, _, state["mean"], state["std"] = _model(x, done, y, seed, folds=FOLDS)
+        state["std_scale"] = model["std_scale"]
     return state
 
 
