@@ -4,11 +4,12 @@
 whose :meth:`~Surrogate.predict` gives a mean and a standard deviation per structure.
 The model is a scikit-learn Gaussian process (Rasmussen and Williams, *Gaussian
 Processes for Machine Learning*, MIT Press 2006, ISBN 0-262-18253-X) with a
-constant x RBF + white-noise kernel over standardised role-averaged SOAP descriptors
-(:mod:`clustergen.rank.descriptors`).  After the fit, a K-fold pass with the fitted
-kernel measures held-out errors; the standard deviations are scaled so the held-out
-z-scores have unit variance (``std_scale`` in the metadata) and the held-out MAE is kept
-(``cv_mae``).
+constant x RBF + white-noise kernel (noise variance at least :data:`NOISE_FLOOR` of
+the targets' variance) over standardised role-averaged SOAP descriptors
+(:mod:`clustergen.rank.descriptors`).  After the fit, a K-fold pass (kernel refitted in
+each fold) measures held-out errors; the standard deviations are scaled so the held-out
+z-scores have unit rms (``std_scale`` in the metadata, applied by
+:meth:`Surrogate.predict`) and the held-out MAE is kept (``cv_mae``).
 
 Delta learning: rows at a higher level (e.g. DFT) that carry the GFN1-xTB value of the
 same structure (``base``) train a model of ``y = a*base + b + GP(x)``: the linear part
