@@ -113,8 +113,8 @@ def learn(configurations, evaluate, key="energy", budget=24, acquisition="lcb",
     evaluations; returns a dict with ``order`` (indices in evaluation order),
     ``values`` (``{index: value}``), ``mean``/``std`` (the last model over the whole
     pool, None for ``random``; the final stds scaled by ``std_scale``, see
-    :func:`~clustergen.rank.surrogate.fit_features`), ``results`` (``{index: evaluated Atoms}``) and
-    ``stopped`` (``budget``, ``settled`` or ``pool``).
+    :func:`~clustergen.rank.surrogate.fit_features`), ``results``
+    (``{index: evaluated Atoms}``) and ``stopped`` (``budget``, ``settled`` or ``pool``).
 
     ``evaluate(list_of_atoms) -> list_of_atoms`` returns results with ``info[key]``
     (None or a non-usable status marks a failure, which counts against the budget but
