@@ -153,14 +153,20 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     lean = _crest(i, j, bonded, labels, *spec["crest"])
                 if lean and spec.get("fold"):
                     guess = _fold(guess, _fold_point(kernel, normals, bonded, i, j, *lean))
-                if spec.get("gap") and labels[i] == labels[j] == spec["gap"]:
+                gap = bool(spec.get("gap")) and labels[i] == labels[j] == spec["gap"]
+                if gap and n_metal == 1:
                     guess = _fold(guess, _gap_point(kernel, labels, i, j))
+                over = _over(kernel, i, j, bonded, labels, n_metal, spec.get("over"))
+                if gap and n_metal > 1:
+                    # a longer chain runs round the empty side, its metals held on the
+                    # empty sites (``gap_radius`` A from the centre), not on a crest
+                    guess = _gap_path(kernel, labels, i, j, n_metal)
+                    lean, over = None, _gap_over(kernel, labels, guess, spec)
                 out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
                                      lean=lean, belt=spec.get("belt"),
                                      rest=_rest(i, j, bonded, eligible, spec.get("rest")),
-                                     over=_over(kernel, i, j, bonded, labels, n_metal,
-                                                spec.get("over"))))
+                                     over=over))
     return out
 
 
@@ -246,6 +252,58 @@ def _gap_point(kernel, labels, i, j):
     mid = (kernel[i] + kernel[j]) / 2 - c
     r = (np.linalg.norm(kernel[i] - c) + np.linalg.norm(kernel[j] - c)) / 2
     return c + r * mid / np.linalg.norm(mid)
+
+
+def _gap_path(kernel, labels, i, j, n_metal, rise=0.8):
+    """Path guess S, M, ..., S of a chain from anchor i to anchor j round the side of
+    the kernel with no atom labelled ``waist``: its metals on the empty sites there.
+
+    The ends of an open ring of tetrahedra (arc) lie on one circle about the atom
+    labelled ``centre`` with the shared (``waist``) sites; the chain joining them runs
+    the other way round, metals spread evenly over the arc at the anchors' mean distance
+    from the centre plus 0.5 A, S ``rise`` A further out and off the plane by turns
+    (Au28(SR)20: the trimer joining the two ends of a two-tetrahedron arc lays its three
+    Au over the three empty waist sites).
+
+    >>> from clustergen.generation.tetrahedra import tetrahedral_ring
+    >>> k, lab = tetrahedral_ring(2)
+    >>> ends = [n for n, t in enumerate(lab) if t == "end"]
+    >>> path = _gap_path(k, lab, *ends, 3)
+    >>> c = k[lab.index("centre")]
+    >>> len(path), np.round(np.linalg.norm(path[1::2] - c, axis=1), 2).tolist()
+    (7, [3.55, 3.55, 3.55])
+    """
+    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    u, v = kernel[i] - c, kernel[j] - c
+    e1 = u / np.linalg.norm(u)
+    e3 = np.cross(u, v)
+    e3 /= np.linalg.norm(e3)
+    e2 = np.cross(e3, e1)
+    short = np.arctan2(v @ e2, v @ e1)               # 0 .. pi, the short way
+    waist = [kernel[n] - c for n, t in enumerate(labels) if t == "waist"]
+    # the short way holds a waist site: go the long way round, the other sense
+    if any(0 < np.arctan2(w @ e2, w @ e1) < short for w in waist):
+        short -= 2 * np.pi
+    t = np.linspace(0.0, short, 2 * n_metal + 3)[1:-1]
+    radius = (np.linalg.norm(u) + np.linalg.norm(v)) / 2 + 0.5
+    r = np.where(np.arange(len(t)) % 2 == 1, radius, radius + rise)
+    h = rise * np.where(np.arange(len(t)) % 4 == 0, 1.0,
+                        np.where(np.arange(len(t)) % 2 == 0, -1.0, 0.0))
+    return (c + (r * np.cos(t))[:, None] * e1 + (r * np.sin(t))[:, None] * e2
+            + h[:, None] * e3)
+
+
+def _gap_over(kernel, labels, path, spec):
+    """``(dist, atoms)`` holding each metal of a gap path ``gap_radius`` A (default: where
+    the path guess puts them) from the atom labelled ``centre``.
+
+    >>> k = np.zeros((1, 3)); path = np.array([[4.0, 0, 0], [3.5, 0, 0], [4.0, 1, 0]])
+    >>> _gap_over(k, ["centre"], path, {"gap_radius": 3.4})
+    (3.4, (0,))
+    """
+    c = labels.index("centre")
+    dist = spec.get("gap_radius", float(np.linalg.norm(path[1] - kernel[c])))
+    return float(dist), (c,) * (len(path) // 2)
 
 
 def _rest(i, j, bonded, eligible, dist):

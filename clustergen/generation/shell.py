@@ -225,7 +225,8 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     run round the kernel centre, or round the atom labelled ``belt_centre``), ``crest``
     ([labels, A]: its middle atom held A from the atom bonded to both anchors whose label is
     in labels), ``gap`` (label: a chain between two anchors so labelled starts folded over
-    the empty site between them) and ``lift`` (how :mod:`clustergen.generation.placements`
+    the empty site between them; a longer chain runs round the side with no ``waist``
+    atom, its metals held ``gap_radius`` A from the ``centre`` atom) and ``lift`` (how :mod:`clustergen.generation.placements`
     reads them). Ring motifs (``octamer-ring``) bind no kernel atom:
     :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
     ``middle_angle``: their Au-S-Au), and they may overlap the chains that cross them.
