@@ -433,6 +433,61 @@ def _two_fold_axes(kernel):
     return axes
 
 
+def _unique_axis(kernel):
+    """Unit principal axis of the most distinct moment (the C3 of an Au7 bitetrahedron)."""
+    x = kernel - kernel.mean(axis=0)
+    w, v = np.linalg.eigh(x.T @ x)
+    gaps = [abs(w[k] - w[(k + 1) % 3]) + abs(w[k] - w[(k + 2) % 3]) for k in range(3)]
+    return v[:, int(np.argmax(gaps))]
+
+
+def _waist_ring(kernel, kind, spec):
+    """A ring round the kernel's waist, in the plane through its centroid at right angles
+    to the unique axis: its metals ``ring_radii[0]`` A from the axis, one over each gap
+    between azimuthally neighbouring kernel atoms (off-axis atoms; on a twisted Au7
+    bitetrahedron a bottom and a top atom by turns, i.e. where a ring of tetrahedra would
+    put its six waist sites), S halfway between them, further out.
+
+    The alkynyl first member of the tetrahedral ring, Au22(C≡CR)18, has no tetrahedra:
+    by the family's rule its six empty waist sites carry staple Au, as the empty sites of
+    Au28(SR)20 and Au34(SR)22 do (a ``waist: true`` ring rule).
+
+    >>> from clustergen.generation.tetrahedra import tetrahedral_ring
+    >>> ring = _waist_ring(tetrahedral_ring(0)[0], "hexamer-ring", {"ring_radii": [3.6]})
+    >>> len(ring.guess), ring.contacts
+    (12, (1, 2, 3, 4, 5, 6))
+    >>> np.round(np.linalg.norm(ring.guess[1::2, :2], axis=1), 2).tolist()
+    [3.6, 3.6, 3.6, 3.6, 3.6, 3.6]
+    """
+    n = motif_size(kind)
+    c = kernel.mean(axis=0)
+    p = _unique_axis(kernel)
+    e1 = np.cross(p, [1.0, 0.0, 0.0])
+    if np.linalg.norm(e1) < 0.1:
+        e1 = np.cross(p, [0.0, 1.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(p, e1)
+    x = kernel - c
+    off = np.flatnonzero(np.linalg.norm(x - np.outer(x @ p, p), axis=1) > 0.5)
+    phi = np.sort(np.arctan2(x[off] @ e2, x[off] @ e1))
+    if len(phi) != n:
+        raise ClusterGenError(f"a {kind} round the waist needs {n} off-axis kernel atoms, "
+                              f"not {len(phi)}")
+    gaps = np.diff(np.append(phi, phi[0] + 2 * np.pi))
+    metal = phi + gaps / 2
+    between = np.append(metal[1:], metal[0] + 2 * np.pi)
+    sulfur = (metal + between) / 2
+    r_m = spec["ring_radii"][0]
+    r_s = r_m + spec.get("rise", 0.9)
+    t = np.ravel(np.column_stack([sulfur, metal]))       # S first, as every ring
+    r = np.tile([r_s, r_m], n)
+    guess = c + np.outer(r * np.cos(t), e1) + np.outer(r * np.sin(t), e2)
+    hug = tuple(spec["hug"]) if "hug" in spec else None
+    return Placement(kind, (), guess, angle=spec.get("middle_angle"),
+                     stiffness=spec.get("stiffness"), hug=hug,
+                     contacts=tuple(int(k) for k in off))
+
+
 def ring_placements(kernel, kind, spec):
     """Rings that bind no kernel atom, wrapped around the kernel (e.g. Au8(SR)8 on Au7).
 
@@ -451,6 +506,8 @@ def ring_placements(kernel, kind, spec):
     """
     if "ring_radii" not in spec:
         raise ClusterGenError(f"the shell rule for '{kind}' motifs needs ring_radii")
+    if spec.get("waist"):
+        return [_waist_ring(kernel, kind, spec)]
     n = motif_size(kind)
     x = kernel - kernel.mean(axis=0)
     w, v = np.linalg.eigh(x.T @ x)
