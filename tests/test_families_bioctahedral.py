@@ -74,7 +74,7 @@ def test_framework_rmsd_to_the_s_adm_model(au21):
     model_a = read(path)
     a = next(c for c in au21 if c.info["family"] == "bioctahedral-au10")
     b = next(c for c in au21 if c.info["family"] == "au7-backbone")
-    assert framework_rmsd(a, model_a) <= 0.8          # measured 0.75
+    assert framework_rmsd(a, model_a) <= 0.72         # measured 0.69 (goal 0.6)
     # and each isomer is the other model's far neighbour: they are different clusters
     assert framework_rmsd(b, model_a) > 1.5
     assert framework_rmsd(a, read(REF / "au21_sr15_dft_b.xyz")) > 1.5

@@ -51,9 +51,9 @@ def test_six_growth_families_and_the_series():
     assert len(growth) == 6 and FAMILY in growth
     assert set(families()) - set(growth) == {"octahedral-au18", "bioctahedral-au10"}
     listed = {str(m["formula"]): m for m in members(FAMILY)}
-    assert list(listed) == ["Au28(SR)20", "Au34(SR)22", "Au40(SR)24"]
-    # +Au6(SR)2 and +4e per step
-    assert [m["nstar"] for m in listed.values()] == [8, 12, 16]
+    assert list(listed) == ["Au22(C2R)18", "Au28(SR)20", "Au34(SR)22", "Au40(SR)24"]
+    # +Au6(SR)2 and +4e per step (the first member's ligands are alkynyls)
+    assert [m["nstar"] for m in listed.values()] == [4, 8, 12, 16]
     assert all(m["nstar"] == parse(f).nstar for f, m in listed.items())
     assert all(m["built"] for m in listed.values())
 
