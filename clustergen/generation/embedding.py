@@ -95,6 +95,9 @@ def _chain_terms(idx, pl, kind, bare, flexible_kernel, lengths=None):
     bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
     if pl.over:
         bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
+    if pl.ends:
+        # weak (5): a lean of the terminal S, not a bond
+        bonds += [(pl.ends[0], s, pl.ends[1], 5.0) for s in (idx[0], idx[-1])]
     return bonds, angles
 
 

@@ -55,6 +55,7 @@ class Placement:
     belt: float = None       # A: a chain run round the kernel centre (see _belt_guess)
     rest: tuple = None       # (A, atoms): its metals rest on whichever of atoms stays bare
     over: tuple = None       # (A, atoms): its k-th metal held A from atoms[k] (lies on them)
+    ends: tuple = None       # (atom, A): its two terminal S held A from that kernel atom
 
 
 def kernel_bonds(kernel):
@@ -166,7 +167,8 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
                                      lean=lean, belt=spec.get("belt"),
                                      rest=_rest(i, j, bonded, eligible, spec.get("rest")),
-                                     over=over))
+                                     over=over, ends=_ends(kernel, labels, i, j,
+                                                           spec.get("ends"))))
     return out
 
 
@@ -304,6 +306,29 @@ def _gap_over(kernel, labels, path, spec):
     c = labels.index("centre")
     dist = spec.get("gap_radius", float(np.linalg.norm(path[1] - kernel[c])))
     return float(dist), (c,) * (len(path) // 2)
+
+
+def _ends(kernel, labels, i, j, spec):
+    """``(atom, dist)``: the atom labelled ``spec[0]`` nearest the midpoint of anchors i
+    and j, which the chain's two terminal S are held ``spec[1]`` A from; None without
+    ``spec`` or such an atom.
+
+    The octamer of the Au21(S-Adm)15 DFT model leaves its anchors with its terminal S
+    turned away from the hinge it runs round (S 5.2 A from the hinge): the S-Au-S and
+    Au-S-Au restraints alone leave them on the hinge's side.
+
+    >>> k = np.array([[0, 0, 0], [2, 0, 0], [1, 2, 0]], float)
+    >>> _ends(k, ["vertex", "vertex", "hinge"], 0, 1, ["hinge", 5.2])
+    (2, 5.2)
+    """
+    if not spec:
+        return None
+    label, dist = spec
+    on = [q for q, lab in enumerate(labels) if lab == label]
+    if not on:
+        return None
+    mid = (kernel[i] + kernel[j]) / 2
+    return int(min(on, key=lambda q: np.linalg.norm(kernel[q] - mid))), float(dist)
 
 
 def _rest(i, j, bonded, eligible, dist):
