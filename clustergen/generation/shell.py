@@ -229,7 +229,7 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     the empty site between them; a longer chain runs round the side with no ``waist``
     atom, its metals held ``gap_radius`` A from the ``centre`` atom) and ``lift`` (how :mod:`clustergen.generation.placements`
     reads them). Ring motifs (``octamer-ring``) bind no kernel atom:
-    :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
+    :func:`clustergen.generation.rings.ring_placements` places them (``ring_radii``,
     ``middle_angle``: their Au-S-Au), and they may overlap the chains that cross them.
     Optional rule keys: ``max_s_by_coordination``, ``screw``, ``symmetry``
     (``rotations``: the shell keeps every proper rotation of the kernel, and away from
