@@ -67,7 +67,8 @@ class Analysis:
 
     ``motifs`` holds one dict per motif: ``type`` (bridging, terminal, monomer, dimer, ...,
     ``octamer-ring``, or ``network`` for branched staples), ``metal`` and ``sulfur`` (indices,
-    chains in bond order), ``anchors`` (kernel metals bonded to its S) and ``ring``.
+    chains in bond order; in alkynyl staples ``sulfur`` holds the C alpha, the donors in
+    S's place), ``anchors`` (kernel metals bonded to its donors) and ``ring``.
     ``fragments`` lists pieces not bonded to the main cluster; metal-free ones (solvent,
     counter-ions, free thiols) are left out of the formula.
     """
