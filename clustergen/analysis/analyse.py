@@ -8,7 +8,8 @@ ligand count as a bidentate dppe, one P as a monodentate PPh3).
 
 1. Bonds from covalent radii: metal-metal up to 1.22 x (r_i + r_j) (Au-Au 3.32 A), metal-donor up
    to 1.15 x (Au-S 2.77 A), other pairs 1.2 x.  Pairs closer than 0.7 x are overlapping atoms.
-2. Staple metals are linear M(I): two S at an S-M-S angle above 150 deg and at most five metal
+2. Staple metals are linear M(I): two S (or alkynyl C alpha, :func:`alkynyl_alpha`) at an
+   S-M-S angle above 150 deg and at most five metal
    contacts (aurophilic contacts to the kernel do not count against them).  A kernel Au holding two
    bridging SR at ~90-110 deg stays kernel.
 3. The remaining metals form the kernel by connectivity; a lone metal that only touches S is a
