@@ -1,5 +1,5 @@
-"""Ring-like tetrahedral growth around an Au7 backbone (Au34(SR)22, Au40(SR)24; Au28(SR)20
-listed): kernel rules, counts, N*, analyser round trip, windows, point groups, errors,
+"""Ring-like tetrahedral growth around an Au7 backbone (Au28(SR)20 predicted, Au34(SR)22,
+Au40(SR)24): kernel rules, counts, N*, analyser round trip, windows, point groups, errors,
 and framework RMSD to the public DFT models (skipped without the gitignored GPL files)."""
 
 import subprocess
@@ -26,7 +26,8 @@ REF = Path(__file__).resolve().parents[1] / "structures" / "reference" / "gpl"
 FAMILY = "tetrahedral-ring"
 # formula, N*, kernel atoms, inventory (staple counting), framework point group (Au+S)
 # and the tolerance (A) it holds at: the embedding leaves Au34's C2 0.3-0.5 A off
-BUILT = [("Au34(SR)22", 12, 20, {"trimer": 3, "monomer": 5}, "C2", 0.5),
+BUILT = [("Au28(SR)20", 8, 14, {"trimer": 4, "monomer": 2}, "C2", 0.1),
+         ("Au34(SR)22", 12, 20, {"trimer": 3, "monomer": 5}, "C2", 0.5),
          ("Au40(SR)24", 16, 25, {"trimer": 3, "monomer": 6}, "D3", 0.1)]
 MODELS = {"Au34(SR)22": "au34_schex22_dft.xyz", "Au40(SR)24": "au40_ombt24_dft.xyz"}
 
@@ -50,11 +51,11 @@ def test_six_growth_families_and_the_series():
     assert len(growth) == 6 and FAMILY in growth
     assert set(families()) - set(growth) == {"octahedral-au18", "bioctahedral-au10"}
     listed = {str(m["formula"]): m for m in members(FAMILY)}
-    assert list(listed) == ["Au28(SR)20", "Au34(SR)22", "Au40(SR)24"]
-    # +Au6(SR)2 and +4e per step
-    assert [m["nstar"] for m in listed.values()] == [8, 12, 16]
+    assert list(listed) == ["Au22(C2R)18", "Au28(SR)20", "Au34(SR)22", "Au40(SR)24"]
+    # +Au6(SR)2 and +4e per step (the first member's ligands are alkynyls)
+    assert [m["nstar"] for m in listed.values()] == [4, 8, 12, 16]
     assert all(m["nstar"] == parse(f).nstar for f, m in listed.items())
-    assert not listed["Au28(SR)20"]["built"]
+    assert all(m["built"] for m in listed.values())
 
 
 @pytest.mark.parametrize("m, atoms", [(0, 7), (2, 14), (4, 20), (6, 25)])
@@ -107,11 +108,49 @@ def test_bad_inputs():
         tetrahedral_ring(7)
     with pytest.raises(ClusterGenError):
         tetrahedral_ring(2, hand=0)
-    with pytest.raises(ClusterGenError, match="no growth rule builds"):
-        build("Au28(SR)20", family=FAMILY)
+    with pytest.raises(ClusterGenError, match="does not build"):
+        build("Au28(SR)22", family=FAMILY)
     run = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au35(SR)22",
                           "--family", FAMILY], capture_output=True, text=True)
     assert run.returncode == 2 and "Traceback" not in run.stderr
+
+
+def test_au28_gap_trimer_lies_on_the_empty_waist_sites(built):
+    """The predicted isomer: the trimer joining the arc's two ends runs round the empty
+    side, its three Au where the missing waist sites would be (3.7 A from the centre,
+    60 deg apart), linear, with Au-S-Au near 100 deg; the backbone trimer crossing the
+    middle empty site arches over that trimer's middle Au."""
+    a = built["Au28(SR)20"][0]
+    pos, labels = a.positions, tetrahedral_ring(2)[1]
+    ends = [i for i, lab in enumerate(labels) if lab == "end"]
+    motifs = analyse(a).motifs
+    rec = [m for m in motifs if m["anchors"] == ends]
+    assert len(rec) == 1 and rec[0]["type"] == "trimer"
+    chain = [x for pair in zip(rec[0]["sulfur"], rec[0]["metal"] + [None]) for x in pair][:-1]
+    metals = pos[chain[1::2]]
+    radial = np.linalg.norm(metals - pos[0], axis=1)
+    assert np.allclose(radial, 3.7, atol=0.1)
+    # near the waist plane, on the side with no waist site: opposite the shared one
+    axis = np.cross(pos[ends[0]] - pos[0], pos[ends[1]] - pos[0])
+    axis /= np.linalg.norm(axis)
+    assert (np.abs((metals - pos[0]) @ axis) < 0.8).all()       # 0.0 and +-0.64
+    waist = pos[labels.index("waist")] - pos[0]
+    assert ((metals - pos[0]) @ waist < 0).all()
+    for k in (1, 3, 5):          # S-Au-S at the chain's metals
+        u, v = pos[chain[k - 1]] - pos[chain[k]], pos[chain[k + 1]] - pos[chain[k]]
+        assert np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v))) > 165
+    for k in (2, 4):             # Au-S-Au at its middle S
+        u, v = pos[chain[k - 1]] - pos[chain[k]], pos[chain[k + 1]] - pos[chain[k]]
+        assert 95 < np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v))) < 115
+    # each Au of the gap trimer 3.0-3.6 A from its nearest kernel Au (aurophilic, as the
+    # staple Au of the DFT models of Au34 and Au40)
+    near = np.linalg.norm(metals[:, None] - pos[None, :14], axis=-1).min(axis=1)
+    assert ((near > 3.0) & (near < 3.6)).all()
+    # the backbone trimer over the middle empty site: its middle Au over the gap trimer's
+    middle = pos[chain[3]]
+    crossing = [m for m in motifs if m["type"] == "trimer" and m is not rec[0]
+                and np.linalg.norm(pos[m["metal"][1]] - middle) < 3.8]
+    assert len(crossing) == 1
 
 
 @pytest.mark.parametrize("formula, limit", [("Au34(SR)22", 0.6), ("Au40(SR)24", 0.45)])

@@ -8,7 +8,8 @@ ligand count as a bidentate dppe, one P as a monodentate PPh3).
 
 1. Bonds from covalent radii: metal-metal up to 1.22 x (r_i + r_j) (Au-Au 3.32 A), metal-donor up
    to 1.15 x (Au-S 2.77 A), other pairs 1.2 x.  Pairs closer than 0.7 x are overlapping atoms.
-2. Staple metals are linear M(I): two S at an S-M-S angle above 150 deg and at most five metal
+2. Staple metals are linear M(I): two S (or alkynyl C alpha, :func:`alkynyl_alpha`) at an
+   S-M-S angle above 150 deg and at most five metal
    contacts (aurophilic contacts to the kernel do not count against them).  A kernel Au holding two
    bridging SR at ~90-110 deg stays kernel.
 3. The remaining metals form the kernel by connectivity; a lone metal that only touches S is a
@@ -67,7 +68,8 @@ class Analysis:
 
     ``motifs`` holds one dict per motif: ``type`` (bridging, terminal, monomer, dimer, ...,
     ``octamer-ring``, or ``network`` for branched staples), ``metal`` and ``sulfur`` (indices,
-    chains in bond order), ``anchors`` (kernel metals bonded to its S) and ``ring``.
+    chains in bond order; in alkynyl staples ``sulfur`` holds the C alpha, the donors in
+    S's place), ``anchors`` (kernel metals bonded to its donors) and ``ring``.
     ``fragments`` lists pieces not bonded to the main cluster; metal-free ones (solvent,
     counter-ions, free thiols) are left out of the formula.
     """
@@ -241,6 +243,37 @@ def _ligands(symbols, i, j, is_metal, warnings, owner=None):
     return roles, counts
 
 
+def alkynyl_alpha(symbols, adj, is_metal):
+    """Mask of alkynyl C alpha atoms: a C bonded to a metal whose only non-metal
+    neighbour, if any, is one C (its C beta). A thiolate's C, a CO or CN carbon and the
+    C beta (two non-metal partners: C alpha and R, or H) are not.
+
+    In -C≡C-Au-C≡C- staples the C alpha sigma-binds the staple Au, as S does in
+    -S-Au-S- (Q. Tang, D. Jiang, J. Phys. Chem. C 2015, 119, issue 20: PhC≡C-Au-C≡CPh
+    staples on Au20 and Au(111), with pi contacts of the C≡C to the surface Au).
+
+    >>> from ase import Atoms
+    >>> from clustergen.analysis.motifs import neighbour_lists
+    >>> a = Atoms("HCCAuCCH", positions=[[-4.3, 0, 0], [-3.25, 0, 0], [-2.05, 0, 0],
+    ...                                  [0, 0, 0], [2.05, 0, 0], [3.25, 0, 0], [4.3, 0, 0]])
+    >>> from clustergen.core.bonds import bonded_pairs
+    >>> i, j, _, vec = bonded_pairs(a, "motifs")
+    >>> adj = neighbour_lists(len(a), i, j, vec)[0]
+    >>> metal = np.array(a.get_chemical_symbols()) == "Au"
+    >>> np.flatnonzero(alkynyl_alpha(np.array(a.get_chemical_symbols()), adj, metal)).tolist()
+    [2, 4]
+    """
+    symbols = np.asarray(symbols)
+    out = np.zeros(len(symbols), bool)
+    for c in np.flatnonzero(symbols == "C"):
+        nb = np.asarray(adj[c], int)
+        if not is_metal[nb].any():
+            continue
+        other = nb[~is_metal[nb]]
+        out[c] = len(other) == 0 or (len(other) == 1 and symbols[other[0]] == "C")
+    return out
+
+
 def _info_charge(info):
     """Charge from ``info["charge"]``, else from a formula such as ``[Au25(SR)18]-``, else 0."""
     if "charge" in info:
@@ -331,7 +364,8 @@ def analyse(atoms, charge=None, convention=None):
 
     roles, counts = _ligands(symbols, i, j, is_metal, warnings,
                              atoms.arrays.get("ligand_index"))
-    is_sulfur = roles == "S"
+    # staple donors: thiolate S and alkynyl C alpha (-C≡C-Au-C≡C- staples)
+    is_sulfur = (roles == "S") | alkynyl_alpha(symbols, adj, is_metal)
     staple, kernel = split_metals(i, j, adj, vecs, is_metal, is_sulfur, warnings,
                                   staple_angles(symbols))
     convention, staple, kernel = _apply_convention(atoms, convention, staple, kernel,
@@ -354,7 +388,7 @@ def analyse(atoms, charge=None, convention=None):
     formula = Formula(metals, counts, int(charge))
     return Analysis(
         kernel=np.flatnonzero(kernel), staple=np.flatnonzero(staple),
-        sulfur=np.flatnonzero(is_sulfur), ligand=np.flatnonzero(roles == "ligand"),
+        sulfur=np.flatnonzero(roles == "S"), ligand=np.flatnonzero(roles == "ligand"),
         roles=roles, motifs=motifs, inventory=inventory,
         inventory_string=format_inventory(inventory), nstar=formula.nstar, formula=formula,
         kernel_formula=_metal_text(kmetals), convention=convention, fragments=fragments,

@@ -47,10 +47,11 @@ def _hugs(x, n_k, arrangement, records):
     return out
 
 
-def _ring_terms(idx, pl, kind):
+def _ring_terms(idx, pl, kind, lengths=None):
     """Bonds and angles of a ring: S, M, ..., S, M closed on itself, bound to no kernel
-    atom; its Au-S-Au is ``pl.angle`` (default ANGLE_AUSAU)."""
-    r_ms = BOND_STAPLE
+    atom; its Au-S-Au is ``pl.angle`` (default ANGLE_AUSAU). ``lengths``: see
+    :func:`embed`."""
+    r_ms = (lengths or {}).get("staple", BOND_STAPLE)
     d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
     d_ring = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU if pl.angle is None else pl.angle)
     bonds, angles = [], []
@@ -63,10 +64,12 @@ def _ring_terms(idx, pl, kind):
     return bonds, angles
 
 
-def _chain_terms(idx, pl, kind, bare, flexible_kernel):
+def _chain_terms(idx, pl, kind, bare, flexible_kernel, lengths=None):
     """Bonds and angles of a chain from anchor ``a`` to anchor ``b`` (staple, bridging or
-    terminal SR), with its seat, lean, rest and over contacts to the kernel."""
-    r_ms, r_ks = BOND_STAPLE, BOND_KERNEL
+    terminal SR), with its seat, lean, rest and over contacts to the kernel.
+    ``lengths``: see :func:`embed`."""
+    r_ms = (lengths or {}).get("staple", BOND_STAPLE)
+    r_ks = (lengths or {}).get("kernel", BOND_KERNEL)
     d_sms = _law_of_cosines(r_ms, r_ms, ANGLE_SAUS)
     d_msm = _law_of_cosines(r_ms, r_ms, ANGLE_AUSAU)
     a, b = pl.anchors
@@ -92,10 +95,13 @@ def _chain_terms(idx, pl, kind, bare, flexible_kernel):
     bonds += [(c, m, pl.rest[0]) for c in bare for m in idx[1::2]]
     if pl.over:
         bonds += [(c, m, pl.over[0]) for c, m in zip(pl.over[1], idx[1::2])]
+    if pl.ends:
+        # weak (5): a lean of the terminal S, not a bond
+        bonds += [(pl.ends[0], s, pl.ends[1], 5.0) for s in (idx[0], idx[-1])]
     return bonds, angles
 
 
-def _place_motifs(kernel, arrangement, flexible_kernel):
+def _place_motifs(kernel, arrangement, flexible_kernel, lengths=None):
     """Starting coordinates, atom kinds (K kernel metal, M staple metal, S sulfur), bond
     and angle restraints, motif records and the ring atoms (which lie on the kernel)."""
     pos = [p for p in kernel]
@@ -113,10 +119,10 @@ def _place_motifs(kernel, arrangement, flexible_kernel):
                    if bare else pl.guess)
         kind.extend("S" if k % 2 == 0 else "M" for k in range(len(pl.guess)))
         if not pl.anchors:
-            b, g = _ring_terms(idx, pl, kind)
+            b, g = _ring_terms(idx, pl, kind, lengths)
             on_kernel.extend(idx)
         else:
-            b, g = _chain_terms(idx, pl, kind, bare, flexible_kernel)
+            b, g = _chain_terms(idx, pl, kind, bare, flexible_kernel, lengths)
         bonds += b
         angles += g
         records.append({"type": pl.kind, "anchors": [int(a) for a in pl.anchors or ()],
@@ -170,7 +176,7 @@ def _restraint(items, k):
             np.array([t[3] if len(t) > 3 else k for t in items], float))
 
 
-def embed(kernel, arrangement, host="Au", flexible_kernel=False):
+def embed(kernel, arrangement, host="Au", flexible_kernel=False, lengths=None):
     """Coordinates of kernel + motifs for one arrangement, shaped by the restraint FF.
 
     With ``flexible_kernel`` the kernel bonds are springs and a bridging SR stretches the
@@ -181,10 +187,13 @@ def embed(kernel, arrangement, host="Au", flexible_kernel=False):
     default 5.0 like every S). Returns ``(symbols, positions, roles, motif_records,
     strain)``; motif records hold the kind, anchors and the indices of the motif's atoms;
     strain is the residual of the bond, angle and clash restraints (the isomer score).
+    ``lengths`` (A): ``{"staple": staple metal-donor, "kernel": kernel metal-donor}``
+    instead of the Au-S ones (BOND_STAPLE, BOND_KERNEL): alkynyl staples, whose C alpha
+    takes the donor's place (:mod:`clustergen.generation.alkynyl`).
     """
     n_k = len(kernel)
     x, kind, bonds, angles, records, on_kernel = _place_motifs(kernel, arrangement,
-                                                               flexible_kernel)
+                                                               flexible_kernel, lengths)
     opts = flexible_kernel if isinstance(flexible_kernel, dict) else {}
     fixed = np.arange(len(x)) < n_k
     kernel_springs = []

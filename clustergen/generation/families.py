@@ -110,11 +110,14 @@ def member(fam, k):
     metals = kernel + sum(motif_size(t) * n for t, n in motifs.items())
     thiolates = sum(motif_thiolates(t) * n for t, n in motifs.items())
     others = _other_ligands(known.get("ligands", series.get("ligands", {})), k)
+    # the staples' donor: SR, or C2R for -C≡C-Au-C≡C- staples (one electron each too)
+    staple = ligand_info(known.get("staple_ligand", "SR"))[0]
     # one-electron ligands (halides, alkynyls) withdraw an electron each, phosphines none
     charge = metals - thiolates - nstar - sum(
         ligand_info(name)[1]["electrons"] * n for name, n in others.items())
-    formula = Formula({"Au": metals}, _literature_order(others, thiolates), charge)
+    formula = Formula({"Au": metals}, _literature_order(others, thiolates, staple), charge)
     return {"family": fam["family"], "k": k, "formula": formula, "motifs": motifs,
+            "staple_ligand": staple,
             "kernel_atoms": kernel, "nstar": nstar,
             "status": known.get("status", "predicted"), "note": known.get("note", ""),
             "listed": bool(known), "built": known.get("built", True),
@@ -141,17 +144,33 @@ def _other_ligands(spec, k):
     return out
 
 
-def _literature_order(others, thiolates):
+def _literature_order(others, thiolates, staple="SR"):
     """Ligands as written in the literature: phosphines, SR, then the rest
-    ([Au25(PPh3)10(SR)5Cl2]2+); thiolate-only members keep ``{"SR": m}``."""
+    ([Au25(PPh3)10(SR)5Cl2]2+); thiolate-only members keep ``{"SR": m}``; ``staple``
+    names the staples' donor (C2R: alkynyl staples, Au22(C2R)18).
+
+    >>> _literature_order({}, 18, "C2R")
+    {'C2R': 18}
+    """
     first = {n: c for n, c in others.items() if ligand_info(n)[1]["class"] == "phosphine"}
     rest = {n: c for n, c in others.items() if n not in first}
-    return {**first, **({"SR": thiolates} if thiolates or not others else {}), **rest}
+    return {**first, **({staple: thiolates} if thiolates or not others else {}), **rest}
 
 
 def _non_thiolates(formula):
-    return {ligand_info(n)[0]: c for n, c in formula.ligands.items()
-            if ligand_info(n)[1]["class"] != "thiolate"}
+    """Non-thiolate ligands by name; alkynyls by their generic name (any R matches).
+
+    >>> _non_thiolates(parse("Au22(PhC2)18"))
+    {'C2R': 18}
+    """
+    out = {}
+    for n, c in formula.ligands.items():
+        name, data = ligand_info(n)
+        if data["class"] == "thiolate":
+            continue
+        name = "C2R" if data["class"] == "alkynyl" else name
+        out[name] = out.get(name, 0) + c
+    return out
 
 
 def members(fam, upto=None):

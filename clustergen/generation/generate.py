@@ -85,8 +85,9 @@ def frameworks(fam, k, limit=None, m=None):
     (``m``: the member's dict from :func:`member`, if the caller has it already).
 
     Shell rule keys read here: ``flexible_kernel``, ``windows`` (drop frameworks outside
-    the :mod:`clustergen.analysis.checks` windows) and ``max_embed`` (arrangements scored per
-    kernel, default :data:`MAX_EMBED`).
+    the :mod:`clustergen.analysis.checks` windows), ``max_embed`` (arrangements scored per
+    kernel, default :data:`MAX_EMBED`) and ``lengths`` (donor bond lengths, see
+    :func:`clustergen.generation.embedding.embed`).
     """
     fam = family(fam) if isinstance(fam, str) else fam
     m = m or member(fam, k)
@@ -95,13 +96,15 @@ def frameworks(fam, k, limit=None, m=None):
     # springs do not blur the comparison; then shape the best ones for real
     scored = []
     embed = max(limit or 0, rule.get("max_embed", MAX_EMBED))
+    # donor bond lengths of alkynyl staples (the shell rule's ``lengths``), else Au-S
+    lengths = rule.get("lengths")
     for kernel, labels in kernel_options(fam, k, m):
         if len(kernel) != m["kernel_atoms"]:
             raise RuntimeError(f"{fam['family']} k={k}: growth operation gave {len(kernel)}"
                                f" kernel atoms, series says {m['kernel_atoms']}")
         options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
         for arrangement, order in list(zip(options, orders))[:embed]:
-            embedded = embedding.embed(kernel, arrangement)
+            embedded = embedding.embed(kernel, arrangement, lengths=lengths)
             scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
                            embedded, kernel, labels))
     if not scored:
@@ -114,14 +117,16 @@ def frameworks(fam, k, limit=None, m=None):
         if limit and len(out) == limit:
             break
         if flexible:
-            embedded = embedding.embed(kernel, arrangement, flexible_kernel=flexible)
+            embedded = embedding.embed(kernel, arrangement, flexible_kernel=flexible,
+                                       lengths=lengths)
         symbols, pos, roles, records, _ = embedded
         atoms = make_cluster(symbols, pos, roles)
         atoms.info["family"] = fam["family"]    # the analyser reads its convention from it
         if rule.get("donors"):
             # phosphine P and halides on their kernel sites (mixed shells)
             atoms = donors.add_donors(atoms, len(kernel), labels, rule["donors"])
-        if not _sound(atoms) or not _reads_back(atoms, m["motifs"]):
+        floor = min(2.2, min(lengths.values()) - 0.1) if lengths else 2.2
+        if not _sound(atoms, floor) or not _reads_back(atoms, m["motifs"]):
             continue            # the restraints could not shape this arrangement
         if rule.get("windows") and not geometry_report(atoms)["ok"]:
             continue            # a prediction outside the geometry windows is no guess
@@ -135,14 +140,15 @@ def frameworks(fam, k, limit=None, m=None):
     return out
 
 
-def _sound(atoms):
+def _sound(atoms, floor=2.2):
     """Every S within 2.6 A of a metal (bond rule ``framework-sulfur``) and no two
-    framework atoms closer than 2.2 A."""
+    framework atoms closer than ``floor`` A (2.2; less for a framework shaped with
+    alkynyl C alpha in the S places, 2.02 A from their Au)."""
     d = atoms.get_all_distances()
     np.fill_diagonal(d, np.inf)
     s = atoms.arrays["role"] == "S"
     reach = pair_cutoff("framework-sulfur", "Au", "S")
-    return bool(d.min() >= 2.2 and (d[s][:, ~s].min(axis=1) <= reach).all())
+    return bool(d.min() >= floor and (d[s][:, ~s].min(axis=1) <= reach).all())
 
 
 def _reads_back(atoms, motifs):
@@ -226,7 +232,10 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     """
     f = parse(formula)
     check_pattern(sulfur)
-    ligand = _resolve_ligand(f, ligand)
+    wanted = ligand
+    # a thiolate formula resolves its R now (an unknown name fails before any building);
+    # an alkynyl one (Au22(C≡CR)18) per member, below
+    ligand = None if _alkynyl_names(f) else _resolve_ligand(f, ligand)
     isomers = validate.bounded_int(1, validate.MAX_ISOMERS, "isomers")(isomers)
     validate.check_charge(f.charge, what=f"charge of {f}")
     validate.check_nstar(f.nstar, f)
@@ -243,6 +252,12 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
             continue
         _check_redox(f, m)
         frames = frameworks(fam_mod.family(m["family"]), m["k"], limit=isomers, m=m)
+        if m["staple_ligand"] != "SR":
+            per_family.append(_alkynyl_candidates(frames, m, f, wanted, multiplicity))
+            continue
+        if ligand is None:
+            raise ClusterGenError(f"{f}: the {m['family']} member {m['formula']} has "
+                                  "thiolate staples, the formula names none")
         cands = []
         for i, frame in enumerate(frames):
             letter = LETTERS[i % 26] * (1 + i // 26)
@@ -262,6 +277,41 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
         first = {LETTERS[i % 26] * (1 + i // 26) for i in range(isomers)}
         return [c for c in ordered if c.info["isomer"].split("-")[0] in first]
     return ordered[:isomers]
+
+
+def _alkynyl_names(formula):
+    """The formula's alkynyl ligand names (e.g. ['PhC2'], or ['C2R'] for C≡CR)."""
+    return [n for n in formula.ligands if ligand_info(n)[1]["class"] == "alkynyl"]
+
+
+def _resolve_alkynyl(formula, ligand):
+    """The alkynyl to build (library name or SMILES; default: the formula's own, else
+    MeC2, the smallest library alkynyl) as a resolved ligand."""
+    from clustergen.generation.ligand_chem import resolve
+    if ligand is None:
+        own = [n for n in _alkynyl_names(formula) if n != "C2R"]
+        ligand = own[0] if own else "MeC2"
+    lig = resolve(ligand)
+    if lig.kind != "alkynyl":
+        raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not an alkynyl: the "
+                              f"staples of {formula} are -C≡C-Au-C≡C- units")
+    return lig
+
+
+def _alkynyl_candidates(frames, m, formula, ligand, multiplicity):
+    """Candidates of a member with alkynyl staples: each Au-S framework's S become C
+    alpha (:func:`clustergen.generation.alkynyl.to_alkynyl`), then C beta and R are
+    placed by :func:`clustergen.generation.ligate.ligate`."""
+    from clustergen.generation.alkynyl import to_alkynyl
+    from clustergen.generation.ligate import ligate
+    lig = _resolve_alkynyl(formula, ligand)
+    out = []
+    for i, frame in enumerate(frames):
+        atoms = ligate(to_alkynyl(frame), lig.name, charge=formula.charge)
+        atoms.info.pop("sulfur", None)          # no S configuration in these staples
+        out.append(_label(atoms, m, formula, LETTERS[i % 26] * (1 + i // 26),
+                          (lig.name, lig.formula_name), multiplicity))
+    return out
 
 
 REDOX_WINDOW = 2   # electrons a built member may gain or lose (Au25: -1/0/+1 known)
@@ -300,6 +350,9 @@ def grow(family_name, upto=None, ligand="SCH3", progress=None):
         if progress:
             progress(i, len(todo), str(m["formula"]))
         frames = frameworks(fam, m["k"], limit=1, m=m)
+        if m["staple_ligand"] != "SR":      # alkynyl staples: their own (default) R
+            out += _alkynyl_candidates(frames, m, m["formula"], None, None)
+            continue
         atoms = donors.cap_phosphines(add_ligands(frames[0], ligand[0]))
         out.append(_label(atoms, m, m["formula"], "a", ligand, None))
     return out

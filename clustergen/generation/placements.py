@@ -15,8 +15,6 @@ import numpy as np
 
 from clustergen.core.bonds import nearest_contacts
 from clustergen.core.errors import ClusterGenError
-from clustergen.core.symmetry import nearest_orthogonal
-from clustergen.generation.kernels import rotation_permutations
 from clustergen.core.model import motif_size
 
 # Target geometry (Angstrom) read off public DFT structures of Au-SR clusters
@@ -55,6 +53,7 @@ class Placement:
     belt: float = None       # A: a chain run round the kernel centre (see _belt_guess)
     rest: tuple = None       # (A, atoms): its metals rest on whichever of atoms stays bare
     over: tuple = None       # (A, atoms): its k-th metal held A from atoms[k] (lies on them)
+    ends: tuple = None       # (atom, A): its two terminal S held A from that kernel atom
 
 
 def kernel_bonds(kernel):
@@ -153,14 +152,21 @@ def candidate_placements(kernel, eligible, motifs, rule, labels=None):
                     lean = _crest(i, j, bonded, labels, *spec["crest"])
                 if lean and spec.get("fold"):
                     guess = _fold(guess, _fold_point(kernel, normals, bonded, i, j, *lean))
-                if spec.get("gap") and labels[i] == labels[j] == spec["gap"]:
+                gap = bool(spec.get("gap")) and labels[i] == labels[j] == spec["gap"]
+                if gap and n_metal == 1:
                     guess = _fold(guess, _gap_point(kernel, labels, i, j))
+                over = _over(kernel, i, j, bonded, labels, n_metal, spec.get("over"))
+                if gap and n_metal > 1:
+                    # a longer chain runs round the empty side, its metals held on the
+                    # empty sites (``gap_radius`` A from the centre), not on a crest
+                    guess = _gap_path(kernel, labels, i, j, n_metal)
+                    lean, over = None, _gap_over(kernel, labels, guess, spec)
                 out.append(Placement(kind, (i, j), guess, seat=seat, angle=angle,
                                      stiffness=spec.get("stiffness"), span=span, hug=hug,
                                      lean=lean, belt=spec.get("belt"),
                                      rest=_rest(i, j, bonded, eligible, spec.get("rest")),
-                                     over=_over(kernel, i, j, bonded, labels, n_metal,
-                                                spec.get("over"))))
+                                     over=over, ends=_ends(kernel, labels, i, j,
+                                                           spec.get("ends"))))
     return out
 
 
@@ -246,6 +252,81 @@ def _gap_point(kernel, labels, i, j):
     mid = (kernel[i] + kernel[j]) / 2 - c
     r = (np.linalg.norm(kernel[i] - c) + np.linalg.norm(kernel[j] - c)) / 2
     return c + r * mid / np.linalg.norm(mid)
+
+
+def _gap_path(kernel, labels, i, j, n_metal, rise=0.8):
+    """Path guess S, M, ..., S of a chain from anchor i to anchor j round the side of
+    the kernel with no atom labelled ``waist``: its metals on the empty sites there.
+
+    The ends of an open ring of tetrahedra (arc) lie on one circle about the atom
+    labelled ``centre`` with the shared (``waist``) sites; the chain joining them runs
+    the other way round, metals spread evenly over the arc at the anchors' mean distance
+    from the centre plus 0.5 A, S ``rise`` A further out and off the plane by turns
+    (Au28(SR)20: the trimer joining the two ends of a two-tetrahedron arc lays its three
+    Au over the three empty waist sites).
+
+    >>> from clustergen.generation.tetrahedra import tetrahedral_ring
+    >>> k, lab = tetrahedral_ring(2)
+    >>> ends = [n for n, t in enumerate(lab) if t == "end"]
+    >>> path = _gap_path(k, lab, *ends, 3)
+    >>> c = k[lab.index("centre")]
+    >>> len(path), np.round(np.linalg.norm(path[1::2] - c, axis=1), 2).tolist()
+    (7, [3.55, 3.55, 3.55])
+    """
+    c = kernel[labels.index("centre")] if "centre" in labels else kernel.mean(axis=0)
+    u, v = kernel[i] - c, kernel[j] - c
+    e1 = u / np.linalg.norm(u)
+    e3 = np.cross(u, v)
+    e3 /= np.linalg.norm(e3)
+    e2 = np.cross(e3, e1)
+    short = np.arctan2(v @ e2, v @ e1)               # 0 .. pi, the short way
+    waist = [kernel[n] - c for n, t in enumerate(labels) if t == "waist"]
+    # the short way holds a waist site: go the long way round, the other sense
+    if any(0 < np.arctan2(w @ e2, w @ e1) < short for w in waist):
+        short -= 2 * np.pi
+    t = np.linspace(0.0, short, 2 * n_metal + 3)[1:-1]
+    radius = (np.linalg.norm(u) + np.linalg.norm(v)) / 2 + 0.5
+    r = np.where(np.arange(len(t)) % 2 == 1, radius, radius + rise)
+    h = rise * np.where(np.arange(len(t)) % 4 == 0, 1.0,
+                        np.where(np.arange(len(t)) % 2 == 0, -1.0, 0.0))
+    return (c + (r * np.cos(t))[:, None] * e1 + (r * np.sin(t))[:, None] * e2
+            + h[:, None] * e3)
+
+
+def _gap_over(kernel, labels, path, spec):
+    """``(dist, atoms)`` holding each metal of a gap path ``gap_radius`` A (default: where
+    the path guess puts them) from the atom labelled ``centre``.
+
+    >>> k = np.zeros((1, 3)); path = np.array([[4.0, 0, 0], [3.5, 0, 0], [4.0, 1, 0]])
+    >>> _gap_over(k, ["centre"], path, {"gap_radius": 3.4})
+    (3.4, (0,))
+    """
+    c = labels.index("centre")
+    dist = spec.get("gap_radius", float(np.linalg.norm(path[1] - kernel[c])))
+    return float(dist), (c,) * (len(path) // 2)
+
+
+def _ends(kernel, labels, i, j, spec):
+    """``(atom, dist)``: the atom labelled ``spec[0]`` nearest the midpoint of anchors i
+    and j, which the chain's two terminal S are held ``spec[1]`` A from; None without
+    ``spec`` or such an atom.
+
+    The octamer of the Au21(S-Adm)15 DFT model leaves its anchors with its terminal S
+    turned away from the hinge it runs round (S 5.2 A from the hinge): the S-Au-S and
+    Au-S-Au restraints alone leave them on the hinge's side.
+
+    >>> k = np.array([[0, 0, 0], [2, 0, 0], [1, 2, 0]], float)
+    >>> _ends(k, ["vertex", "vertex", "hinge"], 0, 1, ["hinge", 5.2])
+    (2, 5.2)
+    """
+    if not spec:
+        return None
+    label, dist = spec
+    on = [q for q, lab in enumerate(labels) if lab == label]
+    if not on:
+        return None
+    mid = (kernel[i] + kernel[j]) / 2
+    return int(min(on, key=lambda q: np.linalg.norm(kernel[q] - mid))), float(dist)
 
 
 def _rest(i, j, bonded, eligible, dist):
@@ -360,59 +441,6 @@ def _seat(kernel, i, j, dnn):
     return m if d[m] < 0.25 * dnn and m not in (i, j) else -1
 
 
-def _two_fold_axes(kernel):
-    """Unit axes of the kernel's proper two-fold rotations."""
-    x = kernel - kernel.mean(axis=0)
-    axes = []
-    for p in rotation_permutations(kernel):
-        if (p == np.arange(len(p))).all() or not (p[p] == np.arange(len(p))).all():
-            continue
-        # the axis (eigenvalue 2) of the C2 refitted to the permutation: its sign, which
-        # orders a ring's atoms, follows this fit, not the engine's own rounding
-        fit = nearest_orthogonal(x.T @ x[p], 1)
-        w, v = np.linalg.eigh(fit.T + fit)
-        axes.append(v[:, np.argmax(w)])
-    return axes
-
-
-def ring_placements(kernel, kind, spec):
-    """Rings that bind no kernel atom, wrapped around the kernel (e.g. Au8(SR)8 on Au7).
-
-    One ring per two-fold axis of the kernel perpendicular to its unique axis (the one
-    of the most distinct principal moment, the C3 of an Au7 bitetrahedron): the ring
-    keeps that C2, crossing it under the kernel's waist on both sides, and runs over
-    both ends of the unique axis. Its path guess is an ellipse with semi-axes
-    ``ring_radii`` (A, along the unique axis and along the C2), S and metal alternating,
-    metals on the C2; the force field then lays it on the kernel (``hug``).
-
-    >>> from clustergen.generation.kernels import bitetrahedral_backbone
-    >>> kernel, _ = bitetrahedral_backbone(1, a=3.97)
-    >>> rings = ring_placements(kernel, "octamer-ring", {"ring_radii": [5.4, 4.0]})
-    >>> len(rings), len(rings[0].guess), rings[0].anchors
-    (3, 16, ())
-    """
-    if "ring_radii" not in spec:
-        raise ClusterGenError(f"the shell rule for '{kind}' motifs needs ring_radii")
-    n = motif_size(kind)
-    x = kernel - kernel.mean(axis=0)
-    w, v = np.linalg.eigh(x.T @ x)
-    gaps = [abs(w[0] - w[1]) + abs(w[0] - w[2]), abs(w[1] - w[0]) + abs(w[1] - w[2]),
-            abs(w[2] - w[0]) + abs(w[2] - w[1])]
-    p = v[:, int(np.argmax(gaps))]
-    r_p, r_u = spec["ring_radii"]
-    hug = tuple(spec["hug"]) if "hug" in spec else None
-    out = []
-    for u in _two_fold_axes(kernel):
-        if abs(u @ p) > 0.3:
-            continue
-        t = np.pi / 2 + np.pi * np.arange(2 * n) / n + np.pi / n    # S first, metals on u
-        guess = kernel.mean(axis=0) + np.outer(r_p * np.cos(t), p) + np.outer(r_u * np.sin(t), u)
-        # its key: the kernel atoms nearest to where it crosses the C2 (kept by the C2)
-        near = set()
-        for c in (kernel.mean(axis=0) + r_u * u, kernel.mean(axis=0) - r_u * u):
-            d = np.linalg.norm(kernel - c, axis=1)
-            near |= set(int(k) for k in np.flatnonzero(d < d.min() + 0.3))
-        out.append(Placement(kind, (), guess, angle=spec.get("middle_angle"),
-                             stiffness=spec.get("stiffness"), hug=hug,
-                             contacts=tuple(sorted(near))))
-    return out
+# rings bind no kernel atom: their placements live in generation.rings (which needs
+# Placement, defined above), re-exported here for the callers of this module
+from clustergen.generation.rings import ring_placements

@@ -224,10 +224,12 @@ def arrangements(kernel, labels, motifs, rule, limit=20000, seconds=10.0):
     each of its Au held A from its own atom so labelled beside its corner), ``belt`` (A: a chain
     run round the kernel centre, or round the atom labelled ``belt_centre``), ``crest``
     ([labels, A]: its middle atom held A from the atom bonded to both anchors whose label is
-    in labels), ``gap`` (label: a chain between two anchors so labelled starts folded over
-    the empty site between them) and ``lift`` (how :mod:`clustergen.generation.placements`
+    in labels), ``ends`` ([label, A]: its two terminal S held A from the atom so labelled
+    nearest its anchors), ``gap`` (label: a chain between two anchors so labelled starts folded over
+    the empty site between them; a longer chain runs round the side with no ``waist``
+    atom, its metals held ``gap_radius`` A from the ``centre`` atom) and ``lift`` (how :mod:`clustergen.generation.placements`
     reads them). Ring motifs (``octamer-ring``) bind no kernel atom:
-    :func:`clustergen.generation.placements.ring_placements` places them (``ring_radii``,
+    :func:`clustergen.generation.rings.ring_placements` places them (``ring_radii``,
     ``middle_angle``: their Au-S-Au), and they may overlap the chains that cross them.
     Optional rule keys: ``max_s_by_coordination``, ``screw``, ``symmetry``
     (``rotations``: the shell keeps every proper rotation of the kernel, and away from
