@@ -20,7 +20,7 @@ def _cmd_families(args):
         for m in members(fam):
             print(f"  k={m['k']:<3} {str(m['formula']):<18} N*={m['nstar']:<3} "
                   f"{format_motifs(m['motifs']):<26} {m['status']}"
-                  + ("" if m["built"] else "  (not built yet: no shell rule)"))
+                  + ("" if m["built"] else "  (not built yet: no growth rule places its shell)"))
     return 0
 
 

@@ -269,8 +269,10 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                     else f"{letter}-{pattern}"
                 cands.append(_label(atoms, m, f, name, ligand, multiplicity))
         per_family.append(cands)
-    # best of each family first, then the next best of each ...
-    ordered = [c for tier in _interleave(per_family) for c in tier]
+    # best of each family first, then the next best of each ...; within a tier the cheap
+    # strain score orders the families, so no family's place in the files decides
+    ordered = [c for tier in _interleave(per_family)
+               for c in sorted(tier, key=lambda a: a.info["score"])]
     if len(per_family) > 1:
         return ordered
     if sulfur == "all":     # ``isomers`` counts frameworks; each keeps all its patterns
