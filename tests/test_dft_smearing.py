@@ -103,8 +103,9 @@ def test_smearing_is_its_own_level():
     atoms = _au_sh2()
     plain = level_name(refine_settings(atoms, "cp2k"))
     smeared = level_name(refine_settings(atoms, "cp2k", smearing=300))
-    assert plain == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K)"
-    assert smeared == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, FD 300 K)"
+    # the CP2K level also names the density cutoff (300 Ry by default)
+    assert plain == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry)"
+    assert smeared == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry, FD 300 K)"
     assert refine_settings(atoms, "cp2k", smearing=0)["smearing"] is None
 
 

@@ -119,7 +119,7 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     assert set(rows) == set(gfn1)  # linked by the candidate id
     for cid, r in rows.items():
         assert r["status"] == "converged", r.get("message")
-        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K)"
+        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)"  # the level names the cutoff (--cutoff 150)
         assert r["version"].startswith("CP2K version")
         assert r["scf_iterations"] > 0 and r["wall"] > 0
         assert r["lumo"] > r["homo"] and r["gap"] == pytest.approx(r["lumo"] - r["homo"])
@@ -136,10 +136,10 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     assert np.allclose(row.positions, base.positions)  # DFT on the GFN1 geometry
     capsys.readouterr()
     assert main(["results", "--db", db]) == 0  # the plain table names the level as method
-    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K)") == 2
+    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)") == 2
     assert main(["results", "--db", db, "--level", "best", "--format", "csv"]) == 0
     best = capsys.readouterr().out
-    assert best.count("PBE/SZV-MOLOPT-SR (CP2K)") >= 2
+    assert best.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)") >= 2
     assert main(["results", "--db", db, "--level", "gfn1", "--format", "csv"]) == 0
     assert "GFN1-xTB" in capsys.readouterr().out
     # stored GFN1 rows are untouched and still what relax / dft --top read
@@ -261,7 +261,7 @@ def test_dopant_site_class_at_dft_level(dopant, tmp_path):
     assert {r["status"] for r in out} == {"converged"}, [r["message"] for r in out]
     table = ranking([r for r in rows(db) if r["cid"] in {a.info["cid"] for a in
                                                           lowest.values()}], "best")
-    assert table[0]["level"].endswith("(CP2K)")
+    assert table[0]["level"].endswith("(CP2K, 300 Ry)")  # the level names the cutoff
     assert table[0]["site_class"] == DFT_SITE[dopant]
 
 
