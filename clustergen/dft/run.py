@@ -289,8 +289,16 @@ def describe(record):
     >>> describe({"status": "converged", "energy": -1.5, "gap": 2.0, "wall": 3.0,
     ...           "level": "PBE/x (CP2K)", "scf_iterations": 12})
     'converged  E = -1.500000 eV  gap 2.000 eV  12 SCF steps  3 s  PBE/x (CP2K)'
+    >>> describe({"status": "converged", "energy": -1.5, "gap": None, "wall": 3.0,
+    ...           "level": "PBE/x (CP2K)", "scf_iterations": 12, "cpu": 2.5, "peak_mb": 80})
+    'converged  E = -1.500000 eV  gap - eV  12 SCF steps  3 s  2 CPU-s  80 MB  PBE/x (CP2K)'
     """
     if record["status"] != "converged":
         return f"{record['status']}  {record.get('level', '')}"
-    return (f"converged  E = {record['energy']:.6f} eV  gap {record['gap']:.3f} eV  "
-            f"{record['scf_iterations']} SCF steps  {record['wall']:.0f} s  {record['level']}")
+    gap = "-" if record.get("gap") is None else f"{record['gap']:.3f}"  # none with smearing
+    used = "".join(f"  {record[k]:.0f} {unit}" for k, unit in (("cpu", "CPU-s"),
+                                                                ("peak_mb", "MB"))
+                   if record.get(k) is not None)
+    return (f"converged  E = {record['energy']:.6f} eV  gap {gap} eV  "
+            f"{record['scf_iterations']} SCF steps  {record['wall']:.0f} s{used}  "
+            f"{record['level']}")
