@@ -170,6 +170,26 @@ def test_rerun_at_another_cutoff_is_a_new_level(gfn1_db, tmp_path):
         assert len(set(by_level.values())) == 2  # really computed twice
 
 
+@needs_cp2k
+def test_missing_dft_result_is_not_filled_from_gfn1(gfn1_db, tmp_path, monkeypatch):
+    """A DFT run without a LUMO (gap None) stores no gap, not the candidate's GFN1 gap."""
+    from clustergen.dft import refine as refine_mod
+    from clustergen.dft.batch import read_top
+
+    db = _copy(gfn1_db, tmp_path)
+    cand = read_top(db, 1)[0]
+    assert cand.info["gap"] > 0 and cand.info["lumo"] is not None  # the GFN1 values
+
+    def no_lumo(atoms, **kwargs):
+        return {"status": "converged", "energy": -1.0, "homo": -5.0, "lumo": None,
+                "gap": None, "scf_iterations": 3, "wall": 1.0, "level": "PBE/x (CP2K)"}
+
+    monkeypatch.setattr(refine_mod, "run_job", no_lumo)
+    refine_mod.refine([cand], db=db, code="cp2k", workers=0, progress=False, cutoff=150)
+    (row,) = store.level_rows(db)
+    assert row["homo"] == -5.0 and "gap" not in row and "lumo" not in row
+
+
 def test_cost_model_smeared_scf_fewer_steps_more_memory():
     """The measured trade-off on [PtAu24(SH)18]0 (docs/dft-handoff.md): diagonalisation +
     Broyden + smearing converged in 35 steps where OT had not in 57, and peaked at 4.4 GB
