@@ -188,9 +188,10 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
     failed run: ``status`` says what happened, ``message`` has the program's words).
 
     Record keys: status, energy (eV), homo, lumo, gap (eV), mulliken, hirshfeld,
-    scf_iterations, wall (s), cpu (s) and peak_mb (the program's own), version, level, code, task, functional, basis,
-    dispersion, charge, multiplicity, directory, message.  ``clean`` removes the
-    directory after a converged run; failed runs keep it for inspection.
+    scf_iterations, wall (s), cpu (s) and peak_mb (the program's own), version, level,
+    code, task, functional, basis, dispersion, charge, multiplicity, directory, message.
+    ``clean`` removes the directory after a converged run; failed runs keep it for
+    inspection.
     """
     settings = refine_settings(atoms, code, task, **overrides)
     directory = Path(directory)
@@ -295,7 +296,7 @@ def describe(record):
     """
     if record["status"] != "converged":
         return f"{record['status']}  {record.get('level', '')}"
-    gap = "-" if record.get("gap") is None else f"{record['gap']:.3f}"  # none with smearing
+    gap = "-" if record.get("gap") is None else f"{record['gap']:.3f}"  # None: no LUMO printed
     used = "".join(f"  {record[k]:.0f} {unit}" for k, unit in (("cpu", "CPU-s"),
                                                                 ("peak_mb", "MB"))
                    if record.get(k) is not None)
