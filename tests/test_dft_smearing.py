@@ -103,8 +103,9 @@ def test_smearing_is_its_own_level():
     atoms = _au_sh2()
     plain = level_name(refine_settings(atoms, "cp2k"))
     smeared = level_name(refine_settings(atoms, "cp2k", smearing=300))
-    assert plain == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K)"
-    assert smeared == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, FD 300 K)"
+    # the CP2K level also names the density cutoff (300 Ry by default)
+    assert plain == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry)"
+    assert smeared == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry, FD 300 K)"
     assert refine_settings(atoms, "cp2k", smearing=0)["smearing"] is None
 
 
@@ -145,3 +146,27 @@ def test_cp2k_smeared_run_converges_to_the_ot_energy(tmp_path):
     assert "SMEAR" in (tmp_path / "fd" / "cp2k.inp").read_text()
     assert fd["level"].endswith("FD 300 K)")
     assert abs(ot["energy"] - fd["energy"]) < 1e-3  # eV
+
+
+def test_cp2k_smeared_output_frontier_orbitals():
+    """CP2K 2023.1 with &SMEAR writes 'Lowest eigenvalues' (lower case) and a Fermi
+    energy line after the occupied block (as in a [PtAu24(SH)18]0 run); both are read."""
+    from clustergen.dft import parse
+
+    text = """
+  Eigenvalues of the occupied subspace spin            1
+ ---------------------------------------------
+      -0.30000000      -0.20000000
+ Fermi Energy [eV] :   -4.360387
+
+  Lowest eigenvalues of the unoccupied subspace spin            1
+ ---------------------------------------------
+      -0.15000000
+
+ ENERGY| Total FORCE_EVAL ( QS ) energy [a.u.]:            -10.0
+  *** SCF run converged in    35 steps ***
+ PROGRAM ENDED AT
+"""
+    out = parse.cp2k_output(text)
+    assert out["status"] == "converged" and out["scf_iterations"] == 35
+    assert out["gap"] == pytest.approx(0.05 * 27.211386, abs=1e-4)

@@ -119,9 +119,12 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     assert set(rows) == set(gfn1)  # linked by the candidate id
     for cid, r in rows.items():
         assert r["status"] == "converged", r.get("message")
-        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K)"
+        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)"  # the level names the cutoff (--cutoff 150)
         assert r["version"].startswith("CP2K version")
         assert r["scf_iterations"] > 0 and r["wall"] > 0
+        # what the program itself used, from the kernel (os.wait4): CP2K's data files alone
+        # take more than 50 MB resident
+        assert 0 < r["cpu"] < 600 and r["peak_mb"] > 50
         assert r["lumo"] > r["homo"] and r["gap"] == pytest.approx(r["lumo"] - r["homo"])
     # GTH valence energies (eV): Au(q11) atom ~ -890; AuH a bit below Au + H
     auh = next(r for r in rows.values() if r["cluster"] == "AuH")
@@ -136,14 +139,72 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     assert np.allclose(row.positions, base.positions)  # DFT on the GFN1 geometry
     capsys.readouterr()
     assert main(["results", "--db", db]) == 0  # the plain table names the level as method
-    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K)") == 2
+    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)") == 2
     assert main(["results", "--db", db, "--level", "best", "--format", "csv"]) == 0
     best = capsys.readouterr().out
-    assert best.count("PBE/SZV-MOLOPT-SR (CP2K)") >= 2
+    assert best.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)") >= 2
     assert main(["results", "--db", db, "--level", "gfn1", "--format", "csv"]) == 0
     assert "GFN1-xTB" in capsys.readouterr().out
     # stored GFN1 rows are untouched and still what relax / dft --top read
     assert store.stored_status(db) == {c: "converged" for c in gfn1}
+
+
+@needs_cp2k
+def test_rerun_at_another_cutoff_is_a_new_level(gfn1_db, tmp_path):
+    """Total energies at two cutoffs are not comparable: the second run must compute,
+    not find the first run's rows 'already stored'."""
+    db = _copy(gfn1_db, tmp_path)
+    args = ["refine", "--db", db, "--top", "1", "--code", "cp2k", "--workers", "0",
+            "--no-progress"]
+    assert main(args + TINY_CP2K) == 0
+    other = [("160" if a == "150" else a) for a in TINY_CP2K]
+    assert main(args + other) == 0
+    levels = {}
+    for r in store.level_rows(db):
+        assert r["status"] == "converged", r.get("message")
+        levels.setdefault(r["cid"], {})[r["level"]] = r["energy"]
+    assert len(levels) == 2
+    for by_level in levels.values():
+        assert set(by_level) == {"PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)",
+                                 "PBE/SZV-MOLOPT-SR (CP2K, 160 Ry)"}
+        assert len(set(by_level.values())) == 2  # really computed twice
+
+
+@needs_cp2k
+def test_missing_dft_result_is_not_filled_from_gfn1(gfn1_db, tmp_path, monkeypatch):
+    """A DFT run without a LUMO (gap None) stores no gap, not the candidate's GFN1 gap."""
+    from clustergen.dft import refine as refine_mod
+    from clustergen.dft.batch import read_top
+
+    db = _copy(gfn1_db, tmp_path)
+    cand = read_top(db, 1)[0]
+    assert cand.info["gap"] > 0 and cand.info["lumo"] is not None  # the GFN1 values
+
+    def no_lumo(atoms, **kwargs):
+        return {"status": "converged", "energy": -1.0, "homo": -5.0, "lumo": None,
+                "gap": None, "scf_iterations": 3, "wall": 1.0, "level": "PBE/x (CP2K)"}
+
+    monkeypatch.setattr(refine_mod, "run_job", no_lumo)
+    refine_mod.refine([cand], db=db, code="cp2k", workers=0, progress=False, cutoff=150)
+    (row,) = store.level_rows(db)
+    assert row["homo"] == -5.0 and "gap" not in row and "lumo" not in row
+
+
+def test_cost_model_smeared_scf_fewer_steps_more_memory():
+    """The measured trade-off on [PtAu24(SH)18]0 (docs/dft-handoff.md): diagonalisation +
+    Broyden + smearing converged in 35 steps where OT had not in 57, and peaked at 4.4 GB
+    (Broyden keeps densities on the grid) where OT peaked at 2.1 GB."""
+    from ase.build import molecule
+
+    from clustergen.dft import cost
+    from clustergen.dft.run import refine_settings
+
+    atoms = molecule("CH4")
+    atoms.info["charge"] = 0
+    ot = cost.estimate(atoms, refine_settings(atoms, "cp2k", cutoff=200))
+    fd = cost.estimate(atoms, refine_settings(atoms, "cp2k", cutoff=200, smearing=300))
+    assert ot["grid_points"] == fd["grid_points"]
+    assert fd["cpu_hours"] < ot["cpu_hours"] and fd["memory_gb"] > ot["memory_gb"]
 
 
 def test_pyscf_refine_and_not_converged_is_stored(gfn1_db, tmp_path):
@@ -261,7 +322,7 @@ def test_dopant_site_class_at_dft_level(dopant, tmp_path):
     assert {r["status"] for r in out} == {"converged"}, [r["message"] for r in out]
     table = ranking([r for r in rows(db) if r["cid"] in {a.info["cid"] for a in
                                                           lowest.values()}], "best")
-    assert table[0]["level"].endswith("(CP2K)")
+    assert table[0]["level"].endswith("(CP2K, 300 Ry)")  # the level names the cutoff
     assert table[0]["site_class"] == DFT_SITE[dopant]
 
 

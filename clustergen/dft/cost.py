@@ -140,8 +140,11 @@ def estimate(atoms, settings, threads=1):
     if settings["code"] == "cp2k":
         points = grid_points(atoms, settings)
         per_point = c["mb_per_mpoint"][settings.get("poisson") or "MT"]
+        scf = "smear" if settings.get("smearing") else "ot"
+        if scf == "smear":  # Broyden mixing keeps densities on the grid
+            per_point += c["smear_mb_per_mpoint"]
         mb = c["base_mb"] + per_point * points / 1e6 + 8 * c["matrices"] * nbf ** 2 / 1e6
-        cpu = c["setup_s_per_mpoint"] * points / 1e6 + c["steps"] * (
+        cpu = c["setup_s_per_mpoint"] * points / 1e6 + c["steps"][scf] * (
             c["cpu_s_per_mpoint"] * points / 1e6 + c["cpu_s_per_atom"] * len(atoms)
             + c["cpu_s_per_gflop"] * 1e-9 * nbf ** 3)
         out.update(grid_points=points, memory_gb=mb / 1024, min_memory_gb=mb / 1024)

@@ -85,7 +85,7 @@ def cp2k_output(text, natoms=None):
         r"Eigenvalues of the occupied subspace spin\s+\d+\s*\n\s*-+\s*\n((?:\s+" + FLOAT
         + r")+)", text)]
     virtual = [[float(x) for x in block.split()] for block in re.findall(
-        r"Lowest Eigenvalues of the unoccupied subspace spin\s+\d+\s*\n\s*-+\s*\n"
+        r"Lowest [Ee]igenvalues of the unoccupied subspace spin\s+\d+\s*\n\s*-+\s*\n"
         r"(?:.*Eigensolver.*\n)?((?:\s+" + FLOAT + r")+)", text)]
     out["homo"], out["lumo"], out["gap"] = _frontier(occupied, virtual)
     return out

@@ -145,7 +145,12 @@ def refine(candidates, db="results.db", code="cp2k", task="sp", workers=None,
              for cid, (atoms, settings) in todo.items()}
 
     def save(cid, record):
-        store.write_level_result(conn, todo[cid][0], {**record, "cid": cid})
+        # a result this run lacks (None: e.g. no LUMO printed) must not be filled in with
+        # the candidate's GFN1 value of the same name from its info
+        atoms = todo[cid][0].copy()
+        for key in [k for k, v in record.items() if v is None]:
+            atoms.info.pop(key, None)
+        store.write_level_result(conn, atoms, {**record, "cid": cid})
         print(f"{cid}: {describe(record)}", file=log)
 
     def fail(cid, reason):

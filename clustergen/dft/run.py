@@ -8,7 +8,7 @@ a record that :mod:`clustergen.dft.parse` filled.  A program failure is a record
 ``status = "failed:<the program's message>"``, never an exception.
 
 >>> refine_settings(_demo(), "cp2k")["poisson"], level_name(refine_settings(_demo(), "cp2k"))
-('WAVELET', 'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K)')
+('WAVELET', 'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry)')
 """
 
 import importlib.util
@@ -130,12 +130,18 @@ def level_name(settings):
     ...             "code": "pyscf", "density_fit": True})
     'PBE/def2-SVP (PySCF, RI-J)'
     >>> level_name({"functional": "PBE", "dispersion": "d3bj", "code": "cp2k",
-    ...             "basis": "DZVP-MOLOPT-SR-GTH", "smearing": 300.0})
-    'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, FD 300 K)'
+    ...             "basis": "DZVP-MOLOPT-SR-GTH", "cutoff": 200.0, "smearing": 300.0})
+    'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 200 Ry, FD 300 K)'
+
+    The CP2K density cutoff is part of the name: total energies at two cutoffs differ
+    by far more than isomer energies, and a rerun at another cutoff must not find the
+    first run's rows "already stored".
     """
     disp = {"d3bj": "-D3(BJ)", "d4": "-D4"}.get(settings["dispersion"], "")
     basis = (settings["basis"] or "plane waves").replace("-GTH", "")
     extra = ", RI-J" if settings.get("density_fit") else ""
+    if settings["code"] == "cp2k" and settings.get("cutoff"):
+        extra += f", {settings['cutoff']:g} Ry"
     if settings.get("smearing"):  # fractional occupations: not comparable with integer ones
         extra += f", FD {settings['smearing']:g} K"
     return f"{settings['functional']}{disp}/{basis} ({CODES[settings['code']]}{extra})"
@@ -182,9 +188,10 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
     failed run: ``status`` says what happened, ``message`` has the program's words).
 
     Record keys: status, energy (eV), homo, lumo, gap (eV), mulliken, hirshfeld,
-    scf_iterations, wall (s), version, level, code, task, functional, basis,
-    dispersion, charge, multiplicity, directory, message.  ``clean`` removes the
-    directory after a converged run; failed runs keep it for inspection.
+    scf_iterations, wall (s), cpu (s) and peak_mb (the program's own), version, level,
+    code, task, functional, basis, dispersion, charge, multiplicity, directory, message.
+    ``clean`` removes the directory after a converged run; failed runs keep it for
+    inspection.
     """
     settings = refine_settings(atoms, code, task, **overrides)
     directory = Path(directory)
@@ -198,13 +205,13 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
         proc = subprocess.Popen(_command(code, deck), cwd=directory, stdout=out,
                                 stderr=err, env=thread_environ(threads))
         try:
-            returncode = proc.wait(timeout=timeout)
+            returncode, usage = wait_usage(proc, timeout)
         except subprocess.TimeoutExpired:
             _kill_tree(proc.pid)
             proc.wait()
-            returncode = "timeout"
+            returncode, usage = "timeout", {}
     wall = time.perf_counter() - t0
-    result = _parse(code, directory, len(atoms), returncode, timeout)
+    result = {**_parse(code, directory, len(atoms), returncode, timeout), **usage}
     # "method" too, so the plain results table (which has no level column) names it
     record = {**result, "wall": wall, "level": level_name(settings),
               "method": level_name(settings), "code": code,
@@ -218,6 +225,28 @@ def run_job(atoms, code="cp2k", task="sp", directory="job", threads=1, memory_mb
     if clean and record["status"] == "converged":
         shutil.rmtree(directory, ignore_errors=True)
     return record
+
+
+def wait_usage(proc, timeout=None, poll=0.5):
+    """Wait for ``proc`` and return its exit code and what the kernel measured for it:
+    ``cpu`` (user + system s) and ``peak_mb`` (maximum resident set, MB), so every stored
+    single point says what it cost.  Raises :class:`subprocess.TimeoutExpired` after
+    ``timeout`` s (the process keeps running).
+
+    >>> code, usage = wait_usage(subprocess.Popen([sys.executable, "-c", "pass"]))
+    >>> code, sorted(usage), usage["peak_mb"] > 1
+    (0, ['cpu', 'peak_mb'], True)
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, {"cpu": rusage.ru_utime + rusage.ru_stime,
+                                     "peak_mb": rusage.ru_maxrss / 1024}  # Linux: kB
+        if deadline is not None and time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(poll)
 
 
 def _kill_tree(pid):
@@ -261,8 +290,16 @@ def describe(record):
     >>> describe({"status": "converged", "energy": -1.5, "gap": 2.0, "wall": 3.0,
     ...           "level": "PBE/x (CP2K)", "scf_iterations": 12})
     'converged  E = -1.500000 eV  gap 2.000 eV  12 SCF steps  3 s  PBE/x (CP2K)'
+    >>> describe({"status": "converged", "energy": -1.5, "gap": None, "wall": 3.0,
+    ...           "level": "PBE/x (CP2K)", "scf_iterations": 12, "cpu": 2.5, "peak_mb": 80})
+    'converged  E = -1.500000 eV  gap - eV  12 SCF steps  3 s  2 CPU-s  80 MB  PBE/x (CP2K)'
     """
     if record["status"] != "converged":
         return f"{record['status']}  {record.get('level', '')}"
-    return (f"converged  E = {record['energy']:.6f} eV  gap {record['gap']:.3f} eV  "
-            f"{record['scf_iterations']} SCF steps  {record['wall']:.0f} s  {record['level']}")
+    gap = "-" if record.get("gap") is None else f"{record['gap']:.3f}"  # None: no LUMO printed
+    used = "".join(f"  {record[k]:.0f} {unit}" for k, unit in (("cpu", "CPU-s"),
+                                                                ("peak_mb", "MB"))
+                   if record.get(k) is not None)
+    return (f"converged  E = {record['energy']:.6f} eV  gap {gap} eV  "
+            f"{record['scf_iterations']} SCF steps  {record['wall']:.0f} s{used}  "
+            f"{record['level']}")
