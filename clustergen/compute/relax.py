@@ -45,8 +45,8 @@ METHODS = ("GFN1-xTB", "GFN2-xTB", "IPEA1-xTB")
 # PRE_FMAX, where FIRE is robust on the rough built geometry, then B (quasi-Newton)
 # to fmax, where FIRE crawls on the flat GFN1 surface (docs/relaxation.md).
 SINGLE = ("FIRE", "BFGS", "LBFGS", "BFGSLineSearch", "LBFGSLineSearch", "MDMin",
-          "PreconLBFGS")
-PROTOCOLS = ("FIRE+LBFGS", "FIRE+PreconLBFGS")
+          "PreconLBFGS", "Sella")
+PROTOCOLS = ("FIRE+LBFGS", "FIRE+PreconLBFGS", "FIRE+Sella")
 OPTIMISERS = SINGLE + PROTOCOLS
 DEFAULT_OPTIMISER = "FIRE+LBFGS"
 PRECON_R_NN = 2.4  # A: bond scale of the PreconLBFGS preconditioner (see _optimiser_class)
@@ -150,6 +150,17 @@ def _optimiser_class(name):
         # Au-Au (2.8-3.0 A) and Au-S (2.3-2.4 A) bonds, Exp's usual A and 2 r_NN cutoff.
         return functools.partial(PreconLBFGS, precon=Exp(A=3.0, r_NN=PRECON_R_NN,
                                                          r_cut=2 * PRECON_R_NN))
+    if name == "Sella":
+        import functools
+
+        try:
+            from sella import Sella
+        except ImportError:
+            raise ClusterGenError("optimiser 'Sella' needs the sella package "
+                                  "(pip install sella)") from None
+        # Minimisation (order 0) in internal coordinates (Hermes et al., J. Chem. Theory
+        # Comput. 18, 6974, 2022, doi:10.1021/acs.jctc.2c00395); one BLAS thread.
+        return functools.partial(Sella, order=0, internal=True, max_cpu_threads=1)
     return getattr(ase.optimize, name)
 
 
