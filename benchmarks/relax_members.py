@@ -10,7 +10,7 @@ answer; the public framework likewise gets both patterns.  Rows print as each
 relaxation finishes, the table at the end.
 
     nice env OMP_NUM_THREADS=1 python benchmarks/relax_members.py --ligand SH \\
-        [--members au28 au36 ...] [--sulfur-both] [--optimiser FIRE+PreconLBFGS]
+        [--members au28 au36 ...] [--sulfur-both] [--db runs/au60/results.db]
 """
 
 import argparse
@@ -72,13 +72,17 @@ def pipeline_start(key, ligand, sulfur=None):
 
 
 def relax_row(key, label, atoms, args, ref):
+    """Relax ``atoms`` (or read its result: results are stored by candidate id in
+    ``args.db``, so a main-job database already holds the built members)."""
     from clustergen.analysis.compare import framework_rmsd
-    from clustergen.compute.relax import relax_one
+    from clustergen.compute.relax import relax
 
     rmsd0 = framework_rmsd(atoms, ref)
-    out, rec = relax_one(atoms, optimiser=args.optimiser, fmax=args.fmax, steps=args.steps)
+    out = relax([atoms], db=args.db, workers=0, optimiser=args.optimiser, fmax=args.fmax,
+                steps=args.steps, progress=False)[0]
+    rec = out.info
     row = {"member": key, "start": label, "status": rec["status"],
-           "calls": rec["force_calls"], "cpu": rec.get("cpu", np.nan),
+           "calls": rec.get("force_calls", -1), "cpu": rec.get("cpu", np.nan),
            "energy": rec.get("energy", np.nan), "gap": rec.get("gap") or np.nan,
            "rmsd0": rmsd0, "rmsd": framework_rmsd(out, ref),
            "topology": rec.get("topology", "")}
@@ -132,6 +136,9 @@ def main():
     ap.add_argument("--optimiser", default=DEFAULT_OPTIMISER)
     ap.add_argument("--fmax", type=float, default=FMAX)
     ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--db", default="relax_members.db",
+                    help="results store (e.g. runs/au60/results.db of the main job: its "
+                         "built members are read back, not relaxed again)")
     ap.add_argument("--sulfur-both", action="store_true",
                     help="relax both S patterns (c2, mirror) of each start, keep the lower")
     args = ap.parse_args()
