@@ -10,7 +10,7 @@ answer; the public framework likewise gets both patterns.  Rows print as each
 relaxation finishes, the table at the end.
 
     nice env OMP_NUM_THREADS=1 python benchmarks/relax_members.py --ligand SH \\
-        [--members au28 au36 ...] [--sulfur-both] [--db runs/au60/results.db]
+        [--members au28 au36 ...] [--isomers 2] [--sulfur-both] [--db runs/au60/results.db]
 """
 
 import argparse
@@ -29,6 +29,11 @@ MEMBERS = {
     "au52": ("Au52(SR)32", "double-helix", "au52_sr32_dft_a.xyz"),
     "au25": ("[Au25(SR)18]-", "face-sharing-icosahedra", "au25_sr18_dft.xyz"),
     "au38": ("Au38(SR)24", "face-sharing-icosahedra", "au38_sr24_dft.xyz"),
+    # the crystal frameworks (Au+S of the crystal-derived models; the DFT Au25 model is
+    # the neutral, open-shell cluster)
+    "au25-xtal": ("[Au25(SR)18]-", "face-sharing-icosahedra", "au25_sr18_xtal.xyz"),
+    "au36-xtal": ("Au36(SR)24", "double-helix", "au36_sr24_xtal.xyz"),
+    "au38-xtal": ("Au38(SR)24", "face-sharing-icosahedra", "au38_sr24_xtal.xyz"),
 }
 
 
@@ -63,12 +68,13 @@ def public_start(key, ligand, sulfur, charge):
     return out
 
 
-def pipeline_start(key, ligand, sulfur=None):
-    """What the main job relaxes for this member: the lowest-score isomer of its family."""
+def pipeline_starts(key, ligand, sulfur=None, isomers=1):
+    """What the main job relaxes for this member: the ``isomers`` lowest-score isomers of
+    its family (the main job: 1)."""
     from clustergen.generation.generate import build
 
     formula, family, _ = MEMBERS[key]
-    return build(formula, ligand=ligand, isomers=1, family=family, sulfur=sulfur)[0]
+    return build(formula, ligand=ligand, isomers=isomers, family=family, sulfur=sulfur)
 
 
 def relax_row(key, label, atoms, args, ref):
@@ -98,10 +104,11 @@ def member(key, args):
     patterns = ["c2", "mirror"] if args.sulfur_both else [None]
     rows = []
     for pattern in patterns:
-        built = pipeline_start(key, args.ligand, pattern)
-        charge = built.info.get("charge", 0)
         name = pattern or "default"
-        rows.append(relax_row(key, f"built {name}", built, args, ref))
+        for built in pipeline_starts(key, args.ligand, pattern, args.isomers):
+            rows.append(relax_row(key, f"built {built.info['isomer']} {name}", built, args,
+                                  ref))
+        charge = built.info.get("charge", 0)
         pub = public_start(key, args.ligand, pattern, charge)
         rows.append(relax_row(key, f"public {name}", pub, args, ref))
     return rows
@@ -139,6 +146,8 @@ def main():
     ap.add_argument("--db", default="relax_members.db",
                     help="results store (e.g. runs/au60/results.db of the main job: its "
                          "built members are read back, not relaxed again)")
+    ap.add_argument("--isomers", type=int, default=1,
+                    help="built isomers per member (lowest score first; the main job: 1)")
     ap.add_argument("--sulfur-both", action="store_true",
                     help="relax both S patterns (c2, mirror) of each start, keep the lower")
     args = ap.parse_args()
