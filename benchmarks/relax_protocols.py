@@ -143,12 +143,14 @@ def main():
                                      steps=args.steps)
                 row = {"cluster": name, "protocol": proto, "start": label,
                        "calls": rec["force_calls"], "steps": rec["steps"],
-                       "wall": rec["wall"], "status": rec["status"],
+                       "wall": rec["wall"], "cpu": rec.get("cpu", np.nan),
+                       "status": rec["status"],
                        "energy": rec.get("energy", np.nan), "gap": rec.get("gap") or np.nan,
                        "rmsd": framework_rmsd(out, ref), "topology": rec.get("topology", "")}
                 table.append(row)
                 print(f"  {proto:18s} {label:13s} {row['status']:16s} calls {row['calls']:4d} "
-                      f"steps {row['steps']:4d} {row['wall']:7.0f} s  E {row['energy']:.4f} eV "
+                      f"steps {row['steps']:4d} {row['wall']:7.0f} s (cpu {row['cpu']:.0f} s)  "
+                      f"E {row['energy']:.4f} eV "
                       f"gap {row['gap']:.2f}  RMSD {row['rmsd']:.3f}  {row['topology']}",
                       flush=True)
     summary(table)
@@ -156,7 +158,7 @@ def main():
 
 
 def summary(table):
-    print(f"\n{'cluster':7s} {'protocol':18s} {'calls':>6s} {'wall/s':>7s} "
+    print(f"\n{'cluster':7s} {'protocol':18s} {'calls':>6s} {'wall/s':>7s} {'cpu/s':>6s} "
           f"{'spread/eV':>9s} {'E min/eV':>12s}  topology   (over built~ starts)")
     keys = sorted({(r["cluster"], r["protocol"]) for r in table}, key=str)
     for cluster, proto in keys:
@@ -167,7 +169,8 @@ def summary(table):
         e = np.array([r["energy"] for r in rows])
         kept = "kept" if all(r["topology"] == "ok" for r in rows) else "CHANGED"
         print(f"{cluster:7s} {proto:18s} {np.mean([r['calls'] for r in rows]):6.0f} "
-              f"{np.mean([r['wall'] for r in rows]):7.0f} {np.ptp(e):9.3f} "
+              f"{np.mean([r['wall'] for r in rows]):7.0f} "
+              f"{np.mean([r['cpu'] for r in rows]):6.0f} {np.ptp(e):9.3f} "
               f"{e.min():12.4f}  {kept} ({len(rows)} starts)")
 
 

@@ -240,7 +240,7 @@ def test_missing_file_and_check(tmp_path, capsys, monkeypatch):
                            str(tmp_path / "x"), "--check"])
         assert status == 0
     wf = wf_mod.load(os.path.join(root, "workflows", "predict-au60.yaml"))
-    assert wf["build"]["formulas"][-1] == "Au60(SR)36" and wf["build"]["ligand"] == "SCH3"
+    assert wf["build"]["formulas"][-1] == "Au60(SR)36" and wf["build"]["ligand"] == "SH"
     assert wf["dft"]["codes"] == ["orca", "cp2k"]
 
 

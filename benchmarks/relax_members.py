@@ -1,0 +1,164 @@
+"""Pipeline vs public structure, per known member, GFN1-xTB with the default protocol:
+energy and gap of the built candidate the main job would relax (the lowest-score isomer
+of the member's family) against the same composition and ligand on the public Au+S
+framework (structures/reference/), R groups placed by clustergen's own rules
+(:func:`clustergen.generation.ligate.ligate`).  Goal: dE <= 0.05 eV, dgap <= 0.05 eV.
+
+With ``--sulfur-both`` the built framework is also relaxed with the other S pattern
+(``mirror`` next to the default ``c2``) and the lower of the two is the pipeline's
+answer; the public framework likewise gets both patterns.  Rows print as each
+relaxation finishes, the table at the end.
+
+    nice env OMP_NUM_THREADS=1 python benchmarks/relax_members.py --ligand SH \\
+        [--members au28 au36 ...] [--isomers 2] [--sulfur-both] [--db runs/au60/results.db]
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+from relax_common import load_line, run
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# key: (formula, family, public framework file)
+MEMBERS = {
+    "au28": ("Au28(SR)20", "double-helix", "au28_sr20_dft_a.xyz"),
+    "au36": ("Au36(SR)24", "double-helix", "au36_sr24_dft.xyz"),
+    "au44": ("Au44(SR)28", "double-helix", "au44_sr28_dft.xyz"),
+    "au52": ("Au52(SR)32", "double-helix", "au52_sr32_dft_a.xyz"),
+    "au25": ("[Au25(SR)18]-", "face-sharing-icosahedra", "au25_sr18_dft.xyz"),
+    "au38": ("Au38(SR)24", "face-sharing-icosahedra", "au38_sr24_dft.xyz"),
+    # the crystal frameworks (Au+S of the crystal-derived models; the DFT Au25 model is
+    # the neutral, open-shell cluster)
+    "au25-xtal": ("[Au25(SR)18]-", "face-sharing-icosahedra", "au25_sr18_xtal.xyz"),
+    "au36-xtal": ("Au36(SR)24", "double-helix", "au36_sr24_xtal.xyz"),
+    "au38-xtal": ("Au38(SR)24", "face-sharing-icosahedra", "au38_sr24_xtal.xyz"),
+}
+
+
+def reference(key):
+    from ase.io import read
+
+    return read(os.path.join(ROOT, "structures", "reference", MEMBERS[key][2]))
+
+
+def framework(atoms):
+    """Au and S only (a public model may carry C and H)."""
+    keep = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s in ("Au", "S")]
+    return atoms[keep]
+
+
+def public_start(key, ligand, sulfur, charge):
+    """The public Au+S framework with ``ligand`` placed by clustergen's R rules, with the
+    S-configuration pattern ``sulfur`` (None: each staple type's default, as ``build``)."""
+    from clustergen.analysis.analyse import assign_roles
+    from clustergen.generation.ligand_chem import resolve
+    from clustergen.generation.ligate import ligate, place, strip
+
+    bare = framework(reference(key))
+    out = ligate(bare, ligand, charge=charge, sulfur=sulfur or "free")  # formula, charge
+    if sulfur is None:  # ligate's None is the steric choice; build's is the default
+        work = bare.copy()
+        assign_roles(work, charge)
+        frame, _, _ = strip(work, {"thiolate"})
+        info = out.info
+        out = place(frame, [resolve(ligand)], sulfur=None)
+        out.info.update(info)
+    return out
+
+
+def pipeline_starts(key, ligand, sulfur=None, isomers=1):
+    """What the main job relaxes for this member: the ``isomers`` lowest-score isomers of
+    its family (the main job: 1)."""
+    from clustergen.generation.generate import build
+
+    formula, family, _ = MEMBERS[key]
+    return build(formula, ligand=ligand, isomers=isomers, family=family, sulfur=sulfur)
+
+
+def relax_row(key, label, atoms, args, ref):
+    """Relax ``atoms`` (or read its result: results are stored by candidate id in
+    ``args.db``, so a main-job database already holds the built members)."""
+    from clustergen.analysis.compare import framework_rmsd
+    from clustergen.compute.relax import relax
+
+    rmsd0 = framework_rmsd(atoms, ref)
+    out = relax([atoms], db=args.db, workers=0, optimiser=args.optimiser, fmax=args.fmax,
+                steps=args.steps, progress=False)[0]
+    rec = out.info
+    row = {"member": key, "start": label, "status": rec["status"],
+           "calls": rec.get("force_calls", -1), "cpu": rec.get("cpu", np.nan),
+           "energy": rec.get("energy", np.nan), "gap": rec.get("gap") or np.nan,
+           "rmsd0": rmsd0, "rmsd": framework_rmsd(out, ref),
+           "topology": rec.get("topology", "")}
+    print(f"  {key:5s} {label:16s} {row['status']:16s} calls {row['calls']:4d} "
+          f"cpu {row['cpu']:6.0f} s  E {row['energy']:.4f} eV gap {row['gap']:.3f}  "
+          f"Au+S RMSD to public {rmsd0:.3f} -> {row['rmsd']:.3f} A  {row['topology']}",
+          flush=True)
+    return row
+
+
+def member(key, args):
+    ref = reference(key)
+    patterns = ["c2", "mirror"] if args.sulfur_both else [None]
+    rows = []
+    for pattern in patterns:
+        name = pattern or "default"
+        for built in pipeline_starts(key, args.ligand, pattern, args.isomers):
+            rows.append(relax_row(key, f"built {built.info['isomer']} {name}", built, args,
+                                  ref))
+        charge = built.info.get("charge", 0)
+        pub = public_start(key, args.ligand, pattern, charge)
+        rows.append(relax_row(key, f"public {name}", pub, args, ref))
+    return rows
+
+
+def summary(rows):
+    print(f"\n{'member':6s} {'E built':>12s} {'E public':>12s} {'dE/eV':>7s} "
+          f"{'gap b':>6s} {'gap p':>6s} {'dgap':>6s}  calls b/p   (lowest start of each kind)")
+    for key in dict.fromkeys(r["member"] for r in rows):
+        best = {}
+        for kind in ("built", "public"):
+            ok = [r for r in rows if r["member"] == key and r["start"].startswith(kind)
+                  and r["status"] == "converged"]
+            best[kind] = min(ok, key=lambda r: r["energy"]) if ok else None
+        b, p = best["built"], best["public"]
+        if not (b and p):
+            print(f"{key:6s} (a start did not converge)")
+            continue
+        print(f"{key:6s} {b['energy']:12.4f} {p['energy']:12.4f} "
+              f"{b['energy'] - p['energy']:7.3f} {b['gap']:6.2f} {p['gap']:6.2f} "
+              f"{b['gap'] - p['gap']:6.2f}  {b['calls']}/{p['calls']}  "
+              f"({b['start']} vs {p['start']})")
+
+
+def main():
+    from clustergen.compute import blas
+    from clustergen.compute.relax import DEFAULT_OPTIMISER, FMAX
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--members", nargs="+", default=list(MEMBERS), choices=MEMBERS)
+    ap.add_argument("--ligand", default="SH")
+    ap.add_argument("--optimiser", default=DEFAULT_OPTIMISER)
+    ap.add_argument("--fmax", type=float, default=FMAX)
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--db", default="relax_members.db",
+                    help="results store (e.g. runs/au60/results.db of the main job: its "
+                         "built members are read back, not relaxed again)")
+    ap.add_argument("--isomers", type=int, default=1,
+                    help="built isomers per member (lowest score first; the main job: 1)")
+    ap.add_argument("--sulfur-both", action="store_true",
+                    help="relax both S patterns (c2, mirror) of each start, keep the lower")
+    args = ap.parse_args()
+    print(f"GFN1-xTB {args.optimiser} to {args.fmax} eV/A, ligand {args.ligand}, BLAS route "
+          f"{blas.load()}; {load_line()}", flush=True)
+    rows = []
+    for key in args.members:
+        rows += member(key, args)
+    summary(rows)
+    print(load_line())
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))
