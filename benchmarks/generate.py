@@ -18,7 +18,9 @@ def main():
             if not m.get("built", True):
                 continue
             t, c = time.perf_counter(), time.process_time()
-            cands = build(str(m["formula"]), ligand="SCH3", isomers=4)
+            # alkynyl-stapled members take their own -C≡CR, not a thiolate
+            ligand = "SCH3" if m["staple_ligand"] == "SR" else None
+            cands = build(str(m["formula"]), ligand=ligand, isomers=4)
             wall, cpu = time.perf_counter() - t, time.process_time() - c
             flag = "" if wall < 15 else "  (over the 15 s target)"
             print(f"{str(m['formula']):<22}{name:<26}{len(cands):>8}{wall:>8.1f}{cpu:>8.1f}{flag}")
