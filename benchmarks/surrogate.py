@@ -22,6 +22,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the cached pools were computed with FIRE+LBFGS (the default before FIRE+PreconLBFGS); the
+# settings enter each candidate id, so --relax-only keeps this protocol and reuses the cache
+POOL_OPTIMISER = "FIRE+LBFGS"
 DB = os.environ.get("CLUSTERGEN_SURROGATE_DB", os.path.join(HERE, "surrogate_cu3.db"))
 SP_DB = os.path.join(HERE, "surrogate_cu3_sp.db")  # single points on the relaxed host
 
@@ -38,7 +41,7 @@ def configurations():
     from clustergen.screen.dopants import enumerate_dopings
 
     host = build("[Au25(SR)18]-", ligand="SH", isomers=1)[0]
-    relaxed = relax(host, db=DB, workers=0, progress=False)[0]
+    relaxed = relax(host, db=DB, workers=0, progress=False, optimiser=POOL_OPTIMISER)[0]
     if relaxed.info.get("status") != "converged":
         raise SystemExit(f"host relaxation: {relaxed.info.get('status')}")
     relaxed.info["host"] = "Au"
@@ -55,8 +58,9 @@ def relaxed(workers=0, single_point=False):
 
     if single_point:
         return relax_configurations(configurations(), db=SP_DB, workers=workers,
-                                    progress=False, steps=0)
-    return relax_configurations(configurations(), db=DB, workers=workers, progress=False)
+                                    progress=False, steps=0, optimiser=POOL_OPTIMISER)
+    return relax_configurations(configurations(), db=DB, workers=workers, progress=False,
+                                optimiser=POOL_OPTIMISER)
 
 
 if __name__ == "__main__" and "--relax-only" in sys.argv:
@@ -72,7 +76,7 @@ def stored(configs, db, single_point=False):
 
     if not os.path.exists(db):
         return [None] * len(configs)
-    key = engine.method_settings()
+    key = engine.method_settings(optimiser=POOL_OPTIMISER)
     ids = [store.candidate_id(c, *engine.charge_multiplicity(c), key) for c in configs]
     by_cid = {a.info["cid"]: a for a in store.read_relaxed(db)}
     return [by_cid.get(cid) for cid in ids]
