@@ -199,7 +199,6 @@ def write_result(db, atoms, record, start=None):
     the input structure, kept in ``data`` so a row can be redone.  A non-final row with
     the same id is replaced in the same transaction: every candidate has at most one row.
     """
-    db = connect(db)
     cid = record["cid"]
     data = {"info": _jsonable(dict(atoms.info)), "results": _results(record),
             "ladder": _jsonable(record.get("ladder", [])),
@@ -208,17 +207,38 @@ def write_result(db, atoms, record, start=None):
     if start is not None:
         data["start_positions"] = np.asarray(start.positions).tolist()
     kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("ladder",)})
-    with db:
-        old = [row.id for row in db.select(cid=cid) if not is_level_row(row)]
-        finals = [row for row in db.select(cid=cid)
+
+    def replace(con):
+        old = [row.id for row in con.select(cid=cid) if not is_level_row(row)]
+        finals = [row for row in con.select(cid=cid)
                   if is_final(row.status) and not is_level_row(row)]
         if finals:
             return False
         if old:
-            db.delete(old)
-        db.write(atoms, key_value_pairs=kv, data=data)
+            con.delete(old)
+        con.write(atoms, key_value_pairs=kv, data=data)
+        return True
+
+    if not _transaction(db, replace):
+        return False
     _WRITTEN[0] += 1
     return True
+
+
+def _transaction(db, body, tries=3):
+    """``body(connection)`` in one transaction.  On PostgreSQL two runs sharing a database
+    can collide in the same transaction (one is aborted by the server); ase.db then fails
+    in its rollback and leaves the connection unusable, so the body is retried on a fresh
+    connection, where it sees the other run's row."""
+    url = db if isinstance(db, (str, os.PathLike)) else getattr(db, "filename", None)
+    for attempt in range(tries):
+        con = connect(db if attempt == 0 else url)
+        try:
+            with con:
+                return body(con)
+        except Exception:
+            if attempt == tries - 1 or not str(url).startswith("postgresql://"):
+                raise
 
 
 # ase.db hands a "charge" key back as the sum of initial charges (0.0), and "cluster" is
@@ -331,7 +351,6 @@ def write_level_result(db, atoms, record):
     """
     from ase.calculators.singlepoint import SinglePointCalculator
 
-    db = connect(db)
     atoms = atoms.copy()
     atoms.calc = None
     if record.get("energy") is not None:
@@ -345,14 +364,17 @@ def write_level_result(db, atoms, record):
     kv = _key_values(atoms, {k: v for k, v in record.items() if k not in ("energy", "charge")})
     kv.pop("charge", None)
     kv["level"] = str(record["level"])
-    with db:
-        old = list(db.select(cid=record["cid"], level=kv["level"]))
+
+    def replace(con):
+        old = list(con.select(cid=record["cid"], level=kv["level"]))
         if any(row.status == "converged" for row in old):
             return False
         if old:
-            db.delete([row.id for row in old])
-        db.write(atoms, key_value_pairs=kv, data=data)
-    return True
+            con.delete([row.id for row in old])
+        con.write(atoms, key_value_pairs=kv, data=data)
+        return True
+
+    return _transaction(db, replace)
 
 
 def level_rows(db, level=None, **selection):
