@@ -8,7 +8,7 @@ ligand count as a bidentate dppe, one P as a monodentate PPh3).
 
 1. Bonds from covalent radii: metal-metal up to 1.22 x (r_i + r_j) (Au-Au 3.32 A), metal-donor up
    to 1.15 x (Au-S 2.77 A), other pairs 1.2 x.  Pairs closer than 0.7 x are overlapping atoms.
-2. Staple metals are linear M(I): two S (or alkynyl C alpha, :func:`alkynyl_alpha`) at an
+2. Staple metals are linear M(I): two S (or alkynyl C alpha, :func:`~clustergen.analysis.motifs.alkynyl_alpha`) at an
    S-M-S angle above 150 deg and at most five metal
    contacts (aurophilic contacts to the kernel do not count against them).  A kernel Au holding two
    bridging SR at ~90-110 deg stays kernel.
@@ -40,6 +40,7 @@ import numpy as np
 from ase.data import covalent_radii
 
 from clustergen.analysis.motifs import (
+    alkynyl_alpha,
     family_convention,
     find_motifs,
     masked_components,
@@ -241,37 +242,6 @@ def _ligands(symbols, i, j, is_metal, warnings, owner=None):
     order = ("PPh3", "dppe", "SR", "C2R", "Cl", "Br", "I")
     counts = {name: counts[name] for name in order if name in counts}
     return roles, counts
-
-
-def alkynyl_alpha(symbols, adj, is_metal):
-    """Mask of alkynyl C alpha atoms: a C bonded to a metal whose only non-metal
-    neighbour, if any, is one C (its C beta). A thiolate's C, a CO or CN carbon and the
-    C beta (two non-metal partners: C alpha and R, or H) are not.
-
-    In -C≡C-Au-C≡C- staples the C alpha sigma-binds the staple Au, as S does in
-    -S-Au-S- (Q. Tang, D. Jiang, J. Phys. Chem. C 2015, 119, issue 20: PhC≡C-Au-C≡CPh
-    staples on Au20 and Au(111), with pi contacts of the C≡C to the surface Au).
-
-    >>> from ase import Atoms
-    >>> from clustergen.analysis.motifs import neighbour_lists
-    >>> a = Atoms("HCCAuCCH", positions=[[-4.3, 0, 0], [-3.25, 0, 0], [-2.05, 0, 0],
-    ...                                  [0, 0, 0], [2.05, 0, 0], [3.25, 0, 0], [4.3, 0, 0]])
-    >>> from clustergen.core.bonds import bonded_pairs
-    >>> i, j, _, vec = bonded_pairs(a, "motifs")
-    >>> adj = neighbour_lists(len(a), i, j, vec)[0]
-    >>> metal = np.array(a.get_chemical_symbols()) == "Au"
-    >>> np.flatnonzero(alkynyl_alpha(np.array(a.get_chemical_symbols()), adj, metal)).tolist()
-    [2, 4]
-    """
-    symbols = np.asarray(symbols)
-    out = np.zeros(len(symbols), bool)
-    for c in np.flatnonzero(symbols == "C"):
-        nb = np.asarray(adj[c], int)
-        if not is_metal[nb].any():
-            continue
-        other = nb[~is_metal[nb]]
-        out[c] = len(other) == 0 or (len(other) == 1 and symbols[other[0]] == "C")
-    return out
 
 
 def _info_charge(info):

@@ -237,3 +237,33 @@ def motif_sort_key(kind):
     if kind in ("terminal", "network"):
         return 0 if kind == "terminal" else 10**6
     return model.motif_size(kind.removesuffix("-ring"))
+
+
+def alkynyl_alpha(symbols, adj, is_metal):
+    """Mask of alkynyl C alpha atoms: a C bonded to a metal whose only non-metal
+    neighbour, if any, is one C (its C beta). A thiolate's C, a CO or CN carbon and the
+    C beta (two non-metal partners: C alpha and R, or H) are not.
+
+    In -C≡C-Au-C≡C- staples the C alpha sigma-binds the staple Au, as S does in
+    -S-Au-S- (Q. Tang, D. Jiang, J. Phys. Chem. C 2015, 119, issue 20: PhC≡C-Au-C≡CPh
+    staples on Au20 and Au(111), with pi contacts of the C≡C to the surface Au).
+
+    >>> from ase import Atoms
+    >>> a = Atoms("HCCAuCCH", positions=[[-4.3, 0, 0], [-3.25, 0, 0], [-2.05, 0, 0],
+    ...                                  [0, 0, 0], [2.05, 0, 0], [3.25, 0, 0], [4.3, 0, 0]])
+    >>> from clustergen.core.bonds import bonded_pairs
+    >>> i, j, _, vec = bonded_pairs(a, "motifs")
+    >>> adj = neighbour_lists(len(a), i, j, vec)[0]
+    >>> metal = np.array(a.get_chemical_symbols()) == "Au"
+    >>> np.flatnonzero(alkynyl_alpha(np.array(a.get_chemical_symbols()), adj, metal)).tolist()
+    [2, 4]
+    """
+    symbols = np.asarray(symbols)
+    out = np.zeros(len(symbols), bool)
+    for c in np.flatnonzero(symbols == "C"):
+        nb = np.asarray(adj[c], int)
+        if not is_metal[nb].any():
+            continue
+        other = nb[~is_metal[nb]]
+        out[c] = len(other) == 0 or (len(other) == 1 and symbols[other[0]] == "C")
+    return out
