@@ -126,6 +126,42 @@ def test_postgresql_round_trip():
     assert not set(cids) & set(store.stored_status(url))
 
 
+def test_postgresql_row_keeps_its_own_id_when_another_run_writes_meanwhile():
+    """Two runs writing at once: the row another session inserts between this session's
+    INSERT and its id lookup must not take this row's key-value pairs (ase-db-backends
+    reads the sequence's global last value; the store reads this session's own)."""
+    from ase import Atoms
+
+    url = _postgres_url()
+    mine, other = store.connect(url), store.connect(url)
+    tag_mine, tag_other = uuid.uuid4().hex, uuid.uuid4().hex
+    lookup = mine.get_last_id
+
+    def interleaved(cur):
+        other.write(Atoms("He"), tag=tag_other)  # commits, drawing the next id
+        return lookup(cur)
+
+    mine.get_last_id = interleaved
+    try:
+        got = mine.write(Atoms("H"), tag=tag_mine)
+        assert mine.get(tag=tag_mine).id == got
+        assert mine.get(tag=tag_mine).formula == "H"
+        assert other.get(tag=tag_other).formula == "He"
+    finally:
+        mine.delete([r.id for t in (tag_mine, tag_other) for r in mine.select(tag=t)])
+
+
+def test_postgresql_error_in_a_transaction_is_rolled_back_not_masked():
+    url = _postgres_url()
+    import psycopg2
+
+    db = store.connect(url)
+    with pytest.raises(psycopg2.Error):  # the server's own error, not an AttributeError
+        with db as con:
+            con.connection.cursor().execute("SELECT * FROM no_such_table")
+    assert db.count() >= 0  # the database is still usable
+
+
 def test_bad_database_names_are_one_line_errors(tmp_path):
     with pytest.raises(ClusterGenError, match="no results database"):
         store.rows(str(tmp_path / "absent.db"))

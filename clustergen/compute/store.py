@@ -84,8 +84,32 @@ def connect(db, create=True):
         except (psycopg2.Error, OSError) as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ClusterGenError(f"cannot open database {_redact(name)}: {msg}") from None
-        return conn
+        return _concurrent_safe(conn)
     return ase.db.connect(name, type="db", use_lock_file=False)
+
+
+def _concurrent_safe(conn):
+    """Fix two flaws of ase-db-backends' PostgreSQL backend that bite when two runs
+    write to one database at once.  Its ``get_last_id`` reads the sequence's global
+    ``last_value``, so a writer can take the id of another session's row (and fail on a
+    duplicate key, or attach its key-value pairs to the wrong row); ``currval`` is the id
+    this session's own INSERT drew.  Its connection wrapper has no ``rollback``, so any
+    error inside a ``with db:`` block turned into an AttributeError that hid the real one.
+    """
+    import psycopg2
+    from ase_db_backends.postgresql import Connection
+
+    class _Connection(Connection):
+        def rollback(self):
+            self.con.rollback()
+
+    def session_last_id(cur):
+        cur.execute("SELECT currval('systems_id_seq')")
+        return int(cur.fetchone()[0])
+
+    conn.get_last_id = session_last_id
+    conn._connect = lambda: _Connection(psycopg2.connect(conn.filename))
+    return conn
 
 
 def _redact(url):
@@ -226,10 +250,9 @@ def write_result(db, atoms, record, start=None):
 
 
 def _transaction(db, body, tries=3):
-    """``body(connection)`` in one transaction.  On PostgreSQL two runs sharing a database
-    can collide in the same transaction (one is aborted by the server); ase.db then fails
-    in its rollback and leaves the connection unusable, so the body is retried on a fresh
-    connection, where it sees the other run's row."""
+    """``body(connection)`` in one transaction.  On PostgreSQL a transaction can still be
+    aborted by the server when two runs collide (serialisation, deadlock); it is rolled
+    back and the body retried on a fresh connection, where it sees the other run's row."""
     url = db if isinstance(db, (str, os.PathLike)) else getattr(db, "filename", None)
     for attempt in range(tries):
         con = connect(db if attempt == 0 else url)
