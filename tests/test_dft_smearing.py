@@ -99,14 +99,28 @@ def test_pyscf_default_has_no_smearing(tmp_path):
     assert "smearing" not in text
 
 
-def test_smearing_is_its_own_level():
+def test_smearing_is_its_own_level_and_the_cp2k_refine_default():
     atoms = _au_sh2()
-    plain = level_name(refine_settings(atoms, "cp2k"))
-    smeared = level_name(refine_settings(atoms, "cp2k", smearing=300))
+    default = level_name(refine_settings(atoms, "cp2k"))
+    plain = level_name(refine_settings(atoms, "cp2k", smearing=0))
     # the CP2K level also names the density cutoff (300 Ry by default)
+    assert default == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry, FD 300 K)"
     assert plain == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry)"
-    assert smeared == "PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry, FD 300 K)"
     assert refine_settings(atoms, "cp2k", smearing=0)["smearing"] is None
+    assert refine_settings(atoms, "pyscf")["smearing"] is None  # PySCF: off unless asked
+
+
+def test_smeared_open_shell_keeps_its_multiplicity(tmp_path):
+    """UKS with one Fermi level for both spins lets smearing pick the spin state; the
+    deck fixes alpha - beta to the candidate's unpaired electrons instead."""
+    au2 = Atoms("Au2", positions=[[0, 0, 0], [2.55, 0, 0]], info={"charge": -1})
+    text = write_deck(au2, code="cp2k", task="sp", directory=tmp_path / "a",
+                      smearing=300).read_text()
+    assert "MULTIPLICITY 2" in text
+    assert "FIXED_MAGNETIC_MOMENT 1" in _section(text, "SMEAR")
+    closed = write_deck(_au_sh2(), code="cp2k", task="sp", directory=tmp_path / "b",
+                        smearing=300).read_text()
+    assert "FIXED_MAGNETIC_MOMENT" not in closed
 
 
 @pytest.mark.parametrize("code, kwargs, message", [

@@ -119,7 +119,8 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     assert set(rows) == set(gfn1)  # linked by the candidate id
     for cid, r in rows.items():
         assert r["status"] == "converged", r.get("message")
-        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)"  # the level names the cutoff (--cutoff 150)
+        # the level names the cutoff (--cutoff 150) and the default Fermi-Dirac smearing
+        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K, 150 Ry, FD 300 K)"
         assert r["version"].startswith("CP2K version")
         assert r["scf_iterations"] > 0 and r["wall"] > 0
         # what the program itself used, from the kernel (os.wait4): CP2K's data files alone
@@ -131,6 +132,9 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     au2 = next(r for r in rows.values() if r["cluster"] == "[Au2]-")
     assert -950 < auh["energy"] < -880 and 2 * -950 < au2["energy"] < 2 * -880
     assert au2["multiplicity"] == 2  # odd electrons: UKS
+    # smeared UKS keeps the doublet (alpha - beta fixed): the SOMO-to-LUMO gap, not the
+    # zero a single Fermi level for both spins gave (measured 0.80 eV)
+    assert 0.4 < au2["gap"] < 1.5
     conn = store.connect(db)
     row = next(conn.select(cid=au2["cid"], level=au2["level"]))
     assert len(row.data["mulliken"]) == 2 and sum(row.data["mulliken"]) == pytest.approx(-1, abs=1e-3)
@@ -139,10 +143,10 @@ def test_cp2k_refine_end_to_end_and_ranking(gfn1_db, tmp_path, capsys):
     assert np.allclose(row.positions, base.positions)  # DFT on the GFN1 geometry
     capsys.readouterr()
     assert main(["results", "--db", db]) == 0  # the plain table names the level as method
-    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)") == 2
+    assert capsys.readouterr().out.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry, FD 300 K)") == 2
     assert main(["results", "--db", db, "--level", "best", "--format", "csv"]) == 0
     best = capsys.readouterr().out
-    assert best.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)") >= 2
+    assert best.count("PBE/SZV-MOLOPT-SR (CP2K, 150 Ry, FD 300 K)") >= 2
     assert main(["results", "--db", db, "--level", "gfn1", "--format", "csv"]) == 0
     assert "GFN1-xTB" in capsys.readouterr().out
     # stored GFN1 rows are untouched and still what relax / dft --top read
@@ -156,8 +160,9 @@ def test_rerun_at_another_cutoff_is_a_new_level(gfn1_db, tmp_path):
     db = _copy(gfn1_db, tmp_path)
     args = ["refine", "--db", db, "--top", "1", "--code", "cp2k", "--workers", "0",
             "--no-progress"]
-    assert main(args + TINY_CP2K) == 0
-    other = [("160" if a == "150" else a) for a in TINY_CP2K]
+    ot = TINY_CP2K + ["--smearing", "0"]  # OT, integer occupations: 3x faster here
+    assert main(args + ot) == 0
+    other = [("160" if a == "150" else a) for a in ot]
     assert main(args + other) == 0
     levels = {}
     for r in store.level_rows(db):
@@ -201,7 +206,7 @@ def test_cost_model_smeared_scf_fewer_steps_more_memory():
 
     atoms = molecule("CH4")
     atoms.info["charge"] = 0
-    ot = cost.estimate(atoms, refine_settings(atoms, "cp2k", cutoff=200))
+    ot = cost.estimate(atoms, refine_settings(atoms, "cp2k", cutoff=200, smearing=0))
     fd = cost.estimate(atoms, refine_settings(atoms, "cp2k", cutoff=200, smearing=300))
     assert ot["grid_points"] == fd["grid_points"]
     assert fd["cpu_hours"] < ot["cpu_hours"] and fd["memory_gb"] > ot["memory_gb"]
@@ -322,7 +327,7 @@ def test_dopant_site_class_at_dft_level(dopant, tmp_path):
     assert {r["status"] for r in out} == {"converged"}, [r["message"] for r in out]
     table = ranking([r for r in rows(db) if r["cid"] in {a.info["cid"] for a in
                                                           lowest.values()}], "best")
-    assert table[0]["level"].endswith("(CP2K, 300 Ry)")  # the level names the cutoff
+    assert table[0]["level"].endswith("(CP2K, 300 Ry, FD 300 K)")  # cutoff, smearing
     assert table[0]["site_class"] == DFT_SITE[dopant]
 
 

@@ -149,7 +149,7 @@ def test_refine_stage_ranks_survivors_at_the_dft_level(tmp_path, capsys):
     assert set(cids) == {a.info["cid"] for a in relaxed}
     dft = {r["cid"]: r for r in store.level_rows(db)}
     for r in out:
-        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K, 150 Ry)"  # CP2K levels name the cutoff
+        assert r["level"] == "PBE/SZV-MOLOPT-SR (CP2K, 150 Ry, FD 300 K)"  # cutoff, smearing
         assert r["level_energy_eV"] == pytest.approx(dft[r["cid"]]["energy"])
         assert r["level_rel_energy_eV"] == 0.0      # one candidate per formula
         assert r["level_gap_eV"] == pytest.approx(dft[r["cid"]]["gap"])

@@ -23,12 +23,12 @@ def add_refine_arguments(p, prefix=""):
     p.add_argument("--cutoff", type=float, help="cp2k density cutoff, Ry (default 300)")
     p.add_argument("--vacuum", type=float, help="cp2k vacuum each side, A (default 5)")
     p.add_argument("--smearing", type=float, metavar="K",
-                   help="Fermi-Dirac smearing at this electronic temperature (K) for an SCF "
-                        "that does not converge (cp2k: diagonalisation + Broyden mixing + "
-                        "added MOs instead of OT; pyscf: scf.addons.smearing); default off. "
-                        "A separate level. 300 is the measured choice for 61-atom "
-                        "[MAu24(SH)18] clusters: 35 SCF steps where OT had not converged "
-                        "after 57 (docs/dft-handoff.md)")
+                   help="Fermi-Dirac smearing at this electronic temperature (K); cp2k "
+                        "default 300 (diagonalisation + Broyden mixing + added MOs: 35 SCF "
+                        "steps on [PtAu24(SH)18]0 where OT had not converged after 57, "
+                        "docs/dft-handoff.md; open shells keep their multiplicity), 0 for "
+                        "OT with integer occupations; pyscf default off "
+                        "(scf.addons.smearing).  Part of the level name")
     p.add_argument("--density-fit", action="store_true",
                    help="pyscf: RI-J density fitting instead of direct SCF (faster; needs "
                         "naux*nao^2/2 doubles of memory or disk)")

@@ -71,7 +71,7 @@ _SCF_SMEAR = """    &QS
       &END MIXING
       &SMEAR ON
         METHOD FERMI_DIRAC
-        ELECTRONIC_TEMPERATURE [K] {kelvin:g}
+        ELECTRONIC_TEMPERATURE [K] {kelvin:g}{moment}
       &END SMEAR
     &END SCF
 """
@@ -135,7 +135,12 @@ def scf_section(atoms, settings):
         return _SCF
     occupied = math.ceil(valence_electrons(atoms, settings["charge"]) / 2)
     added = max(ADDED_MOS_MIN, math.ceil(ADDED_MOS_FRACTION * occupied))
-    return _SCF_SMEAR.format(added_mos=added, kelvin=settings["smearing"])
+    # One Fermi level for both spins would let the smearing choose the spin state: on
+    # [Au2]- it put the SOMO's partner level at the common Fermi level (a gap of 0).  The
+    # candidate's multiplicity fixes alpha - beta, and each spin gets its own Fermi level.
+    unpaired = int(settings.get("multiplicity", 1)) - 1
+    moment = f"\n        FIXED_MAGNETIC_MOMENT {unpaired}" if unpaired else ""
+    return _SCF_SMEAR.format(added_mos=added, kelvin=settings["smearing"], moment=moment)
 
 
 def write(atoms, settings, directory, header):

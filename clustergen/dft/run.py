@@ -8,7 +8,7 @@ a record that :mod:`clustergen.dft.parse` filled.  A program failure is a record
 ``status = "failed:<the program's message>"``, never an exception.
 
 >>> refine_settings(_demo(), "cp2k")["poisson"], level_name(refine_settings(_demo(), "cp2k"))
-('WAVELET', 'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry)')
+('WAVELET', 'PBE-D3(BJ)/DZVP-MOLOPT-SR (CP2K, 300 Ry, FD 300 K)')
 """
 
 import importlib.util
