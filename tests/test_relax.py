@@ -303,3 +303,30 @@ def test_precon_lbfgs_runs_on_a_cluster_without_cell():
     opt = _optimiser_class("PreconLBFGS")(atoms, logfile=None)
     assert opt.run(fmax=0.05, steps=200)
     assert np.abs(atoms.get_forces()).max() < 0.05
+
+
+def test_centre_dopant_leaving_the_icosahedron_is_a_topology_change():
+    """Cd at the centre of [CdAu24(SH)18] that ends 3.2 A off-centre (as GFN1 took it)
+    breaks no metal-S bond and keeps the staples, but is no longer a centre dopant; the
+    same cluster rattled by 0.08 A with the kernel breathing 3 % is still intact."""
+    from clustergen.generation.generate import build
+    from clustergen.screen.dopants import enumerate_dopings
+
+    host = build("[Au25(SR)18]0", ligand="SH", isomers=1)[0]
+    centre = next(a for a in enumerate_dopings(host, "Cd", 1)
+                  if a.info["site_class"] == "centre")
+    i = centre.get_chemical_symbols().index("Cd")
+    kernel = centre.positions[centre.arrays["role"] == "kernel"]
+    assert np.linalg.norm(centre.positions[i] - kernel.mean(0)) < 0.1  # at the centre
+    shell = [j for j in np.flatnonzero(centre.arrays["role"] == "kernel") if j != i]
+    moved = centre.copy()
+    toward = centre.positions[shell[0]] - centre.positions[i]  # through a shell vertex
+    moved.positions[i] += 3.2 * toward / np.linalg.norm(toward)
+    moved.positions[shell[0]] += 1.0 * toward / np.linalg.norm(toward)  # the vertex gives way
+    problems = rx.check_topology(centre, moved)
+    assert any(p.startswith(f"kernel atom Cd{i} left its site") for p in problems), problems
+    rng = np.random.default_rng(1)
+    kept = centre.copy()
+    kept.positions += rng.normal(scale=0.08, size=kept.positions.shape)
+    kept.positions[kept.arrays["role"] == "kernel"] *= 1.03
+    assert rx.check_topology(centre, kept) == []

@@ -56,7 +56,8 @@ def check_topology(before, after):
 
     Checks: no S-S bond (< 2.5 A); no more fragments than before; no metal-S bond made
     or broken (only changes across 2.7-3.1 A count, so rough start geometries do not
-    raise false alarms); and, when :mod:`clustergen.analysis.analyse` is available, the same motif
+    raise false alarms); no kernel metal that lost half its kernel bonds (< 3.2 A before,
+    > 3.7 A after); and, when :mod:`clustergen.analysis.analyse` is available, the same motif
     inventory.
 
     >>> from ase import Atoms
@@ -86,6 +87,7 @@ def check_topology(before, after):
             elif d0[i, j] > unbonded and d1[i, j] < bonded:
                 problems.append(f"{sym[j]}{j}-S{i} bond formed ({d0[i, j]:.2f} -> "
                                 f"{d1[i, j]:.2f} A)")
+    problems += _kernel_atoms_moved(before, after, d0, d1)
     n0, n1 = fragments(before), fragments(after)
     if n1 > n0:
         problems.append(f"fragment lost: {n1} fragments after relaxation, {n0} before")
@@ -95,6 +97,26 @@ def check_topology(before, after):
         if inv1 != inv0:
             problems.append(f"motif inventory {_format_inventory(inv0)} -> "
                             f"{_format_inventory(inv1)}")
+    return problems
+
+
+def _kernel_atoms_moved(before, after, d0, d1):
+    """Kernel metals that lost at least half of their kernel bonds: a dopant that leaves
+    the centre of an icosahedron (measured: Cd in [CdAu24(SH)18]0 ended 3.2 A off-centre
+    under GFN1) breaks no metal-S bond and keeps the motif inventory, yet is no longer
+    the candidate's site."""
+    if "role" not in before.arrays:
+        return []
+    kernel = np.flatnonzero(np.asarray(before.arrays["role"]) == "kernel")
+    sym = before.get_chemical_symbols()
+    problems = []
+    for i in kernel:
+        bonded = [j for j in kernel if j != i
+                  and d0[i, j] < pair_cutoff("kernel-metal", sym[i], sym[j])]
+        lost = [j for j in bonded if d1[i, j] > pair_cutoff("kernel-metal-broken", sym[i], sym[j])]
+        if bonded and 2 * len(lost) >= len(bonded):
+            problems.append(f"kernel atom {sym[i]}{i} left its site: {len(lost)} of "
+                            f"{len(bonded)} kernel bonds broken")
     return problems
 
 
