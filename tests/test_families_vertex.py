@@ -178,3 +178,14 @@ def test_vertex_sharing_workflow_ships_and_checks(tmp_path):
                                        "[Au37(PPh3)10(SR)10Cl2]+", "Au49(PPh3)10(SR)15Cl2"]
     assert main(["run", str(path), "-o", str(tmp_path / "run"), "--check"]) == 0
     assert not (tmp_path / "run").exists()
+
+
+def test_au30_crystal_isomer_counts_nstar_and_round_trip():
+    a = build("Au30(SR)18", ligand="SH", isomers=1, family="octahedral-au18")[0]
+    sym = a.get_chemical_symbols()
+    assert (sym.count("Au"), sym.count("S")) == (30, 18)
+    assert a.info["nstar"] == 12 == parse("Au30(SR)18").nstar
+    result = analyse(a)
+    # the S6 Au18 kernel under six dimers, as the analyser reads the DFT model
+    assert result.inventory == {"dimer": 6} and len(result.kernel) == 18
+    assert result.nstar == 12 and list(result.roles) == list(a.arrays["role"])
