@@ -129,3 +129,35 @@ def test_phenylacetylide_build():
     assert a.info["formula"] == "Au22(PhC2)18"
     assert analyse(a).inventory == INVENTORY
     assert alkynyl_report(a)["ok"] and geometry_report(a)["ok"]
+
+
+def test_review_facts_au7_bitetrahedral_core_and_six_equivalent_motif_sites(au22):
+    """What the review states of Au22(tBuPhC≡C)18 (Lyu, Qian, Yang, Xie, Nanoscale Horiz.
+    2025, 10, 2304, doi:10.1039/d5nh00353a): an Au7 bitetrahedral core, and an
+    isostructural Au16Cu6(tBuPhC≡C)18 with all six Cu in the surface motifs. The structure
+    paper itself was not found with the search tools used here, so these are the only
+    published facts checked: the kernel is two Au4 tetrahedra sharing one vertex, and
+    the motif metals hold one set of six symmetry-equivalent sites (where six Cu can sit
+    without breaking the framework's symmetry or touching the kernel)."""
+    from clustergen.core.orbits import distinct_substitutions
+    a = au22[0]
+    result = analyse(a)
+    kernel = a.positions[result.kernel]
+    d = np.linalg.norm(kernel[:, None] - kernel[None], axis=-1)
+    bonded = (d > 0.1) & (d < 3.1)
+    centre = int(np.argmax(bonded.sum(axis=1)))
+    assert len(kernel) == 7 and bonded[centre].sum() == 6
+    rest = [i for i in range(7) if i != centre]
+    # the six others form two closed triangles (each + the centre = a tetrahedron) with
+    # no bond between them: the shared vertex is the only common atom
+    sub = bonded[np.ix_(rest, rest)]
+    assert (sub.sum(axis=1) == 2).all()
+    tri = [i for i in rest if bonded[rest[0], i]] + [rest[0]]
+    assert sorted(tri) == sorted(set(tri)) and len(tri) == 3
+    assert all(bonded[i, j] for i in tri for j in tri if i != j)
+    metals = sorted(m for mo in result.motifs for m in mo["metal"])
+    assert len(metals) == 22 - 7
+    au = [i for i, s in enumerate(a.get_chemical_symbols()) if s == "Au"]
+    where = {j: i for i, j in enumerate(au)}
+    orbits = [mult for _, mult in distinct_substitutions(a[au], [where[m] for m in metals], 1)]
+    assert sum(orbits) == 15 and orbits.count(6) == 1

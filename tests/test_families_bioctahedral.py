@@ -82,3 +82,32 @@ def test_framework_rmsd_to_the_s_adm_model(au21):
     # and each isomer is the other model's far neighbour: they are different clusters
     assert framework_rmsd(b, model_a) > 1.5
     assert framework_rmsd(a, read(REF / "au21_sr15_dft_b.xyz")) > 1.5
+
+
+def test_point_group_is_the_models_cs(au21):
+    """The S-Adm isomer keeps the mirror of DFT model a (Cs at 0.1-0.5 A, Au+S)."""
+    from clustergen.core.symmetry import point_group
+    a = next(c for c in au21 if c.info["family"] == "bioctahedral-au10")
+    frame = a[np.isin(a.get_chemical_symbols(), ["Au", "S"])]
+    assert point_group(frame, elements=("Au", "S"), tolerance=0.3) == "Cs"
+
+
+def test_builds_with_a_bulkier_thiolate():
+    """PET once left ligand_fit.refine no allowed pose to turn to (argmin of an empty
+    array: a traceback); the pose is now kept and the windows hold."""
+    a = build("Au21(SR)15", ligand="PET", isomers=1, family="bioctahedral-au10")[0]
+    assert a.info["formula"] == "Au21(PET)15"
+    assert geometry_report(a)["ok"], geometry_report(a)["problems"]
+    assert analyse(a).inventory == INVENTORY
+
+
+def test_bad_inputs_exit_2():
+    import subprocess
+    import sys
+    from clustergen.core.errors import ClusterGenError
+    with pytest.raises(ClusterGenError, match="does not build"):
+        build("Au21(SR)16", family="bioctahedral-au10")
+    run = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au22(SR)15",
+                          "--family", "bioctahedral-au10"], capture_output=True, text=True)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1

@@ -145,3 +145,47 @@ def test_au30_offers_both_families_labelled():
     assert point_group(octa[0], elements=("Au", "S")) == "S6"
     ref = _reference("au30_sadm18_dft.xyz")
     assert framework_rmsd(octa[0], ref) < 0.65
+
+
+def test_au30_crystal_isomer_meets_the_rmsd_goal():
+    """`build "Au30(SR)18"`: the first octahedral-au18 isomer (the crystal-type one, S6)
+    within 0.6 A (unrelaxed, Au+S) of the Au30(S-Adm)18 model; measured 0.59 A."""
+    ref = _reference("au30_sadm18_dft.xyz")
+    cands = build("Au30(SR)18", ligand="SH", isomers=4)
+    octa = next(a for a in cands if a.info["family"] == "octahedral-au18")
+    assert octa.info["isomer"] == "a"
+    assert framework_rmsd(octa, ref) <= 0.6
+
+
+def test_octahedral_family_bad_input_exits_2():
+    with pytest.raises(ClusterGenError, match="does not build"):
+        build("Au30(SR)19", family="octahedral-au18")
+    res = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au31(SR)18",
+                          "--family", "octahedral-au18"], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_vertex_sharing_workflow_ships_and_checks(tmp_path):
+    """workflows/vertex-sharing-series.yaml loads (every member up to Au49) and passes
+    `clustergen run --check` without running anything."""
+    from clustergen.cli import main
+    from clustergen.workflow import load
+    path = Path(__file__).resolve().parents[1] / "workflows" / "vertex-sharing-series.yaml"
+    wf = load(path)
+    assert wf["build"]["formulas"] == ["[Au13(dppe)5Cl2]3+", "[Au25(PPh3)10(SR)5Cl2]2+",
+                                       "[Au37(PPh3)10(SR)10Cl2]+", "Au49(PPh3)10(SR)15Cl2"]
+    assert main(["run", str(path), "-o", str(tmp_path / "run"), "--check"]) == 0
+    assert not (tmp_path / "run").exists()
+
+
+def test_au30_crystal_isomer_counts_nstar_and_round_trip():
+    a = build("Au30(SR)18", ligand="SH", isomers=1, family="octahedral-au18")[0]
+    sym = a.get_chemical_symbols()
+    assert (sym.count("Au"), sym.count("S")) == (30, 18)
+    assert a.info["nstar"] == 12 == parse("Au30(SR)18").nstar
+    result = analyse(a)
+    # the S6 Au18 kernel under six dimers, as the analyser reads the DFT model
+    assert result.inventory == {"dimer": 6} and len(result.kernel) == 18
+    assert result.nstar == 12 and list(result.roles) == list(a.arrays["role"])

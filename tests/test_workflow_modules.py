@@ -160,3 +160,21 @@ def test_family_build_equals_filtered_two_family_build(member_calls):
         own = generate.build("Au28(SR)20", ligand="SH", isomers=2, family=name)
         assert len(member_calls) <= 4
         _same(own, everything, name)
+
+
+def test_build_stage_passes_sulfur_like_the_cli():
+    """`sulfur: all` in a workflow asks the generator for every S-configuration pattern,
+    as `clustergen build --sulfur all` does; absent, each staple type's default."""
+    from clustergen.workflow.stages.build import build_candidates
+
+    text = "build: {formulas: ['[Au25(SR)18]-'], ligand: SH, isomers: 1%s}"
+    plain = build_candidates(load(text % "")["build"])
+    every = build_candidates(load(text % ", sulfur: all")["build"])
+    direct = generate.build("[Au25(SR)18]-", ligand="SH", isomers=1, sulfur="all")
+    assert [a.info["sulfur"] for a in plain] == ["default"]
+    assert len(every) > len(plain)
+    assert [(a.info["isomer"], a.info["sulfur"]) for a in every] == \
+        [(a.info["isomer"], a.info["sulfur"]) for a in direct]
+    assert all(np.allclose(a.positions, b.positions) for a, b in zip(every, direct))
+    assert load(text % ", sulfur: c2")["build"]["sulfur"] == "c2"
+    assert load(text % "")["build"]["sulfur"] is None

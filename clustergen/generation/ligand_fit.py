@@ -365,6 +365,10 @@ def refine(coords, sites, lig, framework_pos, framework_h, is_h, rounds=6):
             s = site["pos"][0]
             poses = np.einsum("rij,aj->rai", rots, coords[k] - s) + s
             poses = poses[_allowed(lig, site, poses)]
+            if not len(poses):
+                # no small turn keeps the angle rules (the chosen pose sits at a window's
+                # edge): keep the pose; the final clash check reports what remains
+                continue
             n, a = poses.shape[:2]
             e = pair_energy(cKDTree(poses.reshape(-1, 3)), np.tile(is_h, n),
                             np.repeat(np.arange(n), a), n, tree, env_h)

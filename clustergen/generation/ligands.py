@@ -154,6 +154,9 @@ def add_ligands(framework, ligand="SCH3", cutoff=None, sulfur=None, sides=None):
         lig = resolve(ligand)
         if lig.kind != "thiolate":
             raise ClusterGenError(f"ligand '{ligand}' is a {lig.kind}, not a thiolate")
+        if "S" not in list(framework.arrays.get("role", [])):
+            # a thiolate-free member ([Au13(dppe)5Cl2]3+): nothing to place, as for SCH3
+            return framework.copy()
         from clustergen.generation.ligate import place
         return place(framework, [lig], sulfur=sulfur, sides=sides)
     if cutoff is None:

@@ -37,6 +37,7 @@ class Build:
     formulas: list | str | None = None
     ligand: str = "SCH3"
     isomers: int | str = "all"
+    sulfur: str | None = None         # S configuration, as `clustergen build --sulfur`
     dope: dict | None = None
 
 
@@ -243,6 +244,7 @@ def _check_build(b):
                                   f"{b['isomers']!r}")
     elif not 1 <= b["isomers"] <= MAX_EMBED:
         raise ClusterGenError(f"build.isomers: {b['isomers']} outside 1..{MAX_EMBED}")
+    _check_sulfur(b["sulfur"])
     if b["dope"] is not None:
         d = _settings("build.dope", Dope, b["dope"], fill=False)
         if "element" not in d:
@@ -251,6 +253,24 @@ def _check_build(b):
             raise ClusterGenError(f"build.dope.element: unknown metal '{d['element']}'")
         if d.get("count", 1) < 1:
             raise ClusterGenError(f"build.dope.count: must be >= 1, got {d['count']}")
+
+
+def _check_sulfur(pattern):
+    """``build.sulfur``: None (each staple type's default), a pattern of
+    ``templates/sulfur.yaml``, "free" or "all" -- the choices of ``build --sulfur``.
+
+    >>> _check_sulfur("all")
+    >>> _check_sulfur("c3")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    clustergen.core.errors.ClusterGenError: build.sulfur: unknown S-configuration pattern 'c3' ...
+    """
+    from clustergen.generation.sulfur import check_pattern
+
+    try:
+        check_pattern(pattern)
+    except ClusterGenError as exc:
+        raise ClusterGenError(f"build.sulfur: {exc}") from None
 
 
 def _ligand_name(spec):
