@@ -108,8 +108,8 @@ def test_analyser_reads_the_literature_shells_off_the_references(ref, inventory)
 
 def test_au20_framework_rmsd_to_the_tbbt_model(au20):
     """Unrelaxed Au+S framework of the first Au20(SR)16 isomer against the Au20(TBBT)16
-    DFT model of NC_Database (GPL-3.0, gitignored: skips when absent); measured 0.59 A
-    (0.61 with the ring Au-S-Au of the SCH3 model alone, 106 deg)."""
+    DFT model of NC_Database (GPL-3.0, gitignored: skips when absent); measured 0.58 A
+    with the generic staple Au-S-Au in the ring (0.61 with the SCH3 model's mean, 106 deg)."""
     from clustergen.analysis.compare import framework_rmsd
     path = REF / "gpl" / "au20_tbbt16_dft.xyz"
     if not path.exists():
