@@ -216,6 +216,9 @@ def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
     coords = [cands[k]["poses"][chosen[k]] for k in range(len(sites))]
     if len(lig.donors) == 1:
         coords = refine(coords, sites, lig, framework_pos, framework_h, is_h)
+        # continuous turns between grid poses, for what the grid leaves clashing
+        from clustergen.generation.ligand_relax import relax
+        coords = relax(coords, sites, lig, framework_pos, framework_h, is_h)
     return coords
 
 
