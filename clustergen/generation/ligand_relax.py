@@ -29,17 +29,18 @@ STARTS = 2               # best grid poses minimised continuously
 CLAIM = 0.1              # weight of other R groups while a clashing R claims room
 
 
-def _angle_penalty(axis, s, metals, side):
-    """Penalty of one S->C unit vector: M-S-C outside the window, wrong S configuration."""
+def _angle_penalty(axes, s, metals, side):
+    """Penalty of S->C unit vectors ``axes`` (N, 3): M-S-C outside the preferred window,
+    wrong S configuration side; (N,)."""
     u = (metals - s) / np.linalg.norm(metals - s, axis=1)[:, None]
-    ang = np.degrees(np.arccos(np.clip(u @ axis, -1, 1)))
+    ang = np.degrees(np.arccos(np.clip(axes @ u.T, -1, 1)))
     lo, hi = fit.ANGLE_MSC
     out = np.maximum(0, np.maximum(lo - ang, ang - hi))
-    pen = ANGLE_WEIGHT * float((out ** 2).sum())
+    pen = ANGLE_WEIGHT * (out ** 2).sum(axis=1)
     if side is not None:
         a, b, sign = side
         n = np.cross(a - s, b - s)
-        pen += SIDE_WEIGHT * max(0.0, -sign * float(axis @ n / np.linalg.norm(n))) ** 2
+        pen += SIDE_WEIGHT * np.maximum(0.0, -sign * axes @ (n / np.linalg.norm(n))) ** 2
     return pen
 
 
@@ -56,9 +57,43 @@ def _weighted(pts, h, owner, n, env_tree, env_h, env_w):
 
 
 def _energy(rotvec, local, s, axis0, env, is_h, metals, side):
-    xyz = Rotation.from_rotvec(rotvec).apply(local) + s
-    e = _weighted(xyz, is_h, np.zeros(len(xyz), int), 1, *env)[0]
-    return e + _angle_penalty(Rotation.from_rotvec(rotvec).apply(axis0), s, metals, side)
+    """Energy of R turned by ``rotvec`` about S, and its analytic gradient: the torque
+    sum_i p_i x dE/dp_i mapped through the left Jacobian of SO(3)."""
+    rot = Rotation.from_rotvec(rotvec)
+    p = rot.apply(local)
+    tree, env_h, env_w = env
+    pairs = cKDTree(p + s).sparse_distance_matrix(tree, max(fit.SOFT.values()),
+                                                  output_type="ndarray")
+    e, torque = 0.0, np.zeros(3)
+    if len(pairs):
+        i, j, r = pairs["i"], pairs["j"], np.maximum(pairs["v"], 1e-6)
+        kind = fit._kinds(is_h[i], env_h[j])
+        soft = np.array([fit.SOFT["heavy"], fit.SOFT["mixed"], fit.SOFT["H"]])[kind]
+        hard = np.array([fit.HARD["heavy"], fit.HARD["mixed"], fit.HARD["H"]])[kind] + 0.3
+        e = float((fit._repulsion(is_h[i], env_h[j], r) * env_w[j]).sum())
+        de_dr = -2 * env_w[j] * (np.maximum(0, soft - r)
+                                 + fit.HARD_WEIGHT * np.maximum(0, hard - r))
+        g = (de_dr / r)[:, None] * (p[i] + s - tree.data[j])
+        torque += np.cross(p[i], g).sum(axis=0)
+    axis = rot.apply(axis0)
+    pen = _angle_penalty(np.vstack([axis, axis + np.eye(3) * 1e-6]), s, metals, side)
+    e_ang, g_axis = pen[0], (pen[1:] - pen[0]) / 1e-6
+    torque += np.cross(axis, g_axis)
+    return e + e_ang, _left_jacobian(rotvec).T @ torque
+
+
+def _left_jacobian(x):
+    """J_l of SO(3): R(x + dx) = exp(J_l(x) dx) R(x) to first order.
+
+    >>> bool(np.allclose(_left_jacobian(np.zeros(3)), np.eye(3)))
+    True
+    """
+    theta = np.linalg.norm(x)
+    k = np.array([[0, -x[2], x[1]], [x[2], 0, -x[0]], [-x[1], x[0], 0]])
+    if theta < 1e-8:
+        return np.eye(3) + 0.5 * k
+    return (np.eye(3) + (1 - np.cos(theta)) / theta ** 2 * k
+            + (theta - np.sin(theta)) / theta ** 3 * k @ k)
 
 
 def _fine_poses(coords_k, s, metals, side, axis_index):
@@ -75,7 +110,7 @@ def _fine_poses(coords_k, s, metals, side, axis_index):
     if not len(dirs):
         return coords_k[None], np.zeros(1)
     poses, (nd, nt, _) = fit._twist_and_tilt(dirs, frame, TWISTS)
-    pen = np.array([_angle_penalty(d, s, metals, side) for d in dirs])
+    pen = _angle_penalty(dirs, s, metals, side)
     return poses + s, np.repeat(pen, nt)
 
 
@@ -96,7 +131,7 @@ def _relax_one(coords_k, site, env, is_h, axis_index):
         axis0 = poses[p][axis_index] - s
         axis0 = axis0 / np.linalg.norm(axis0)
         local = poses[p] - s
-        res = minimize(_energy, np.zeros(3), method="L-BFGS-B",
+        res = minimize(_energy, np.zeros(3), method="L-BFGS-B", jac=True,
                        args=(local, s, axis0, env, is_h, metals, side),
                        options={"maxiter": 60})
         if best_e is None or res.fun < best_e - 1e-9:
