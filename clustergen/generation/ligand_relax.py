@@ -162,11 +162,13 @@ def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
         return coords
     axis_index = lig.axis_atom - len(lig.donors)
     coords = list(coords)
+    before = len(sites) + 1
     for _ in range(rounds):
         bad = [k for k in range(len(sites))
                if _clashing(k, coords, sites, framework_pos, framework_h, is_h)]
-        if not bad:
+        if not bad or len(bad) >= before:   # solved, or a round that did not help
             break
+        before = len(bad)
         for k in bad:
             # k claims room against the framework (other R groups count CLAIM times) ...
             coords[k] = _relax_one(coords[k], sites[k], _env(
