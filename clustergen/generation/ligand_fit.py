@@ -15,7 +15,8 @@ Candidate poses come from the ligand's RDKit conformers (:mod:`ligand_chem`):
 
 The choice is a greedy fill followed by sweeps that re-place each ligand among the others
 (iterated conditional modes) minimising a soft pair repulsion, plus the pose's own angle
-and conformer-energy terms.  Pair distances come from scipy cKDTree, vectorised per site.
+and conformer-energy terms; thiolate R groups still clashing then get continuous
+rigid-body turns (:mod:`clustergen.generation.ligand_relax`).  Pair distances come from scipy cKDTree, vectorised per site.
 """
 
 import numpy as np
@@ -25,7 +26,10 @@ from scipy.spatial.transform import Rotation
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.rotations import fibonacci_sphere
 
-# hard limits (A) checked on the output: heavy-heavy, H-heavy, H-H
+# hard limits (A) checked on the output: heavy-heavy, H-heavy, H-H.  About 0.63-0.66 x the
+# Bondi van der Waals sums (H 1.20, C 1.70, S 1.80, Au 1.66 A: H...H 2.40, H...C 2.90,
+# H...S 3.00, C...C 3.40; A. Bondi, J. Phys. Chem. 68, 441 (1964), doi:10.1021/j100785a001):
+# atoms that overlap, not merely short contacts, since the structure is pre-relaxed next
 HARD = {"heavy": 2.2, "mixed": 1.9, "H": 1.5}
 # soft contact distances (A) of the repulsion; closer pairs cost (r0 - r)^2
 SOFT = {"heavy": 3.2, "mixed": 2.6, "H": 2.1}
