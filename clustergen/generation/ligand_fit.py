@@ -15,8 +15,7 @@ Candidate poses come from the ligand's RDKit conformers (:mod:`ligand_chem`):
 
 The choice is a greedy fill followed by sweeps that re-place each ligand among the others
 (iterated conditional modes) minimising a soft pair repulsion, plus the pose's own angle
-and conformer-energy terms; thiolate R groups still clashing then get continuous
-rigid-body turns (:mod:`clustergen.generation.ligand_relax`).  Pair distances come from scipy cKDTree, vectorised per site.
+and conformer-energy terms.  Pair distances come from scipy cKDTree, vectorised per site.
 """
 
 import numpy as np
@@ -220,9 +219,6 @@ def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
     coords = [cands[k]["poses"][chosen[k]] for k in range(len(sites))]
     if len(lig.donors) == 1:
         coords = refine(coords, sites, lig, framework_pos, framework_h, is_h)
-        # continuous turns between grid poses, for what the grid leaves clashing
-        from clustergen.generation.ligand_relax import relax
-        coords = relax(coords, sites, lig, framework_pos, framework_h, is_h)
     return coords
 
 
