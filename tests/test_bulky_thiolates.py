@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 import clustergen
 from clustergen.analysis.analyse import analyse
 from clustergen.core.errors import ClusterGenError
+from clustergen.generation.ligand_relax import _energy
 
 METALS = ("kernel", "staple")
 
@@ -70,6 +71,28 @@ def test_au30_sadm_keeps_the_sh_framework_and_motifs(au30):
     a, b = analyse(adm), analyse(sh)
     assert a.inventory_string == b.inventory_string == "dimer:6"
     assert str(a.formula.metals) == str(b.formula.metals) and a.formula.nstar == 12
+
+
+def test_gradient_is_the_derivative_of_the_energy():
+    rng = np.random.default_rng(1)
+    local = rng.normal(size=(8, 3)) * 1.5
+    env_pos = rng.normal(size=(30, 3)) * 2.5
+    env = (cKDTree(env_pos), rng.random(30) < 0.5, np.ones(30))
+    args = (local, np.array([0.1, 0.2, 0.3]), local[0] / np.linalg.norm(local[0]), env,
+            rng.random(8) < 0.5, np.array([[2.0, 0, 0], [0, 2.0, 0]]), None)
+    for x in (np.zeros(3), np.array([0.3, -0.2, 0.5])):
+        e, g = _energy(x, *args)
+        num = [(_energy(x + h, *args)[0] - _energy(x - h, *args)[0]) / 2e-6
+               for h in np.eye(3) * 1e-6]
+        assert e > 0 and np.allclose(g, num, rtol=1e-4, atol=1e-3)
+
+
+def test_the_rigid_body_step_rescues_au34_sadm():
+    # the pose search alone leaves one C...H pair at 1.85 A on this tetrahedral-ring shell
+    adm = clustergen.build("Au34(SR)22", ligand="SAdm", isomers=1, family="tetrahedral-ring")[0]
+    worst = _contacts(adm)
+    assert worst["mixed"] >= 1.9 and worst["HH"] >= 1.5 and worst["heavy"] >= 2.2, worst
+    assert analyse(adm).inventory_string == "monomer:5,trimer:3"
 
 
 def test_an_impossible_shell_still_says_too_crowded_in_one_line():

@@ -189,14 +189,16 @@ def _repulsion(h_i, h_j, r):
     return np.maximum(0, soft - r) ** 2 + HARD_WEIGHT * np.maximum(0, hard + 0.3 - r) ** 2
 
 
-def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
+def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1, relax=False):
     """Pick one pose per site; returns a list of (A, 3) coordinate arrays.
 
     Greedy fill and sweeps (iterated conditional modes), then, while atoms clash, joint
     moves of a clashing ligand with each neighbour (the best pair of poses out of the
     clashing ligand's best few), then small continuous rotations (:func:`refine`).
     ``effort`` 2 doubles the rotations about the donor->R axis, the poses kept per site
-    and the sweeps (for crowded shells)."""
+    and the sweeps (for crowded shells).  ``relax``: then continuous rigid-body turns of
+    the thiolate R groups still clashing (:mod:`clustergen.generation.ligand_relax`; a
+    last resort, it costs seconds)."""
     is_h = np.array([s == "H" for s in lig.symbols[len(lig.donors):]])
     cands = [_candidates(site, lig, frames, framework_pos, framework_h, centre, is_h,
                          effort) for site in sites]
@@ -219,6 +221,9 @@ def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
     coords = [cands[k]["poses"][chosen[k]] for k in range(len(sites))]
     if len(lig.donors) == 1:
         coords = refine(coords, sites, lig, framework_pos, framework_h, is_h)
+        if relax:
+            from clustergen.generation.ligand_relax import relax as relax_rigid
+            coords = relax_rigid(coords, sites, lig, framework_pos, framework_h, is_h)
     return coords
 
 
