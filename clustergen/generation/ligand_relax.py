@@ -109,7 +109,7 @@ def _fine_poses(coords_k, s, metals, side, axis_index):
     dirs = sphere[ok & fit._on_side(sphere, s, side)]
     if not len(dirs):
         return coords_k[None], np.zeros(1)
-    poses, (nd, nt, _) = fit._twist_and_tilt(dirs, frame, TWISTS)
+    poses, (_, nt, _) = fit._twist_and_tilt(dirs, frame, TWISTS)
     pen = _angle_penalty(dirs, s, metals, side)
     return poses + s, np.repeat(pen, nt)
 
