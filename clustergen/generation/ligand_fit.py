@@ -25,7 +25,10 @@ from scipy.spatial.transform import Rotation
 from clustergen.core.errors import ClusterGenError
 from clustergen.core.rotations import fibonacci_sphere
 
-# hard limits (A) checked on the output: heavy-heavy, H-heavy, H-H
+# hard limits (A) checked on the output: heavy-heavy, H-heavy, H-H.  About 0.63-0.66 x the
+# Bondi van der Waals sums (H 1.20, C 1.70, S 1.80, Au 1.66 A: H...H 2.40, H...C 2.90,
+# H...S 3.00, C...C 3.40; A. Bondi, J. Phys. Chem. 68, 441 (1964), doi:10.1021/j100785a001):
+# atoms that overlap, not merely short contacts, since the structure is pre-relaxed next
 HARD = {"heavy": 2.2, "mixed": 1.9, "H": 1.5}
 # soft contact distances (A) of the repulsion; closer pairs cost (r0 - r)^2
 SOFT = {"heavy": 3.2, "mixed": 2.6, "H": 2.1}
@@ -186,14 +189,16 @@ def _repulsion(h_i, h_j, r):
     return np.maximum(0, soft - r) ** 2 + HARD_WEIGHT * np.maximum(0, hard + 0.3 - r) ** 2
 
 
-def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
+def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1, relax=False):
     """Pick one pose per site; returns a list of (A, 3) coordinate arrays.
 
     Greedy fill and sweeps (iterated conditional modes), then, while atoms clash, joint
     moves of a clashing ligand with each neighbour (the best pair of poses out of the
     clashing ligand's best few), then small continuous rotations (:func:`refine`).
     ``effort`` 2 doubles the rotations about the donor->R axis, the poses kept per site
-    and the sweeps (for crowded shells)."""
+    and the sweeps (for crowded shells).  ``relax``: then continuous rigid-body turns of
+    the thiolate R groups still clashing (:mod:`clustergen.generation.ligand_relax`; a
+    last resort, it costs seconds)."""
     is_h = np.array([s == "H" for s in lig.symbols[len(lig.donors):]])
     cands = [_candidates(site, lig, frames, framework_pos, framework_h, centre, is_h,
                          effort) for site in sites]
@@ -216,6 +221,9 @@ def choose(sites, lig, frames, framework_pos, framework_h, centre, effort=1):
     coords = [cands[k]["poses"][chosen[k]] for k in range(len(sites))]
     if len(lig.donors) == 1:
         coords = refine(coords, sites, lig, framework_pos, framework_h, is_h)
+        if relax:
+            from clustergen.generation.ligand_relax import relax as relax_rigid
+            coords = relax_rigid(coords, sites, lig, framework_pos, framework_h, is_h)
     return coords
 
 

@@ -196,16 +196,20 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None):
             owner[members] = counter
             counter += 1
     role = _roles(framework, roles, is_metal, sites)
+    has_sides = any("side" in s for _, s in placed_sites)
     for effort in EFFORTS:
-        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, effort)
+        # the last attempt adds the rigid-body relaxation of what still clashes
+        last = effort == EFFORTS[-1] and not has_sides
+        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, effort, last)
         bad = _clashes(atoms, len(framework))
         if not bad:
             return atoms
-    if any("side" in s for _, s in placed_sites):
+    if has_sides:
         # a bulky R that cannot take the pattern's sides without clashes: steric choice
         for _, s in placed_sites:
             s.pop("side", None)
-        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, EFFORTS[-1])
+        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, EFFORTS[-1],
+                          True)
         bad = _clashes(atoms, len(framework))
         if not bad:
             atoms.info["sulfur"] = "free"
@@ -213,7 +217,7 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None):
     raise _clash_error(atoms, len(framework), bad)
 
 
-def _assemble(framework, ligands, placed_sites, owner, centre, role, effort):
+def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, relax=False):
     sym = framework.get_chemical_symbols()
     is_h = framework.numbers == 1
     new_sym, new_pos, new_owner = [], [], []
@@ -223,7 +227,7 @@ def _assemble(framework, ligands, placed_sites, owner, centre, role, effort):
             continue
         frames = ligand_fit.local_frames(lig)
         chosen = ligand_fit.choose(mine, lig, frames, framework.positions, is_h, centre,
-                                   effort)
+                                   effort, relax)
         rsym = list(lig.symbols[len(lig.donors):])
         for s, xyz in zip(mine, chosen):
             new_sym += rsym

@@ -1,0 +1,211 @@
+"""Continuous rigid-body relaxation of thiolate R groups that still clash after the pose
+search of :mod:`clustergen.generation.ligand_fit`.
+
+The pose grid is discrete (fixed S->C directions, 12 turns about S-C); a rigid cage such as
+1-adamantyl (S-Adm) on a crowded staple S may need an orientation between grid points.
+Each clashing R is turned as a rigid body about its S (the S-C bond length and the R
+geometry are kept; the framework never moves) by minimising, with
+:func:`scipy.optimize.minimize` (L-BFGS-B), the soft pair repulsion of
+:func:`ligand_fit._repulsion` against every other atom plus a penalty on M-S-C angles
+outside the preferred window and on leaving the S configuration side.  Ligands are
+relaxed one at a time in turns (Gauss-Seidel), several starts per ligand (turns of the
+current pose about its S-C axis), so a ligand that only fits after its neighbour has
+moved gets another try.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.spatial import cKDTree
+from scipy.spatial.transform import Rotation
+
+from clustergen.core.rotations import fibonacci_sphere
+from clustergen.generation import ligand_fit as fit
+
+ANGLE_WEIGHT = 2.0       # per deg^2 outside the preferred M-S-C window
+SIDE_WEIGHT = 50.0       # per unit of S->C component on the wrong side of the M-S-M plane
+DIRECTIONS = 3000        # sphere points of the fine S->C grid (about 4 deg apart)
+TWISTS = 24              # turns about S-C on the fine grid (15 deg)
+STARTS = 2               # best grid poses minimised continuously
+CLAIM = 0.1              # weight of other R groups while a clashing R claims room
+
+
+def _angle_penalty(axes, s, metals, side):
+    """Penalty of S->C unit vectors ``axes`` (N, 3): M-S-C outside the preferred window,
+    wrong S configuration side; (N,)."""
+    u = (metals - s) / np.linalg.norm(metals - s, axis=1)[:, None]
+    ang = np.degrees(np.arccos(np.clip(axes @ u.T, -1, 1)))
+    lo, hi = fit.ANGLE_MSC
+    out = np.maximum(0, np.maximum(lo - ang, ang - hi))
+    pen = ANGLE_WEIGHT * (out ** 2).sum(axis=1)
+    if side is not None:
+        a, b, sign = side
+        n = np.cross(a - s, b - s)
+        pen += SIDE_WEIGHT * np.maximum(0.0, -sign * axes @ (n / np.linalg.norm(n))) ** 2
+    return pen
+
+
+def _weighted(pts, h, owner, n, env_tree, env_h, env_w):
+    """Soft repulsion per owner of ``pts`` against the environment, each environment
+    atom's terms scaled by its weight ``env_w``."""
+    pairs = cKDTree(pts).sparse_distance_matrix(env_tree, max(fit.SOFT.values()),
+                                                output_type="ndarray")
+    if len(pairs) == 0:
+        return np.zeros(n)
+    i, j, r = pairs["i"], pairs["j"], pairs["v"]
+    return np.bincount(owner[i], weights=fit._repulsion(h[i], env_h[j], r) * env_w[j],
+                       minlength=n)
+
+
+def _energy(rotvec, local, s, axis0, env, is_h, metals, side):
+    """Energy of R turned by ``rotvec`` about S, and its analytic gradient: the torque
+    sum_i p_i x dE/dp_i mapped through the left Jacobian of SO(3)."""
+    rot = Rotation.from_rotvec(rotvec)
+    p = rot.apply(local)
+    tree, env_h, env_w = env
+    pairs = cKDTree(p + s).sparse_distance_matrix(tree, max(fit.SOFT.values()),
+                                                  output_type="ndarray")
+    e, torque = 0.0, np.zeros(3)
+    if len(pairs):
+        i, j, r = pairs["i"], pairs["j"], np.maximum(pairs["v"], 1e-6)
+        kind = fit._kinds(is_h[i], env_h[j])
+        soft = np.array([fit.SOFT["heavy"], fit.SOFT["mixed"], fit.SOFT["H"]])[kind]
+        hard = np.array([fit.HARD["heavy"], fit.HARD["mixed"], fit.HARD["H"]])[kind] + 0.3
+        e = float((fit._repulsion(is_h[i], env_h[j], r) * env_w[j]).sum())
+        de_dr = -2 * env_w[j] * (np.maximum(0, soft - r)
+                                 + fit.HARD_WEIGHT * np.maximum(0, hard - r))
+        g = (de_dr / r)[:, None] * (p[i] + s - tree.data[j])
+        torque += np.cross(p[i], g).sum(axis=0)
+    axis = rot.apply(axis0)
+    pen = _angle_penalty(np.vstack([axis, axis + np.eye(3) * 1e-6]), s, metals, side)
+    e_ang, g_axis = pen[0], (pen[1:] - pen[0]) / 1e-6
+    torque += np.cross(axis, g_axis)
+    return e + e_ang, _left_jacobian(rotvec).T @ torque
+
+
+def _left_jacobian(x):
+    """J_l of SO(3): R(x + dx) = exp(J_l(x) dx) R(x) to first order.
+
+    >>> bool(np.allclose(_left_jacobian(np.zeros(3)), np.eye(3)))
+    True
+    """
+    theta = np.linalg.norm(x)
+    k = np.array([[0, -x[2], x[1]], [x[2], 0, -x[0]], [-x[1], x[0], 0]])
+    if theta < 1e-8:
+        return np.eye(3) + 0.5 * k
+    return (np.eye(3) + (1 - np.cos(theta)) / theta ** 2 * k
+            + (theta - np.sin(theta)) / theta ** 3 * k @ k)
+
+
+def _fine_poses(coords_k, s, metals, side, axis_index):
+    """Rigid copies of one R on a fine grid: S->C directions with every M-S-C angle in
+    the hard window and on the S configuration side, times TWISTS turns about S-C."""
+    axis = coords_k[axis_index] - s
+    to_z, _ = Rotation.align_vectors([[0, 0, 1.0]], [axis])
+    frame = to_z.apply(coords_k - s)[None]
+    sphere = fibonacci_sphere(DIRECTIONS)
+    u = (metals - s) / np.linalg.norm(metals - s, axis=1)[:, None]
+    ang = np.degrees(np.arccos(np.clip(sphere @ u.T, -1, 1)))
+    ok = ((ang >= fit.ANGLE_LIMITS[0]) & (ang <= fit.ANGLE_LIMITS[1])).all(axis=1)
+    dirs = sphere[ok & fit._on_side(sphere, s, side)]
+    if not len(dirs):
+        return coords_k[None], np.zeros(1)
+    poses, (_, nt, _) = fit._twist_and_tilt(dirs, frame, TWISTS)
+    pen = _angle_penalty(dirs, s, metals, side)
+    return poses + s, np.repeat(pen, nt)
+
+
+def _relax_one(coords_k, site, env, is_h, axis_index):
+    """Best rigid turn of one R about its donor; returns (coordinates, energy).
+
+    The fine grid is scored against the environment in one vectorised pass; the best
+    STARTS poses (and the current one) are then minimised continuously."""
+    s, metals = site["pos"][0], site["metals"][0]
+    side = site.get("side")
+    poses, pen = _fine_poses(coords_k, s, metals, side, axis_index)
+    poses, pen = np.vstack([coords_k[None], poses]), np.concatenate([[0.0], pen])
+    n, a = poses.shape[:2]
+    e = pen + _weighted(poses.reshape(-1, 3), np.tile(is_h, n), np.repeat(np.arange(n), a),
+                        n, *env)
+    best, best_e = coords_k, None
+    for p in sorted(set(np.argsort(e, kind="stable")[:STARTS].tolist()) | {0}):
+        axis0 = poses[p][axis_index] - s
+        axis0 = axis0 / np.linalg.norm(axis0)
+        local = poses[p] - s
+        res = minimize(_energy, np.zeros(3), method="L-BFGS-B", jac=True,
+                       args=(local, s, axis0, env, is_h, metals, side),
+                       options={"maxiter": 60})
+        if best_e is None or res.fun < best_e - 1e-9:
+            best_e = res.fun
+            best = Rotation.from_rotvec(res.x).apply(local) + s
+    return best, best_e
+
+
+def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
+    """Rigid-body relaxation of the thiolate R groups that break a hard contact limit;
+    returns the new list of (A, 3) R coordinates (others untouched).
+
+    >>> s = np.array([0, 0, 2.3])                       # S bound to two Au, 90 deg apart
+    >>> site = {"donors": [1], "pos": s[None], "metals": [np.array([[0, 0, 0.0], [2.3, 0, 2.3]])]}
+    >>> c = s + 1.82 * np.array([-0.292, 0.911, 0.292])  # C with both Au-S-C at 107 deg
+    >>> x = c + [0.6, 0.0, 1.1]                          # a framework atom 1.25 A from C
+    >>> fw = np.array([[0, 0, 0.0], s, [2.3, 0, 2.3], x])
+    >>> class L: axis_atom, donors, kind = 1, (0,), "thiolate"
+    >>> new = relax([c[None]], [site], L, fw, np.zeros(4, bool), np.array([False]))[0][0]
+    >>> u = (new - s) / np.linalg.norm(new - s)
+    >>> ang = np.degrees(np.arccos([u @ [0, 0, -1], u @ [1, 0, 0]]))
+    >>> bool(np.linalg.norm(new - x) > 2.2), round(float(np.linalg.norm(new - s)), 2)
+    (True, 1.82)
+    >>> bool(((ang > 98) & (ang < 118)).all())
+    True
+    """
+    if lig.kind != "thiolate" or lig.axis_atom <= 0:
+        return coords
+    axis_index = lig.axis_atom - len(lig.donors)
+    coords = list(coords)
+    before = len(sites) + 1
+    for _ in range(rounds):
+        bad = [k for k in range(len(sites))
+               if _clashing(k, coords, sites, framework_pos, framework_h, is_h)]
+        if not bad or len(bad) >= before:   # solved, or a round that did not help
+            break
+        before = len(bad)
+        for k in bad:
+            # k claims room against the framework (other R groups count CLAIM times) ...
+            coords[k] = _relax_one(coords[k], sites[k], _env(
+                k, coords, sites, framework_pos, framework_h, is_h, CLAIM), is_h,
+                axis_index)[0]
+            # ... and the R groups it now clashes with make way, at full weight
+            for j in _touching(k, coords):
+                if not _clashing(j, coords, sites, framework_pos, framework_h, is_h):
+                    continue
+                coords[j] = _relax_one(coords[j], sites[j], _env(
+                    j, coords, sites, framework_pos, framework_h, is_h, 1.0), is_h,
+                    axis_index)[0]
+    return coords
+
+
+def _env(k, coords, sites, framework_pos, framework_h, is_h, weight):
+    """(tree, is-H, weights) of everything R group ``k`` must avoid: the other R groups
+    (weight ``weight``) and the framework but for k's own donor (weight 1)."""
+    others = [c for j, c in enumerate(coords) if j != k]
+    keep = np.array([i not in set(sites[k]["donors"]) for i in range(len(framework_pos))])
+    pos = np.vstack(others + [framework_pos[keep]])
+    h = np.concatenate([np.tile(is_h, len(others)), framework_h[keep]])
+    w = np.concatenate([np.full(len(is_h) * len(others), weight), np.ones(keep.sum())])
+    return cKDTree(pos), h, w
+
+
+def _clashing(k, coords, sites, framework_pos, framework_h, is_h):
+    """Whether R group ``k`` breaks a hard contact limit (with 0.05 A to spare)."""
+    tree, env_h, _ = _env(k, coords, sites, framework_pos, framework_h, is_h, 1.0)
+    limit = np.array([fit.HARD["heavy"], fit.HARD["mixed"], fit.HARD["H"]])
+    d, j = tree.query(coords[k], k=1)
+    return bool((d < limit[fit._kinds(is_h, env_h[j])] + 0.05).any())
+
+
+def _touching(k, coords):
+    """R groups with an atom within the soft contact reach of R group ``k``."""
+    tree = cKDTree(coords[k])
+    reach = max(fit.SOFT.values())
+    return [j for j, c in enumerate(coords)
+            if j != k and np.isfinite(tree.query(c, distance_upper_bound=reach)[0]).any()]

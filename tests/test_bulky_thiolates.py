@@ -1,0 +1,107 @@
+"""Bulky rigid thiolates (1-adamantanethiolate, S-Adm): built where the framework has room,
+refused in one line where it has none."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+import clustergen
+from clustergen.analysis.analyse import analyse
+from clustergen.core.errors import ClusterGenError
+from clustergen.generation.ligand_relax import _energy
+
+METALS = ("kernel", "staple")
+
+
+@pytest.fixture(scope="module")
+def au30():
+    """Au30(SR)18 octahedral-au18 (the Au30(S-Adm)18 crystal's isomer), SH and SAdm."""
+    sh = clustergen.build("Au30(SR)18", ligand="SH", isomers=1, family="octahedral-au18")[0]
+    adm = clustergen.build("Au30(SR)18", ligand="SAdm", isomers=1,
+                           family="octahedral-au18")[0]
+    return sh, adm
+
+
+def _contacts(atoms):
+    """Closest H...heavy, H...H and heavy...heavy distances between atoms of different
+    ligands or a ligand's R atoms and the framework (independent of ligand_fit)."""
+    idx, role = atoms.arrays["ligand_index"], atoms.arrays["role"]
+    h = atoms.numbers == 1
+    pairs = cKDTree(atoms.positions).query_pairs(3.0, output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = np.linalg.norm(atoms.positions[i] - atoms.positions[j], axis=1)
+    inter = (idx[i] != idx[j]) & ((role[i] == "ligand") | (role[j] == "ligand"))
+    return {name: float(d[inter & m].min(initial=np.inf)) for name, m in
+            (("mixed", h[i] ^ h[j]), ("HH", h[i] & h[j]), ("heavy", ~h[i] & ~h[j]))}
+
+
+def test_au30_sadm_builds_without_contacts_or_bent_sulfur(au30):
+    _, adm = au30
+    assert adm.info["formula"] == "Au30(SAdm)18"
+    worst = _contacts(adm)
+    # the hard limits of ligand_fit: about 0.63 x the Bondi (1964) van der Waals sums
+    assert worst["mixed"] >= 1.9 and worst["HH"] >= 1.5 and worst["heavy"] >= 2.2, worst
+    sym = np.array(adm.get_chemical_symbols())
+    pos, role = adm.positions, adm.arrays["role"]
+    metal = np.isin(role, METALS)
+    angles = []
+    for s in np.flatnonzero(role == "S"):
+        d = np.linalg.norm(pos - pos[s], axis=1)
+        c = np.flatnonzero((sym == "C") & (d < 2.0))
+        assert len(c) == 1 and 1.80 <= d[c[0]] <= 1.88      # one S-C bond, length kept
+        au = np.flatnonzero(metal & (d < 2.7))
+        assert len(au) == 2                                  # both Au-S bonds kept
+        for m in au:
+            u, v = pos[m] - pos[s], pos[c[0]] - pos[s]
+            angles.append(np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v))))
+    angles = np.array(angles)
+    assert len(angles) == 36 and ((angles >= 98) & (angles <= 118)).all(), angles
+    assert np.median(angles) < 115
+    print(f"Au30(SAdm)18 contacts {worst}, Au-S-C {angles.min():.1f}-{angles.max():.1f} deg")
+
+
+def test_au30_sadm_keeps_the_sh_framework_and_motifs(au30):
+    sh, adm = au30
+    frame = np.isin(adm.arrays["role"], METALS + ("S",))
+    frame_sh = np.isin(sh.arrays["role"], METALS + ("S",))
+    assert np.allclose(adm.positions[frame], sh.positions[frame_sh], atol=1e-6)
+    a, b = analyse(adm), analyse(sh)
+    assert a.inventory_string == b.inventory_string == "dimer:6"
+    assert str(a.formula.metals) == str(b.formula.metals) and a.formula.nstar == 12
+
+
+def test_gradient_is_the_derivative_of_the_energy():
+    rng = np.random.default_rng(1)
+    local = rng.normal(size=(8, 3)) * 1.5
+    env_pos = rng.normal(size=(30, 3)) * 2.5
+    env = (cKDTree(env_pos), rng.random(30) < 0.5, np.ones(30))
+    args = (local, np.array([0.1, 0.2, 0.3]), local[0] / np.linalg.norm(local[0]), env,
+            rng.random(8) < 0.5, np.array([[2.0, 0, 0], [0, 2.0, 0]]), None)
+    for x in (np.zeros(3), np.array([0.3, -0.2, 0.5])):
+        e, g = _energy(x, *args)
+        num = [(_energy(x + h, *args)[0] - _energy(x - h, *args)[0]) / 2e-6
+               for h in np.eye(3) * 1e-6]
+        assert e > 0 and np.allclose(g, num, rtol=1e-4, atol=1e-3)
+
+
+def test_the_rigid_body_step_rescues_au34_sadm():
+    # the pose search alone leaves one C...H pair at 1.85 A on this tetrahedral-ring shell
+    adm = clustergen.build("Au34(SR)22", ligand="SAdm", isomers=1, family="tetrahedral-ring")[0]
+    worst = _contacts(adm)
+    assert worst["mixed"] >= 1.9 and worst["HH"] >= 1.5 and worst["heavy"] >= 2.2, worst
+    assert analyse(adm).inventory_string == "monomer:5,trimer:3"
+
+
+def test_an_impossible_shell_still_says_too_crowded_in_one_line():
+    # Au21(SR)15 au7-backbone: S10 and S27 are 4.75 A apart with their windows of
+    # allowed S->C directions facing; no pair of Adm poses avoids overlap
+    with pytest.raises(ClusterGenError, match="too crowded"):
+        clustergen.build("Au21(SR)15", ligand="SAdm", isomers=1, family="au7-backbone")
+    out = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au21(SR)15",
+                          "--ligand", "SAdm", "--isomers", "1"],
+                         capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "too crowded" in out.stderr
