@@ -23,7 +23,7 @@ from clustergen.generation.families import evaluate, family, match, member, memb
 from clustergen.core.formula import ligand_info, parse
 from clustergen.core.identity import charge_multiplicity
 from clustergen.generation.ligands import add_ligands
-from clustergen.generation.sulfur import assign, check_pattern, patterns
+from clustergen.generation.sulfur import assign, check_pattern, family_hand, other_hand, patterns
 from clustergen.core.model import format_motifs, make_cluster
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -222,8 +222,14 @@ def _sulfur_patterns(frame, sulfur):
 
     None: each staple type's default (label "default"); a pattern name: that one;
     "all": every pattern that gives this framework its own configurations, the
-    crystal-like default first (the cheap score, framework strain, is the same for all)."""
+    crystal-like default first (the cheap score, framework strain, is the same for all);
+    "hands": the defaults in the family's hand, then in the other hand
+    (:func:`clustergen.generation.sulfur.assign`)."""
     check_pattern(sulfur)
+    if sulfur == "hands":   # the default patterns in both hands, the family's hand first
+        hand = family_hand(frame)
+        return [("default", assign(frame, None, hand)),
+                ("hand", assign(frame, None, other_hand(hand)))]
     if sulfur != "all":
         return [(sulfur or "default", assign(frame, sulfur))]
     out, seen = [], []
@@ -249,7 +255,9 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     relaxation cannot change; :mod:`.sulfur`): None = each staple type's default in
     ``templates/sulfur.yaml`` (dimers C2-like, as in the [Au25(SR)18]- crystal), "c2" or
     "mirror" for every staple type, or "all": each framework once per pattern that
-    changes it, isomer labels "a", "a-mirror", ... (``info["sulfur"]`` names the pattern).
+    changes it, isomer labels "a", "a-mirror", ... (``info["sulfur"]`` names the pattern);
+    "hands": each framework in both hands of its default patterns ("a", "a-hand"; a
+    relaxation picks the lower: the two are diastereomers on a chiral framework).
 
     >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
     >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
@@ -293,8 +301,8 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                 atoms = donors.pair_phosphines(donors.cap_phosphines(
                     add_ligands(frame, ligand[0], sides=sides)), donors.bidentate_count(f.ligands))
                 atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
-                name = letter if pattern in (sulfur, "default") or sulfur != "all" \
-                    else f"{letter}-{pattern}"
+                name = letter if pattern in (sulfur, "default") or sulfur not in (
+                    "all", "hands") else f"{letter}-{pattern}"
                 cands.append(_label(atoms, m, f, name, ligand, multiplicity))
         per_family.append(cands)
     # best of each family first, then the next best of each ...; within a tier the cheap
@@ -303,7 +311,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                for c in sorted(tier, key=lambda a: a.info["score"])]
     if len(per_family) > 1:
         return ordered
-    if sulfur == "all":     # ``isomers`` counts frameworks; each keeps all its patterns
+    if sulfur in ("all", "hands"):  # ``isomers`` counts frameworks; each keeps its patterns
         first = {LETTERS[i % 26] * (1 + i // 26) for i in range(isomers)}
         return [c for c in ordered if c.info["isomer"].split("-")[0] in first]
     return ordered[:isomers]
