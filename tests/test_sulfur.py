@@ -176,3 +176,13 @@ def test_family_hand_and_unknown_hand():
     assert assign(au25, None) == assign(au25, None, "steric")
     with pytest.raises(ClusterGenError, match="staple hand 'left'"):
         assign(au25, None, "left")
+
+
+def test_workflow_build_takes_the_sulfur_option():
+    from clustergen.workflow.config import load
+    from clustergen.workflow.stages.build import build_candidates
+    cfg = load("build: {formulas: ['Au28(SR)20'], ligand: SH, isomers: 1, sulfur: hands}")
+    cands = [c for c in build_candidates(cfg["build"]) if c.info["family"] == "double-helix"]
+    assert [c.info["isomer"] for c in cands] == ["a", "a-hand"]
+    with pytest.raises(ClusterGenError, match="S-configuration pattern 'left'"):
+        load("build: {formulas: ['Au28(SR)20'], ligand: SH, sulfur: left}")

@@ -24,7 +24,7 @@ def build_candidates(settings):
     for formula in settings["formulas"]:
         # a family study asks the generator for that family's isomers only
         out += build(formula, ligand=settings["ligand"], isomers=isomers,
-                     family=settings["family"])
+                     family=settings["family"], sulfur=settings.get("sulfur"))
     dope = settings.get("dope")
     if dope:
         from clustergen.screen.dopants import enumerate_dopings
