@@ -115,3 +115,74 @@ def test_ligand_exchange_takes_the_pattern_asked_for(au25):
 def test_unknown_pattern_is_an_input_error():
     with pytest.raises(ClusterGenError, match="S-configuration pattern 'helical'"):
         clustergen.build("[Au25(SR)18]-", ligand="SH", isomers=1, sulfur="helical")
+
+
+@pytest.fixture(scope="module")
+def au28_hands():
+    """Au28(SCH3)20 double helix in both staple hands, from one build call ('hands')."""
+    return clustergen.build("Au28(SR)20", ligand="SCH3", isomers=1, family="double-helix",
+                            sulfur="hands")
+
+
+def _central_sides(atoms):
+    res = analyse(atoms)
+    out = []
+    for m in res.motifs:
+        if m["type"] == "dimer":
+            (m0, m1), sc = m["metal"], m["sulfur"][1]
+            out.append(_side(atoms, sc, min(m0, m1), max(m0, m1)))
+    return out
+
+
+def test_hands_are_local_mirror_images_on_one_framework(au28_hands):
+    a, h = au28_hands
+    assert (a.info["isomer"], h.info["isomer"]) == ("a", "a-hand")
+    frame = np.isin(a.arrays["role"], METALS + ("S",))
+    assert np.array_equal(a.positions[frame], h.positions[frame])
+    sa, sh = _staples(a), _staples(h)
+    assert len(sa) == len(sh) == 4
+    for (ends_a, _), (ends_h, _) in zip(sa, sh):
+        assert ends_a[0] == ends_a[1] and ends_h[0] == ends_h[1]   # both C2-like
+        assert ends_h == [-e for e in ends_a]                      # other realisation
+    assert _central_sides(h) == [-x for x in _central_sides(a)]   # other side inside
+    # the default build is the family's hand (double helix: "other"), the same atoms
+    default = clustergen.build("Au28(SR)20", ligand="SCH3", isomers=1,
+                               family="double-helix")[0]
+    assert np.array_equal(default.positions, a.positions)
+
+
+def test_other_hand_is_sound(au28_hands):
+    """The reversed sides still give every R a sane M-S-C angle and no clash."""
+    h = au28_hands[1]
+    n = int(np.isin(h.arrays["role"], METALS + ("S",)).sum())
+    owner = h.arrays["ligand_index"].copy()
+    donor_of = np.full(len(h), -1)
+    donor_of[:n] = owner[:n]
+    owner[:n] = -1
+    assert clashes(h.positions, h.numbers == 1, owner, donor_of) == []
+    d = h.get_all_distances()
+    for s in np.flatnonzero(h.arrays["role"] == "S"):
+        c = np.flatnonzero((h.numbers == 6) & (d[s] < 2.0))
+        m = np.flatnonzero(np.isin(h.arrays["role"], METALS) & (d[s] < 2.7))
+        assert len(c) == 1 and len(m) == 2
+        assert all(90 < h.get_angle(j, s, c[0]) < 130 for j in m)
+
+
+def test_family_hand_and_unknown_hand():
+    from clustergen.generation.generate import frameworks
+    from clustergen.generation.sulfur import assign, family_hand
+    au25 = frameworks("face-sharing-icosahedra", 1, limit=1)[0]
+    assert family_hand(au25) == "steric"      # the [Au25(SR)18]- crystal's choice
+    assert assign(au25, None) == assign(au25, None, "steric")
+    with pytest.raises(ClusterGenError, match="staple hand 'left'"):
+        assign(au25, None, "left")
+
+
+def test_workflow_build_takes_the_sulfur_option():
+    from clustergen.workflow.config import load
+    from clustergen.workflow.stages.build import build_candidates
+    cfg = load("build: {formulas: ['Au28(SR)20'], ligand: SH, isomers: 1, sulfur: hands}")
+    cands = [c for c in build_candidates(cfg["build"]) if c.info["family"] == "double-helix"]
+    assert [c.info["isomer"] for c in cands] == ["a", "a-hand"]
+    with pytest.raises(ClusterGenError, match="S-configuration pattern 'left'"):
+        load("build: {formulas: ['Au28(SR)20'], ligand: SH, sulfur: left}")

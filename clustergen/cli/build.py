@@ -79,10 +79,12 @@ def register_cli(sub):
                    help=f"at most this many per family (1..{validate.MAX_ISOMERS})")
     p.add_argument("--multiplicity", type=MULTIPLICITY, default=None,
                    help="spin multiplicity 2S+1 (default: lowest allowed by electron count)")
-    p.add_argument("--sulfur", choices=sulfur_patterns() + ["free", "all"], default=None,
+    p.add_argument("--sulfur", choices=sulfur_patterns() + ["free", "all", "hands"],
+                   default=None,
                    help="side of each thiolate R (S configuration, fixed for a relaxation): "
-                        "c2 or mirror staples, free (steric choice at every S), or all (each "
-                        "framework once per pattern); "
+                        "c2 or mirror staples, free (steric choice at every S), all (each "
+                        "framework once per pattern), or hands (each framework with its "
+                        "staples' R sets in both hands); "
                         "default: per staple type, templates/sulfur.yaml (dimers c2)")
     p.add_argument("-o", "--output", default="candidates.extxyz", help="extended XYZ output")
     p.set_defaults(func=_cmd_build)

@@ -49,7 +49,10 @@ METHODS = ("GFN1-xTB", "GFN2-xTB", "IPEA1-xTB")
 SINGLE = ("FIRE", "BFGS", "LBFGS", "BFGSLineSearch", "LBFGSLineSearch", "MDMin",
           "PreconLBFGS", "Sella")
 PROTOCOLS = ("FIRE+LBFGS", "FIRE+PreconLBFGS", "FIRE+Sella")
-OPTIMISERS = SINGLE + PROTOCOLS
+# A protocol with "+flips" goes on with S-inversion hops (clustergen.compute.flips): one
+# single point per thiolate S, then the second stage again, while that lowers the energy.
+HOPS = "+flips"
+OPTIMISERS = SINGLE + PROTOCOLS + tuple(p + HOPS for p in PROTOCOLS)
 # Preconditioned LBFGS (Packwood et al., J. Chem. Phys. 144, 164109, 2016,
 # doi:10.1063/1.4947024): ~100 force calls to 0.02 eV/A on the built SH members
 # against ~330 for plain LBFGS, same spread over starts (docs/relaxation.md).
@@ -176,10 +179,13 @@ def stages(optimiser, fmax):
     [('FIRE', 0.2), ('LBFGS', 0.02)]
     >>> stages("BFGS", 0.05)
     [('BFGS', 0.05)]
+    >>> stages("FIRE+PreconLBFGS+flips", 0.02)     # the hops follow the last stage
+    [('FIRE', 0.2), ('PreconLBFGS', 0.02)]
     """
     if optimiser not in OPTIMISERS:
         raise ClusterGenError(f"unknown optimiser '{optimiser}' "
                               f"(known: {', '.join(OPTIMISERS)})")
+    optimiser = optimiser.removesuffix(HOPS)
     if "+" not in optimiser:
         return [(optimiser, fmax)]
     first, second = optimiser.split("+")
@@ -308,6 +314,8 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
         record.update(method=params["method"], rung=name)
         failure = None
         break
+    if not failure and converged and optimiser.endswith(HOPS):
+        done, calls = _hop(atoms, plan[-1], steps, done, calls, record)
     record.update(steps=done, force_calls=calls)
     if failure:
         atoms.calc = None
@@ -329,6 +337,34 @@ def _relax_one(atoms, method, fmax, steps, optimiser, traj, ladder, settings, ci
                   problems=problems, topology="; ".join(problems) or "ok",
                   wall=time.perf_counter() - t0, cpu=time.process_time() - c0)
     return atoms, record
+
+
+def _hop(atoms, stage, steps, done, calls, record):
+    """S-inversion hops after a converged relaxation (:func:`clustergen.compute.flips.search`),
+    each relaxed with the protocol's last stage; their single points and steps count."""
+    from ase.calculators.calculator import CalculationFailed
+
+    from clustergen.compute import flips
+
+    name, stage_fmax = stage
+    used = [done]
+    start = atoms.calc.force_calls
+
+    def again(a):
+        opt = _optimiser_class(name)(a, logfile=None)
+        opt.attach(executor.check_interrupt)
+        ok = opt.run(fmax=stage_fmax, steps=max(steps - used[0], 0))
+        used[0] += opt.nsteps
+        return ok
+
+    kept = atoms.positions.copy()
+    try:
+        record["hops"] = flips.search(atoms, again)
+    except CalculationFailed as exc:   # SCF lost on a hop: keep the minimum already found
+        atoms.positions = kept
+        record["hops"] = [{"failed": str(exc).strip().splitlines()[0] if str(exc).strip()
+                           else "tblite"}]
+    return used[0], calls + atoms.calc.force_calls - start
 
 
 # ---------------------------------------------------------------------------- many

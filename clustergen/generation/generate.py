@@ -23,7 +23,7 @@ from clustergen.generation.families import evaluate, family, match, member, memb
 from clustergen.core.formula import ligand_info, parse
 from clustergen.core.identity import charge_multiplicity
 from clustergen.generation.ligands import add_ligands
-from clustergen.generation.sulfur import assign, check_pattern, patterns
+from clustergen.generation.sulfur import assign, check_pattern, family_hand, other_hand, patterns
 from clustergen.core.model import format_motifs, make_cluster
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -105,15 +105,15 @@ def frameworks(fam, k, limit=None, m=None):
         options, orders = shell.arrangements(kernel, labels, m["motifs"], rule)
         for arrangement, order in list(zip(options, orders))[:embed]:
             embedded = embedding.embed(kernel, arrangement, lengths=lengths)
-            scored.append((round(embedded[-1], 2), -order, len(scored), arrangement,
-                           embedded, kernel, labels))
+            scored.append((round(embedded[-1], 2), -order, thiolate_crowding(embedded),
+                           len(scored), arrangement, embedded, kernel, labels))
     if not scored:
         raise ClusterGenError(f"{fam['family']} k={k}: the shell rule admits no arrangement "
                               f"of {format_motifs(m['motifs'])} on the Au{len(kernel)} kernel")
-    scored.sort(key=lambda item: item[:3])
+    scored.sort(key=lambda item: item[:4])
     flexible = rule.get("flexible_kernel", False)
     out = []
-    for strain, neg_order, _, arrangement, embedded, kernel, labels in scored:
+    for strain, neg_order, _, _, arrangement, embedded, kernel, labels in scored:
         if limit and len(out) == limit:
             break
         if flexible:
@@ -138,6 +138,34 @@ def frameworks(fam, k, limit=None, m=None):
         raise ClusterGenError(f"{fam['family']} k={k}: no arrangement could be shaped into "
                               "a sensible Au-S framework")
     return out
+
+
+def thiolate_crowding(embedded):
+    """Tie-break of arrangements with the same strain and symmetry order: how crowded the
+    thiolates of different motifs are, sum of (d_vdW / d_SS)^6 over S pairs of different
+    motifs (d_vdW = 3.6 A, twice the van der Waals radius of S: A. Bondi, J. Phys. Chem.
+    1964, 68, 441, doi:10.1021/j100785a001), rounded to 0.01.  The Au-S strain score
+    sees bonds and angles only; the R groups on those S repel each other, so of two
+    otherwise equal arrangements the one with its thiolates further apart is the better
+    guess (for Au38(SR)24 it separates the D3 framework of Qian et al., J. Am. Chem. Soc.
+    2010, 132, 8280, doi:10.1021/ja103592z, from the C3h one with the second Au23 half's
+    staples turned the other way: 9.50 vs 9.62).
+
+    >>> recs = [{"atoms": [0]}, {"atoms": [1]}]
+    >>> thiolate_crowding((["S", "S"], np.array([[0, 0, 0], [3.6, 0, 0]]), None, recs, 0.0))
+    1.0
+    """
+    symbols, pos, _, records, _ = embedded
+    owner = np.full(len(symbols), -1)
+    for n, rec in enumerate(records):
+        owner[list(rec["atoms"])] = n
+    s = np.flatnonzero((np.asarray(symbols) == "S") & (owner >= 0))
+    if len(s) < 2:
+        return 0.0
+    d = np.linalg.norm(pos[s][:, None] - pos[s][None], axis=2)
+    other = np.triu(owner[s][:, None] != owner[s][None], 1)
+    # an arrangement the embedding collapsed (two S on one spot) is the most crowded
+    return round(float(((3.6 / np.maximum(d[other], 0.5)) ** 6).sum()), 2)
 
 
 def _sound(atoms, floor=2.2):
@@ -194,8 +222,14 @@ def _sulfur_patterns(frame, sulfur):
 
     None: each staple type's default (label "default"); a pattern name: that one;
     "all": every pattern that gives this framework its own configurations, the
-    crystal-like default first (the cheap score, framework strain, is the same for all)."""
+    crystal-like default first (the cheap score, framework strain, is the same for all);
+    "hands": the defaults in the family's hand, then in the other hand
+    (:func:`clustergen.generation.sulfur.assign`)."""
     check_pattern(sulfur)
+    if sulfur == "hands":   # the default patterns in both hands, the family's hand first
+        hand = family_hand(frame)
+        return [("default", assign(frame, None, hand)),
+                ("hand", assign(frame, None, other_hand(hand)))]
     if sulfur != "all":
         return [(sulfur or "default", assign(frame, sulfur))]
     out, seen = [], []
@@ -221,7 +255,9 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     relaxation cannot change; :mod:`.sulfur`): None = each staple type's default in
     ``templates/sulfur.yaml`` (dimers C2-like, as in the [Au25(SR)18]- crystal), "c2" or
     "mirror" for every staple type, or "all": each framework once per pattern that
-    changes it, isomer labels "a", "a-mirror", ... (``info["sulfur"]`` names the pattern).
+    changes it, isomer labels "a", "a-mirror", ... (``info["sulfur"]`` names the pattern);
+    "hands": each framework in both hands of its default patterns ("a", "a-hand"; a
+    relaxation picks the lower: the two are diastereomers on a chiral framework).
 
     >>> cands = build("[Au25(SR)18]-", ligand="SH", isomers=2)
     >>> cands[0].info["nstar"], cands[0].info["motifs"], len(cands[0])
@@ -265,8 +301,8 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                 atoms = donors.pair_phosphines(donors.cap_phosphines(
                     add_ligands(frame, ligand[0], sides=sides)), donors.bidentate_count(f.ligands))
                 atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
-                name = letter if pattern in (sulfur, "default") or sulfur != "all" \
-                    else f"{letter}-{pattern}"
+                name = letter if pattern in (sulfur, "default") or sulfur not in (
+                    "all", "hands") else f"{letter}-{pattern}"
                 cands.append(_label(atoms, m, f, name, ligand, multiplicity))
         per_family.append(cands)
     # best of each family first, then the next best of each ...; within a tier the cheap
@@ -275,7 +311,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                for c in sorted(tier, key=lambda a: a.info["score"])]
     if len(per_family) > 1:
         return ordered
-    if sulfur == "all":     # ``isomers`` counts frameworks; each keeps all its patterns
+    if sulfur in ("all", "hands"):  # ``isomers`` counts frameworks; each keeps its patterns
         first = {LETTERS[i % 26] * (1 + i // 26) for i in range(isomers)}
         return [c for c in ordered if c.info["isomer"].split("-")[0] in first]
     return ordered[:isomers]

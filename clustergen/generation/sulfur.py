@@ -38,7 +38,7 @@ def check_pattern(pattern):
     >>> check_pattern("c2"), check_pattern(None)
     ('c2', None)
     """
-    known = patterns() + ["free", "all"]
+    known = patterns() + ["free", "all", "hands"]
     if pattern is not None and pattern not in known:
         raise ClusterGenError(f"unknown S-configuration pattern '{pattern}' (known: "
                               f"{', '.join(known)})")
@@ -126,7 +126,33 @@ def _pattern_of(kind, pattern):
     return rule["default"]
 
 
-def assign(framework, pattern=None):
+HANDS = ("steric", "other")
+
+
+def family_hand(framework):
+    """The hand a framework's family gives its staples by default (``hands`` in
+    ``templates/sulfur.yaml``; "steric" unless the family is listed there).
+
+    >>> from ase import Atoms
+    >>> family_hand(Atoms(info={"family": "double-helix"})), family_hand(Atoms())
+    ('other', 'steric')
+    """
+    hands = load("sulfur.yaml").get("hands", {})
+    return hands.get(framework.info.get("family"), "steric")
+
+
+def other_hand(hand):
+    """The hand that is not ``hand``.
+
+    >>> other_hand("steric")
+    'other'
+    """
+    if hand not in HANDS:
+        raise ClusterGenError(f"unknown staple hand '{hand}' (known: {', '.join(HANDS)})")
+    return HANDS[1 - HANDS.index(hand)]
+
+
+def assign(framework, pattern=None, hand=None):
     """``{S index: (metal a, metal b, configuration)}`` for the S whose side the pattern
     fixes; S left out are free (steric choice).  ``pattern``: a name of
     :func:`patterns`, "free" (no S fixed), or None for each staple type's default.
@@ -134,12 +160,19 @@ def assign(framework, pattern=None):
     Terminal S of a chain: ``a`` its kernel metal, ``b`` its staple metal; of the two
     assignments the pattern allows, the one whose ideal carbons have more room.  Inner
     S: ``a``, ``b`` its two staple metals, R on the side facing away from the centre.
+    That is the ``hand="steric"`` choice; ``hand="other"`` reverses every configuration
+    the pattern fixes (the other realisation of the pattern at the terminal S and the
+    other side at the inner S: the staple's R set turned into its local mirror image),
+    None = the family's default (:func:`family_hand`).
 
     >>> from clustergen.generation.generate import frameworks
     >>> f = frameworks("face-sharing-icosahedra", 1, limit=1)[0]
     >>> c2, mirror = assign(f, "c2"), assign(f, "mirror")
     >>> len(c2), sum(c2[s] != mirror[s] for s in c2)      # 6 dimers: one terminal S each
     (18, 6)
+    >>> other = assign(f, "c2", hand="other")
+    >>> all(other[s][2] == -c2[s][2] for s in c2)
+    True
     """
     check_pattern(pattern)
     pos = framework.positions
@@ -164,6 +197,10 @@ def assign(framework, pattern=None):
                    + _clearance(pos, s1, k1, b1, relation * g, centre), 3))
         out[s0] = (k0, b0, best)
         out[s1] = (k1, b1, relation * best)
+    if (hand or family_hand(framework)) == "other":
+        out = {s: (a, b, -g) for s, (a, b, g) in out.items()}
+    elif hand is not None:
+        other_hand(hand)                      # an unknown name fails here
     return out
 
 

@@ -39,6 +39,10 @@ class Build:
     isomers: int | str = "all"
     sulfur: str | None = None         # S configuration, as `clustergen build --sulfur`
     dope: dict | None = None
+    # S configurations (clustergen.generation.sulfur): None = each staple type's default
+    # in its family's hand; "hands" = both hands (twice the relaxations; rank keeps the
+    # lower), "all", "c2", "mirror", "free" as build(..., sulfur=...)
+    sulfur: str | None = None
 
 
 @dataclasses.dataclass
@@ -238,6 +242,11 @@ def _check_build(b):
 
     _check_members(b)
     b["ligand"] = _ligand_name(b["ligand"])
+    if b.get("sulfur") is not None:
+        from clustergen.generation.sulfur import check_pattern
+
+        _check_type("build.sulfur", b["sulfur"], (str,))
+        check_pattern(b["sulfur"])
     if isinstance(b["isomers"], str):
         if b["isomers"] != "all":
             raise ClusterGenError(f"build.isomers: expected an integer or 'all', got "
