@@ -105,3 +105,19 @@ def test_an_impossible_shell_still_says_too_crowded_in_one_line():
                          capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "too crowded" in out.stderr
+
+
+def test_formula_build_keeps_the_frameworks_the_ligand_fits(caplog):
+    """Au30(SR)18 with S-Adm: the double-Au7 framework is too crowded for it, the
+    octahedral-Au18 one (the S-Adm crystal's) is not; build offers the latter and says
+    which framework it left out instead of refusing the formula."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="clustergen"):
+        cands = clustergen.build("Au30(SR)18", ligand="SAdm", isomers=2)
+    assert {a.info["family"] for a in cands} == {"octahedral-au18"}
+    assert "left out" in caplog.text and "double-au7-backbone" in caplog.text
+    out = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au30(SR)18",
+                          "--ligand", "SAdm", "--isomers", "1", "-o", "/dev/null"],
+                         capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr

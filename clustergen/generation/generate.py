@@ -6,6 +6,7 @@ motif arrangement the shell rule allows -> restraint-FF embedding of the Au-S fr
 """
 
 import itertools
+import logging
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from clustergen.generation.families import evaluate, family, match, member, memb
 from clustergen.core.formula import ligand_info, parse
 from clustergen.core.identity import charge_multiplicity
 from clustergen.generation.ligands import add_ligands
+from clustergen.generation.ligate import CrowdedShell
 from clustergen.generation.sulfur import assign, check_pattern, family_hand, other_hand, patterns
 from clustergen.core.model import format_motifs, make_cluster
 
@@ -277,7 +279,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     validate.check_nstar(f.nstar, f)
     if multiplicity is not None:
         validate.bounded_int(1, validate.MAX_MULTIPLICITY, "multiplicity")(multiplicity)
-    per_family = []
+    per_family, crowded = [], []
     found = match(f, family=family)
     if not any(m["built"] for m in found):
         # listed literature members whose structure no rule places yet
@@ -298,13 +300,19 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
         for i, frame in enumerate(frames):
             letter = LETTERS[i % 26] * (1 + i // 26)
             for pattern, sides in _sulfur_patterns(frame, sulfur):
-                atoms = donors.pair_phosphines(donors.cap_phosphines(
-                    add_ligands(frame, ligand[0], sides=sides)), donors.bidentate_count(f.ligands))
+                try:
+                    atoms = donors.pair_phosphines(donors.cap_phosphines(
+                        add_ligands(frame, ligand[0], sides=sides)),
+                        donors.bidentate_count(f.ligands))
+                except CrowdedShell as exc:  # a bulky R may fit another framework
+                    crowded.append((f"{m['family']} isomer {letter}", exc))
+                    continue
                 atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
                 name = letter if pattern in (sulfur, "default") or sulfur not in (
                     "all", "hands") else f"{letter}-{pattern}"
                 cands.append(_label(atoms, m, f, name, ligand, multiplicity))
         per_family.append(cands)
+    _report_crowded(f, crowded, per_family)
     # best of each family first, then the next best of each ...; within a tier the cheap
     # strain score orders the families, so no family's place in the files decides
     ordered = [c for tier in _interleave(per_family)
@@ -315,6 +323,19 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
         first = {LETTERS[i % 26] * (1 + i // 26) for i in range(isomers)}
         return [c for c in ordered if c.info["isomer"].split("-")[0] in first]
     return ordered[:isomers]
+
+
+def _report_crowded(formula, crowded, per_family):
+    """Frameworks the ligand did not fit: an error when no framework took it, else one
+    logged line naming those left out (the S-Adm isomer of Au30(SR)18 fits S-Adm where
+    the double-Au7 one does not)."""
+    if not crowded:
+        return
+    if not any(per_family):
+        raise crowded[0][1]
+    logging.getLogger("clustergen").warning(
+        "%s: left out, the ligand is too crowded there: %s", formula,
+        ", ".join(name for name, _ in crowded))
 
 
 def _alkynyl_names(formula):

@@ -266,8 +266,13 @@ def _clashes(atoms, n_framework):
     return ligand_fit.clashes(atoms.positions, atoms.numbers == 1, owner, donor_of)
 
 
+class CrowdedShell(ClusterGenError):
+    """No clash-free placement of this ligand on this framework (another framework of
+    the same formula may still take it)."""
+
+
 def _clash_error(atoms, n_framework, bad):
-    """ClusterGenError naming the ligand, its donor and the atoms too close."""
+    """CrowdedShell naming the ligand, its donor and the atoms too close."""
     i, j, d, limit = bad[0]
     if i < n_framework:
         i, j = j, i
@@ -275,7 +280,7 @@ def _clash_error(atoms, n_framework, bad):
     index = atoms.arrays["ligand_index"]
     donor = int(np.flatnonzero(index[:n_framework] == index[i])[0])
     other = "the framework" if j < n_framework else f"ligand {index[j]}"
-    return ClusterGenError(
+    return CrowdedShell(
         f"ligand {index[i]} on donor atom {sym[donor]}{donor} clashes with {other}: "
         f"{sym[i]}{i}...{sym[j]}{j} {d:.2f} A < {limit} A ({len(bad)} close pair(s)); "
         "the shell is too crowded for this ligand")

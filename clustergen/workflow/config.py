@@ -37,7 +37,6 @@ class Build:
     formulas: list | str | None = None
     ligand: str = "SCH3"
     isomers: int | str = "all"
-    sulfur: str | None = None         # S configuration, as `clustergen build --sulfur`
     dope: dict | None = None
     # S configurations (clustergen.generation.sulfur): None = each staple type's default
     # in its family's hand; "hands" = both hands (twice the relaxations; rank keeps the
@@ -242,11 +241,6 @@ def _check_build(b):
 
     _check_members(b)
     b["ligand"] = _ligand_name(b["ligand"])
-    if b.get("sulfur") is not None:
-        from clustergen.generation.sulfur import check_pattern
-
-        _check_type("build.sulfur", b["sulfur"], (str,))
-        check_pattern(b["sulfur"])
     if isinstance(b["isomers"], str):
         if b["isomers"] != "all":
             raise ClusterGenError(f"build.isomers: expected an integer or 'all', got "
@@ -266,7 +260,7 @@ def _check_build(b):
 
 def _check_sulfur(pattern):
     """``build.sulfur``: None (each staple type's default), a pattern of
-    ``templates/sulfur.yaml``, "free" or "all" -- the choices of ``build --sulfur``.
+    ``templates/sulfur.yaml``, "free", "all" or "hands" -- the choices of ``build --sulfur``.
 
     >>> _check_sulfur("all")
     >>> _check_sulfur("c3")  # doctest: +ELLIPSIS
