@@ -56,8 +56,8 @@ def check_topology(before, after):
 
     Checks: no S-S bond (< 2.5 A); no more fragments than before; no metal-S bond made
     or broken (only changes across 2.7-3.1 A count, so rough start geometries do not
-    raise false alarms); no kernel metal that lost half its kernel bonds (< 3.2 A before,
-    > 3.7 A after); and, when :mod:`clustergen.analysis.analyse` is available, the same motif
+    raise false alarms); no kernel metal with >= 5 kernel bonds that lost half of them
+    (< 3.2 A before, > 3.7 A after); and, when :mod:`clustergen.analysis.analyse` is available, the same motif
     inventory.
 
     >>> from ase import Atoms
@@ -100,11 +100,18 @@ def check_topology(before, after):
     return problems
 
 
+# Only metals inside a kernel or on its closed shell (an icosahedron's centre has 12
+# kernel bonds, its vertices 6) count: an edge atom of a helical kernel with 3 kernel
+# bonds is pulled away as its staples fold onto the kernel (GFN1, Au52/Au60(SH)), a
+# change of shape that keeps every site.
+MIN_KERNEL_BONDS = 5
+
+
 def _kernel_atoms_moved(before, after, d0, d1):
-    """Kernel metals that lost at least half of their kernel bonds: a dopant that leaves
-    the centre of an icosahedron (measured: Cd in [CdAu24(SH)18]0 ended 3.2 A off-centre
-    under GFN1) breaks no metal-S bond and keeps the motif inventory, yet is no longer
-    the candidate's site."""
+    """Kernel metals (with at least MIN_KERNEL_BONDS kernel bonds) that lost at least half
+    of them: a dopant that leaves the centre of an icosahedron (measured: Cd in
+    [CdAu24(SH)18]0 ended 3.2 A off-centre under GFN1) breaks no metal-S bond and keeps
+    the motif inventory, yet is no longer the candidate's site."""
     if "role" not in before.arrays:
         return []
     kernel = np.flatnonzero(np.asarray(before.arrays["role"]) == "kernel")
@@ -114,7 +121,7 @@ def _kernel_atoms_moved(before, after, d0, d1):
         bonded = [j for j in kernel if j != i
                   and d0[i, j] < pair_cutoff("kernel-metal", sym[i], sym[j])]
         lost = [j for j in bonded if d1[i, j] > pair_cutoff("kernel-metal-broken", sym[i], sym[j])]
-        if bonded and 2 * len(lost) >= len(bonded):
+        if len(bonded) >= MIN_KERNEL_BONDS and 2 * len(lost) >= len(bonded):
             problems.append(f"kernel atom {sym[i]}{i} left its site: {len(lost)} of "
                             f"{len(bonded)} kernel bonds broken")
     return problems
