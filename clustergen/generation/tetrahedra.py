@@ -5,8 +5,9 @@ Nanoscale Horiz. 2025, 10, 2304, doi:10.1039/d5nh00353a, section 2.1);
 :mod:`clustergen.generation.kernels` re-exports it. The Au7 backbone (two Au4 tetrahedra
 sharing their apex, the centre) stands on the z axis; round its waist, up to six Au4
 tetrahedra share vertices in a ring, each standing on one edge of a hexagon of waist atoms
-about the centre (the Kekule-like ring of Au40(o-MBT)24: C. Zeng, Y. Chen, K. Kirschbaum,
-K. Appavoo, M. Y. Sfeir, R. Jin, Sci. Adv. 2015, 1, e1500425, doi:10.1126/sciadv.1500425).
+about the centre (the Kekule-like ring of Au40(o-MBT)24: C. Zeng, Y. Chen, C. Liu,
+K. Nobusada, N. L. Rosi, R. Jin, "Gold tetrahedra coil up", Sci. Adv. 2015, 1, e1500425,
+doi:10.1126/sciadv.1500425; author list and DOI not confirmed here).
 Fewer tetrahedra leave the ring open (an arc): Au34(SR)22 has four, the proposed Au28(SR)20
 isomer two. Returns ``(positions, labels)`` like every kernel builder.
 """
