@@ -12,10 +12,15 @@ family's hand); with ``--hands`` it is the lower of both hands (``build(...,
 sulfur="hands")``, the opt-in search).  With ``--sulfur-both`` the built framework is
 also relaxed with the other S pattern (``mirror`` next to the default ``c2``) and the
 lower of the two is the pipeline's answer; the public framework likewise gets both
-patterns.  Rows print as each relaxation finishes, the table at the end.
+patterns.  With ``--own-sides`` two more public starts join the reference: the public
+full-ligand DFT model's framework with the S configurations its own published R groups
+have (structures/reference/full_ligand/, where present), and the public framework with
+the S configurations of the pipeline's relaxed answer (telling a framework difference
+from an S-configuration difference); the table then also compares with the first alone.
+Rows print as each relaxation finishes, the table at the end.
 
     nice env OMP_NUM_THREADS=1 python benchmarks/relax_members.py --ligand SH \\
-        [--members au28 au36 ...] [--isomers 2] [--hands] [--sulfur-both] \\
+        [--members au28 au36 ...] [--isomers 2] [--hands] [--sulfur-both] [--own-sides] \\
         [--db runs/au60/results.db]
 """
 
@@ -76,6 +81,64 @@ def public_start(key, ligand, sulfur, charge, hand="steric"):
     return out
 
 
+# the public full-ligand DFT models (structures/reference/full_ligand/, not committed):
+# their own R groups fix each S configuration as published
+FULL_LIGAND = {"au25": "au25_pet18_-1_opt.xyz", "au28": "au28_tbbt20_opt.xyz",
+               "au36": "au36_tbbt24_opt.xyz", "au38": "au38_pet24q_opt.xyz",
+               "au44": "au44_tbbt28_opt.xyz", "au52": "au52_tbbt32_opt.xyz"}
+
+
+def _with_sides(bare, ligand, charge, sides_of):
+    """``bare`` (Au+S) with ``ligand`` placed on the S configurations ``sides_of(frame)``
+    gives for its stripped framework (``{S: (a, b, configuration)}``)."""
+    from clustergen.analysis.analyse import assign_roles
+    from clustergen.generation.ligand_chem import resolve
+    from clustergen.generation.ligate import ligate, place, strip
+
+    info = ligate(bare, ligand, charge=charge, sulfur="free").info     # formula, charge
+    work = bare.copy()
+    assign_roles(work, charge)
+    frame, _, _ = strip(work, {"thiolate"})
+    out = place(frame, [resolve(ligand)], sides=sides_of(frame))
+    out.info.update(info)
+    return out
+
+
+def public_own_start(key, ligand, charge):
+    """The public full-ligand model's Au+S framework with ``ligand`` on the S
+    configurations its own published R groups have (None if no such model is here)."""
+    from ase.io import read
+    from clustergen.analysis.analyse import assign_roles
+    from clustergen.generation.sulfur import present
+
+    path = os.path.join(ROOT, "structures", "reference", "full_ligand",
+                        FULL_LIGAND.get(key, "-"))
+    if not os.path.exists(path):
+        return None
+    full = read(path)
+    assign_roles(full, charge)
+    keep = [i for i, s in enumerate(full.get_chemical_symbols()) if s in ("Au", "S")]
+    sides = present(full)          # Au and S come first in these files: same indices
+    assert keep == list(range(len(keep))), "Au+S are not the model's first atoms"
+    return _with_sides(framework(full), ligand, charge, lambda frame: sides)
+
+
+def transplanted_start(key, ligand, charge, donor_start, donor_relaxed):
+    """The public Au+S framework with the S configurations of another relaxed structure
+    (matched atom by atom through the framework alignment of its start)."""
+    from clustergen.analysis.compare import align_frameworks
+    from clustergen.generation.sulfur import present
+
+    def sides_of(frame):
+        al = align_frameworks(frame, donor_start)
+        index = dict(zip(al.index_b.tolist(), al.index_a.tolist()))
+        sign = -1 if al.mirrored else 1
+        return {index[s]: (index[a], index[b], g * sign)
+                for s, (a, b, g) in present(donor_relaxed).items()}
+
+    return _with_sides(framework(reference(key)), ligand, charge, sides_of)
+
+
 def pipeline_starts(key, ligand, sulfur=None, isomers=1):
     """What the main job relaxes for this member: the ``isomers`` lowest-score isomers of
     its family (the main job: 1; ``sulfur="hands"``: each in both staple hands)."""
@@ -94,17 +157,21 @@ def relax_row(key, label, atoms, args, ref):
     rmsd0 = framework_rmsd(atoms, ref)
     out = relax([atoms], db=args.db, workers=0, optimiser=args.optimiser, fmax=args.fmax,
                 steps=args.steps, progress=False)[0]
+    row_structures[id(out)] = (atoms, out)
     rec = out.info
     row = {"member": key, "start": label, "status": rec["status"],
            "calls": rec.get("force_calls", -1), "cpu": rec.get("cpu", np.nan),
            "energy": rec.get("energy", np.nan), "gap": rec.get("gap") or np.nan,
            "rmsd0": rmsd0, "rmsd": framework_rmsd(out, ref),
-           "topology": rec.get("topology", "")}
+           "topology": rec.get("topology", ""), "key": id(out)}
     print(f"  {key:5s} {label:16s} {row['status']:16s} calls {row['calls']:4d} "
           f"cpu {row['cpu']:6.0f} s  E {row['energy']:.4f} eV gap {row['gap']:.3f}  "
           f"Au+S RMSD to public {rmsd0:.3f} -> {row['rmsd']:.3f} A  {row['topology']}",
           flush=True)
     return row
+
+
+row_structures = {}   # id -> (start, relaxed) of each row, for the transplanted start
 
 
 def member(key, args):
@@ -121,6 +188,15 @@ def member(key, args):
         for hand in ("steric", "other"):
             pub = public_start(key, args.ligand, pattern, charge, hand)
             rows.append(relax_row(key, f"public {name} {hand}", pub, args, ref))
+    if args.own_sides:
+        own = public_own_start(key, args.ligand, charge)
+        if own is not None:
+            rows.append(relax_row(key, "public own-S", own, args, ref))
+        built_rows = [r for r in rows if r["start"].startswith("built")]
+        best = min(built_rows, key=lambda r: r["energy"])
+        start, relaxed = row_structures[best["key"]]
+        pub = transplanted_start(key, args.ligand, charge, start, relaxed)
+        rows.append(relax_row(key, "public built-S", pub, args, ref))
     return rows
 
 
@@ -150,6 +226,12 @@ def summary(rows):
               f"{'yes' if de <= GOAL and abs(dgap) <= GOAL else 'no':4s}  "
               f"{b['calls']}/{p['calls']}  ({b['start']}{mark[b['start']]} vs "
               f"{p['start']}{mark[p['start']]})")
+        own = [r for r in rows if r["member"] == key and r["start"] == "public own-S"]
+        if own:
+            o = own[0]
+            print(f"{'':6s} {'vs own-S':>12s} {o['energy']:12.4f} "
+                  f"{b['energy'] - o['energy']:7.3f} {'':6s} {o['gap']:6.2f} "
+                  f"{b['gap'] - o['gap']:6.2f} ({o['status']})")
 
 
 def main():
@@ -170,6 +252,10 @@ def main():
     ap.add_argument("--hands", action="store_true",
                     help="pipeline side: both staple hands of each isomer, keep the lower "
                          "(the opt-in search; default: the family's hand, as the main job)")
+    ap.add_argument("--own-sides", action="store_true",
+                    help="two more public starts: the full-ligand public model's framework "
+                         "with its own published S configurations, and the public framework "
+                         "with the S configurations of the pipeline's relaxed answer")
     ap.add_argument("--sulfur-both", action="store_true",
                     help="relax both S patterns (c2, mirror) of each start, keep the lower")
     args = ap.parse_args()
