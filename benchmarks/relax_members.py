@@ -7,7 +7,8 @@ framework (structures/reference/), R groups placed by clustergen's own rules
 The public framework is relaxed with its staples' R sets in both hands
 (:func:`clustergen.generation.sulfur.assign`, ``hand="steric"`` and ``"other"``): the
 reference is the lower of the two, the lowest minimum reached from the public structure
-with clustergen's R rules.  The pipeline's answer is what the main job builds (the
+with clustergen's R rules.  With ``--ligand SCH3 --published`` the public SCH3 DFT model
+itself, CH3 groups as published, is one more public start.  The pipeline's answer is what the main job builds (the
 family's hand); with ``--hands`` it is the lower of both hands (``build(...,
 sulfur="hands")``, the opt-in search).  With ``--sulfur-both`` the built framework is
 also relaxed with the other S pattern (``mirror`` next to the default ``c2``) and the
@@ -86,6 +87,31 @@ def public_start(key, ligand, sulfur, charge, hand="steric"):
 FULL_LIGAND = {"au25": "au25_pet18_-1_opt.xyz", "au28": "au28_tbbt20_opt.xyz",
                "au36": "au36_tbbt24_opt.xyz", "au38": "au38_pet24q_opt.xyz",
                "au44": "au44_tbbt28_opt.xyz", "au52": "au52_tbbt32_opt.xyz"}
+
+
+# the public DFT models with their SCH3 as published (NC_Database sch3_protected/, CP2K
+# optimised; structures/reference/sch3/, not committed): no R placed by clustergen at all
+PUBLISHED_SCH3 = {"au25": "025_18_minus1_cp2k_opt.xyz", "au28": "028_20_cp2k_opt.xyz",
+                  "au36": "036_24_cp2k_opt.xyz", "au38": "038_24q_cp2k_opt.xyz",
+                  "au52": "052_32_cp2k_opt.xyz"}
+
+
+def published_start(key, ligand, charge):
+    """The public SCH3 model exactly as published (its own CH3 groups), or None where
+    there is none here or the ligand is not SCH3."""
+    from ase.io import read
+    from clustergen.analysis.analyse import assign_roles
+    from clustergen.generation.ligate import ligate
+
+    path = os.path.join(ROOT, "structures", "reference", "sch3", PUBLISHED_SCH3.get(key, "-"))
+    if ligand != "SCH3" or not os.path.exists(path):
+        return None
+    model = read(path)
+    model.positions -= model.positions.mean(axis=0)
+    assign_roles(model, charge)
+    info = ligate(framework(model), ligand, charge=charge, sulfur="free").info
+    model.info.update(info, sulfur="published")
+    return model
 
 
 def _with_sides(bare, ligand, charge, sides_of):
@@ -185,9 +211,13 @@ def member(key, args):
             rows.append(relax_row(key, f"built {built.info['isomer']} {name}", built, args,
                                   ref))
         charge = built.info.get("charge", 0)
-        for hand in ("steric", "other"):
+        for hand in () if args.published_only else ("steric", "other"):
             pub = public_start(key, args.ligand, pattern, charge, hand)
             rows.append(relax_row(key, f"public {name} {hand}", pub, args, ref))
+    published = (published_start(key, args.ligand, charge)
+                 if args.published or args.published_only else None)
+    if published is not None:
+        rows.append(relax_row(key, "public published", published, args, ref))
     if args.own_sides:
         own = public_own_start(key, args.ligand, charge)
         if own is not None:
@@ -226,10 +256,11 @@ def summary(rows):
               f"{'yes' if de <= GOAL and abs(dgap) <= GOAL else 'no':4s}  "
               f"{b['calls']}/{p['calls']}  ({b['start']}{mark[b['start']]} vs "
               f"{p['start']}{mark[p['start']]})")
-        own = [r for r in rows if r["member"] == key and r["start"] == "public own-S"]
+        own = [r for r in rows if r["member"] == key
+               and r["start"] in ("public own-S", "public published")]
         if own:
             o = own[0]
-            print(f"{'':6s} {'vs own-S':>12s} {o['energy']:12.4f} "
+            print(f"{'':6s} {'vs ' + o['start'].split()[1]:>12s} {o['energy']:12.4f} "
                   f"{b['energy'] - o['energy']:7.3f} {'':6s} {o['gap']:6.2f} "
                   f"{b['gap'] - o['gap']:6.2f} ({o['status']})")
 
@@ -252,6 +283,13 @@ def main():
     ap.add_argument("--hands", action="store_true",
                     help="pipeline side: both staple hands of each isomer, keep the lower "
                          "(the opt-in search; default: the family's hand, as the main job)")
+    ap.add_argument("--published", action="store_true",
+                    help="with --ligand SCH3: one more public start, the public SCH3 DFT "
+                         "model with its own CH3 groups as published (structures/reference/"
+                         "sch3/); the table then also compares with it alone")
+    ap.add_argument("--published-only", action="store_true",
+                    help="as --published, without the public starts with R placed by "
+                         "clustergen's rules (half the relaxations)")
     ap.add_argument("--own-sides", action="store_true",
                     help="two more public starts: the full-ligand public model's framework "
                          "with its own published S configurations, and the public framework "
