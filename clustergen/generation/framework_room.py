@@ -1,0 +1,247 @@
+"""Last-resort room for a bulky thiolate: a coarse-grained relaxation of the staples.
+
+The ligand step keeps the framework fixed, except here: when no placement of a bulky
+rigid R (1-adamantyl, S-Adm) is free of overlaps on the framework as built, the staple
+atoms (staple-role metals and thiolate S; the kernel and every other atom stay) relax
+once under a restraint model in which each R is one pseudo-atom X at its centroid:
+
+* every framework M-S bond and S-X keep their lengths (stiff harmonic terms), and the
+  1-3 distances about every atom their values: stiff about a metal (the near-linear
+  S-Au-S of a staple Au), soft about an S (Au-S-Au angles span 80-115 deg across
+  crystal structures);
+* M-S-X angles are held in 100-115 deg (100-127 deg at a mu3-S, whose R leans away from
+  its long bond) by one-sided walls;
+* X keeps ``ext + (HARD + SOFT)/2`` A (mixed limits of :mod:`ligand_fit`) from every
+  framework atom but its S and ``2 ext + HARD(H-H)`` A from every other X, ``ext``
+  being the largest distance of an R atom from the R centroid (S-Adm: 2.65 A, so 4.9 and
+  6.8 A; the full-ligand DFT model of the Au21(S-Adm)15 crystal has 4.71 and 6.73 A);
+* framework atoms not bonded (nor 1-3) keep min(3.0 A, their distance) apart and stay
+  on their side of the motif and kernel bond cutoffs (the topology the analysers read
+  is the template's), and a weak tether holds each moved atom near its template place.
+
+This is what a relaxation does first: the soft staple rocking modes turn the staples
+away from a crowded S.  The Au21(S-Adm)15 crystal (S. Chen, L. Xiong, S. Wang, Z. Ma,
+S. Jin, H. Sheng, Y. Pei, M. Zhu, J. Am. Chem. Soc. 2016, 138, 10754,
+doi:10.1021/jacs.6b06004) has the rule-built bioctahedral framework's bonding with its
+mu3-S 4.3 A from the trimeric staple's Au; the rule-built one has 3.1 A, too close for
+an Adm.  The ligand search then runs on the relaxed framework as on any other.
+"""
+
+import itertools
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.spatial import cKDTree
+
+from clustergen.core.bonds import pair_cutoff
+from clustergen.generation import ligand_fit as fit
+
+K_BOND = 500.0       # M-S and S-X bond lengths (per A^2)
+K_ANGLE = 0.5        # 1-3 distances about an S (soft M-S-M angles)
+K_LINEAR = 20.0      # 1-3 distances about a metal
+K_BEND = 500.0       # per rad^2 below that least S-Au-S angle
+LINEAR_MIN = 165.0   # deg, S-Au-S of a staple Au kept above this (or its template value)
+K_WINDOW = 10.0      # M-S-X angle walls
+K_ROOM = 20.0        # X...framework, X...X and framework...framework walls
+K_TETHER = 0.3       # pull of each moved atom to its template place
+WINDOW = (100.0, 115.0)
+WINDOW_MU3 = (100.0, 127.0)
+ANGLE_LIMITS_MU3 = (98.0, 128.0)   # hard M-S-C window of a mu3-S in the placement after
+CONTACT = 3.0        # A, closest approach of two framework atoms not bonded nor 1-3
+MAX_SHIFT = 0.03     # A, the largest M-S bond change accepted
+ROOM_FW = (fit.HARD["mixed"] + fit.SOFT["mixed"]) / 2   # A, X...framework beyond ext
+LOCAL = 4.0          # A, reach of the moves about the atoms where the placement clashed
+SIDE_MARGIN = 0.05   # A, kept from a bond cutoff a pair must not cross
+
+
+def pseudo_atom(lig):
+    """(S-centroid distance, largest R-atom distance from the centroid) of the first
+    conformer: the sphere that stands for R.
+
+    >>> from clustergen.generation.ligand_chem import resolve
+    >>> [round(float(x), 2) for x in pseudo_atom(resolve("SAdm"))]
+    [3.5, 2.65]
+    """
+    xyz = lig.conformers[0]
+    r = xyz[len(lig.donors):]
+    c = r.mean(axis=0)
+    return np.linalg.norm(c - xyz[0]), np.linalg.norm(r - c, axis=1).max()
+
+
+def _law_of_cosines(b, c, degrees):
+    return np.sqrt(b * b + c * c - 2 * b * c * np.cos(np.radians(degrees)))
+
+
+def restraints(pos, symbols, sites, donors, movable, length, ext):
+    """Terms (i, j, r0, k, kind) over framework atoms then one X per donor (index
+    ``len(pos) + k``); kind 0 harmonic, 1 lower wall (i, j at least r0 apart), 2 upper;
+    and bends (i, c, j, least angle in rad) for the S-Au-S of each staple Au."""
+    n = len(pos)
+    terms, near, bends = [], set(), []
+    nb = [set() for _ in range(n)]
+    metal_set = {int(m) for ms in sites.values() for m in ms}
+    for d, metals in sites.items():
+        for m in metals:
+            m = int(m)
+            terms.append((d, m, np.linalg.norm(pos[d] - pos[m]), K_BOND, 0))
+            nb[d].add(m)
+            nb[m].add(d)
+    for c in range(n):
+        for i, j in itertools.combinations(sorted(nb[c]), 2):
+            r = np.linalg.norm(pos[i] - pos[j])
+            near.add((i, j))
+            if c not in metal_set:          # M-S-M about an S: soft
+                terms.append((i, j, r, K_ANGLE, 0))
+                continue
+            terms.append((i, j, r, K_LINEAR, 0))
+            if len(nb[c]) == 2:             # a staple S-Au-S stays near linear
+                bends.append((i, c, j, np.radians(min(LINEAR_MIN, _angle(pos, i, c, j)))))
+    near |= {(min(i, j), max(i, j)) for i in range(n) for j in nb[i]}
+    for k, d in enumerate(donors):
+        x = n + k
+        terms.append((d, x, length, K_BOND, 0))
+        lo, hi = WINDOW_MU3 if len(sites[d]) > 2 else WINDOW
+        for m in sites[d]:
+            b = np.linalg.norm(pos[d] - pos[m])
+            terms.append((int(m), x, _law_of_cosines(b, length, lo), K_WINDOW, 1))
+            terms.append((int(m), x, _law_of_cosines(b, length, hi), K_WINDOW, 2))
+    r_fw = ext + ROOM_FW
+    r_xx = 2 * ext + fit.HARD["H"]
+    for k, d in enumerate(donors):
+        terms += [(n + k, j, r_fw, K_ROOM, 1) for j in range(n) if j != d]
+        terms += [(n + k, n + k2, r_xx, K_ROOM, 1) for k2 in range(k + 1, len(donors))]
+    for i, j in cKDTree(pos).query_pairs(5.5):
+        if (i, j) not in near and (movable[i] or movable[j]):
+            terms += _same_side(i, j, np.linalg.norm(pos[i] - pos[j]), symbols, metal_set)
+    return terms, bends
+
+
+def _angle(pos, i, c, j):
+    u, v = pos[i] - pos[c], pos[j] - pos[c]
+    return float(np.degrees(np.arccos(np.clip(
+        u @ v / np.linalg.norm(u) / np.linalg.norm(v), -1, 1))))
+
+
+def _same_side(i, j, r, symbols, metals):
+    """Walls that keep two framework atoms not bonded (nor 1-3) at least min(CONTACT, r)
+    apart and on their side of every bond cutoff the analysers use (motif graph; kernel
+    Au-Au), so the staple/kernel topology read from the output is the template's."""
+    out = [(i, j, min(CONTACT, r), K_ROOM, 1)]
+    cuts = [pair_cutoff("motifs", symbols[i], symbols[j])]
+    if i in metals and j in metals:
+        cuts.append(pair_cutoff("kernel-metal", symbols[i], symbols[j]))
+    for cut in cuts:
+        if cut is None:
+            continue
+        if r < cut:
+            out.append((i, j, cut - SIDE_MARGIN, K_ROOM, 2))
+        else:
+            out.append((i, j, min(r, cut + SIDE_MARGIN), K_ROOM, 1))
+    return out
+
+
+def _bend(p, bends):
+    """K_BEND (theta0 - theta)^2 below each least angle theta0, and its gradient."""
+    grad = np.zeros_like(p)
+    if not len(bends):
+        return 0.0, grad
+    i, c, j = (bends[:, n].astype(int) for n in range(3))
+    u, v = p[i] - p[c], p[j] - p[c]
+    lu, lv = np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1)
+    cos = np.clip((u * v).sum(axis=1) / (lu * lv), -1 + 1e-9, 1 - 1e-9)
+    short = np.maximum(0.0, bends[:, 3] - np.arccos(cos))
+    # dE/dcos = 2 K short / sin(theta): theta = arccos(cos) falls as cos rises
+    de = (2 * K_BEND * short / np.sqrt(1 - cos ** 2))[:, None]
+    gi = de * (v / (lu * lv)[:, None] - cos[:, None] * u / (lu ** 2)[:, None])
+    gj = de * (u / (lu * lv)[:, None] - cos[:, None] * v / (lv ** 2)[:, None])
+    np.add.at(grad, i, gi)
+    np.add.at(grad, j, gj)
+    np.add.at(grad, c, -gi - gj)
+    return float(K_BEND * (short ** 2).sum()), grad
+
+
+def _energy(flat, x0, free, arrays, tether, bends):
+    """Restraint energy and gradient with the free atoms at ``flat``."""
+    i, j, r0, k, kind = arrays
+    p = x0.copy()
+    p[free] = flat.reshape(-1, 3)
+    v = p[i] - p[j]
+    d = np.linalg.norm(v, axis=1)
+    dev = d - r0
+    dev = np.where(kind == 1, np.minimum(dev, 0), np.where(kind == 2, np.maximum(dev, 0), dev))
+    g_pair = (2 * k * dev / np.maximum(d, 1e-9))[:, None] * v
+    grad = np.zeros_like(p)
+    np.add.at(grad, i, g_pair)
+    np.add.at(grad, j, -g_pair)
+    shift = p - x0
+    e = float((k * dev ** 2).sum() + (tether[:, None] * shift ** 2).sum())
+    grad += 2 * tether[:, None] * shift
+    e_bend, g_bend = _bend(p, bends)
+    return e + e_bend, (grad + g_bend)[free].ravel()
+
+
+def make_room(framework, sites, donors, lig, hot=None, extra=0.0):
+    """Framework positions with the staples relaxed around one pseudo-atom per thiolate
+    in ``donors`` (see the module docstring), or None when nothing moved or a bond
+    would change by more than ``MAX_SHIFT`` A.  ``hot``: framework atoms where the
+    placement clashed (the donors of the clashing R groups, framework atoms they hit);
+    only staple atoms within ``LOCAL`` A of them move (all staple atoms if None).
+    ``extra``: A added to the room every X asks.
+
+    >>> from ase import Atoms
+    >>> from clustergen.generation.ligand_chem import resolve
+    >>> f = Atoms("Au2SAu", positions=[[0, 0, 0], [2.9, 0, 0], [1.45, 1.7, 0],
+    ...                                [1.45, 4.6, 1.5]])     # Au3 over the S
+    >>> f.set_array("role", np.array(["kernel", "kernel", "S", "kernel"]))
+    >>> p = make_room(f, {2: np.array([0, 1])}, [2], resolve("SAdm"))
+    >>> np.round(np.linalg.norm(p[2] - p[:2], axis=1), 2).tolist()     # bonds kept
+    [2.23, 2.23]
+    >>> round(float(np.linalg.norm(f.positions[3] - f.positions[2])), 2), bool(
+    ...     np.linalg.norm(p[3] - p[2]) > 3.3)          # the S swung away from Au3
+    (3.26, True)
+    """
+    pos = framework.positions
+    n = len(pos)
+    roles = framework.arrays.get("role")
+    if roles is None or lig.kind != "thiolate" or len(lig.donors) != 1:
+        return None
+    movable = np.isin(roles, ("staple", "S"))
+    movable[list(donors)] = True
+    if hot:
+        near = np.linalg.norm(pos[:, None] - pos[list(hot)][None], axis=2).min(axis=1)
+        movable &= near < LOCAL
+    length, ext = pseudo_atom(lig)
+    ext += extra
+    metals = sorted({int(m) for d in donors for m in sites[d]})
+    centre = pos[metals].mean(axis=0)
+    x0 = np.vstack([pos] + [_start(pos, d, sites, centre, length, ext) for d in donors])
+    terms, bends = restraints(pos, framework.get_chemical_symbols(), sites, donors, movable,
+                              length, ext)
+    bends = np.array(bends, float).reshape(-1, 4)
+    arrays = tuple(np.array([t[c] for t in terms], dtype=int if c in (0, 1, 4) else float)
+                   for c in range(5))
+    free = np.concatenate([movable, np.ones(len(donors), bool)])
+    tether = np.concatenate([np.where(movable, K_TETHER, 0.0), np.zeros(len(donors))])
+    res = minimize(_energy, x0[free].ravel(), jac=True, method="L-BFGS-B",
+                   args=(x0, free, arrays, tether, bends), options={"maxiter": 3000})
+    new = x0.copy()
+    new[free] = res.x.reshape(-1, 3)
+    new = new[:n]
+    if np.linalg.norm(new - pos, axis=1).max() < 0.05:
+        return None
+    for d, metals in sites.items():
+        if np.abs(np.linalg.norm(new[metals] - new[d], axis=1)
+                  - np.linalg.norm(pos[metals] - pos[d], axis=1)).max() > MAX_SHIFT:
+            return None
+    return new
+
+
+def _start(pos, d, sites, centre, length, ext):
+    """Starting X of donor ``d``: of the S->C directions of the placement (M-S-C window,
+    preferred tilt), the one whose X has the most room from the framework; never in
+    the M-S-M plane, from which a symmetric start would not leave."""
+    dirs, pen = fit.thiolate_directions(pos[d], pos[sites[d]], centre)
+    x = pos[d] + length * dirs
+    others = np.delete(pos, d, axis=0)
+    gap = np.linalg.norm(x[:, None] - others[None], axis=2).min(axis=1)
+    return x[int(np.argmin(pen + np.maximum(0, ext + ROOM_FW - gap) ** 2))]
