@@ -33,7 +33,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 
-from clustergen.core.bonds import pair_cutoff
+from clustergen.core.bonds import nearest_reach, pair_cutoff
 from clustergen.generation import ligand_fit as fit
 
 K_BOND = 500.0       # M-S and S-X bond lengths (per A^2)
@@ -49,33 +49,49 @@ WINDOW_MU3 = (100.0, 127.0)
 ANGLE_LIMITS_MU3 = (98.0, 128.0)   # hard M-S-C window of a mu3-S in the placement after
 CONTACT = 3.0        # A, closest approach of two framework atoms not bonded nor 1-3
 MAX_SHIFT = 0.03     # A, the largest M-S bond change accepted
-ROOM_FW = (fit.HARD["mixed"] + fit.SOFT["mixed"]) / 2   # A, X...framework beyond ext
-LOCAL = 4.0          # A, reach of the moves about the atoms where the placement clashed
+ROOM_FW = (fit.HARD["mixed"] + fit.SOFT["mixed"]) / 2   # A, bead...framework beyond radius
+BEAD_START = 1.8     # A from S: the first bead sits on the C alpha ...
+BEAD_STEP = 1.75     # ... and one more every this far out along the axis
+BEAD_MIN = 1.0       # A, the smallest bead radius
+LOCAL = 8.0          # A, reach of the moves about the atoms where the placement clashed
 SIDE_MARGIN = 0.05   # A, kept from a bond cutoff a pair must not cross
 
 
-def pseudo_atom(lig):
-    """(S-centroid distance, largest R-atom distance from the centroid) of the first
-    conformer: the sphere that stands for R.
+def beads(lig):
+    """(S-X axis length L, [(l, radius)]) of the first conformer: R seen as spheres on
+    its S->centroid axis, one every BEAD_STEP A from the C alpha out to the farthest
+    atom's projection, each as wide as the R atoms nearest it reach; X is the axis point
+    at the centroid.
 
     >>> from clustergen.generation.ligand_chem import resolve
-    >>> [round(float(x), 2) for x in pseudo_atom(resolve("SAdm"))]
-    [3.5, 2.65]
+    >>> length, spheres = beads(resolve("SAdm"))
+    >>> round(float(length), 2), [(round(float(l), 2), round(float(r), 2)) for l, r in spheres]
+    (3.5, [(1.8, 2.19), (3.55, 2.59), (5.3, 1.49)])
     """
     xyz = lig.conformers[0]
-    r = xyz[len(lig.donors):]
+    r = xyz[len(lig.donors):] - xyz[0]
     c = r.mean(axis=0)
-    return np.linalg.norm(c - xyz[0]), np.linalg.norm(r - c, axis=1).max()
+    length = np.linalg.norm(c)
+    proj = r @ (c / length)
+    ls = np.arange(BEAD_START, max(proj.max(), BEAD_START) + 1e-9, BEAD_STEP)
+    centres = np.outer(ls, c / length)
+    d = np.linalg.norm(r[:, None] - centres[None], axis=2)
+    near = d.argmin(axis=1)
+    radii = [max(BEAD_MIN, d[near == b, b].max(initial=0.0)) for b in range(len(ls))]
+    return length, list(zip(ls, radii))
 
 
 def _law_of_cosines(b, c, degrees):
     return np.sqrt(b * b + c * c - 2 * b * c * np.cos(np.radians(degrees)))
 
 
-def restraints(pos, symbols, sites, donors, movable, length, ext):
-    """Terms (i, j, r0, k, kind) over framework atoms then one X per donor (index
-    ``len(pos) + k``); kind 0 harmonic, 1 lower wall (i, j at least r0 apart), 2 upper;
-    and bends (i, c, j, least angle in rad) for the S-Au-S of each staple Au."""
+def restraints(pos, symbols, sites, donors, movable, length, spheres, lattice=None,
+               kernel=()):
+    """Terms (i, j, r0, k, kind) over framework atoms, then one X per donor (index
+    ``len(pos) + k``), then the beads of each donor's R (``spheres`` from :func:`beads`,
+    index ``len(pos) + len(donors) + k * len(spheres) + b``); kind 0 harmonic, 1 lower
+    wall (i, j at least r0 apart), 2 upper; and bends (i, c, j, least angle in rad) for
+    the S-Au-S of each staple Au."""
     n = len(pos)
     terms, near, bends = [], set(), []
     nb = [set() for _ in range(n)]
@@ -105,14 +121,24 @@ def restraints(pos, symbols, sites, donors, movable, length, ext):
             b = np.linalg.norm(pos[d] - pos[m])
             terms.append((int(m), x, _law_of_cosines(b, length, lo), K_WINDOW, 1))
             terms.append((int(m), x, _law_of_cosines(b, length, hi), K_WINDOW, 2))
-    r_fw = ext + ROOM_FW
-    r_xx = 2 * ext + fit.HARD["H"]
+    nd, nb = len(donors), len(spheres)
+    reach = max(l + r for l, r in spheres)
     for k, d in enumerate(donors):
-        terms += [(n + k, j, r_fw, K_ROOM, 1) for j in range(n) if j != d]
-        terms += [(n + k, n + k2, r_xx, K_ROOM, 1) for k2 in range(k + 1, len(donors))]
+        own = {d} | {int(m) for m in sites[d]}
+        for b, (_, rad) in enumerate(spheres):
+            bead = n + nd + k * nb + b
+            terms += [(bead, j, rad + ROOM_FW, K_ROOM, 1) for j in range(n) if j not in own]
+            for k2 in range(k + 1, nd):
+                if np.linalg.norm(pos[d] - pos[donors[k2]]) > 2 * reach + 1.0:
+                    continue
+                terms += [(bead, n + nd + k2 * nb + b2, rad + rad2 + fit.HARD["H"], K_ROOM, 1)
+                          for b2, (_, rad2) in enumerate(spheres)]
     for i, j in cKDTree(pos).query_pairs(5.5):
         if (i, j) not in near and (movable[i] or movable[j]):
-            terms += _same_side(i, j, np.linalg.norm(pos[i] - pos[j]), symbols, metal_set)
+            # the lattice-site reach counts only between a staple metal and the kernel
+            reach = lattice if (i in kernel) != (j in kernel) else None
+            terms += _same_side(i, j, np.linalg.norm(pos[i] - pos[j]), symbols, metal_set,
+                                reach)
     return terms, bends
 
 
@@ -122,14 +148,16 @@ def _angle(pos, i, c, j):
         u @ v / np.linalg.norm(u) / np.linalg.norm(v), -1, 1))))
 
 
-def _same_side(i, j, r, symbols, metals):
+def _same_side(i, j, r, symbols, metals, lattice=None):
     """Walls that keep two framework atoms not bonded (nor 1-3) at least min(CONTACT, r)
     apart and on their side of every bond cutoff the analysers use (motif graph; kernel
-    Au-Au), so the staple/kernel topology read from the output is the template's."""
+    Au-Au; ``lattice``, the kernel lattice-site reach of the "bridging" convention of
+    :func:`clustergen.analysis.motifs.promote_lattice_sites`), so the staple/kernel
+    topology read from the output is the template's."""
     out = [(i, j, min(CONTACT, r), K_ROOM, 1)]
     cuts = [pair_cutoff("motifs", symbols[i], symbols[j])]
     if i in metals and j in metals:
-        cuts.append(pair_cutoff("kernel-metal", symbols[i], symbols[j]))
+        cuts += [pair_cutoff("kernel-metal", symbols[i], symbols[j]), lattice]
     for cut in cuts:
         if cut is None:
             continue
@@ -160,11 +188,18 @@ def _bend(p, bends):
     return float(K_BEND * (short ** 2).sum()), grad
 
 
-def _energy(flat, x0, free, arrays, tether, bends):
-    """Restraint energy and gradient with the free atoms at ``flat``."""
+def _energy(flat, x0, free, arrays, tether, bends, chain=None):
+    """Restraint energy and gradient with the free atoms at ``flat``; ``chain`` =
+    (donor indices, bead fractions t): bead = S + t (X - S), appended after the atoms."""
     i, j, r0, k, kind = arrays
     p = x0.copy()
     p[free] = flat.reshape(-1, 3)
+    n_atoms = len(p)
+    if chain is not None:
+        donors, t = chain
+        s_pos, x_pos = p[donors], p[n_atoms - len(donors):]
+        p = np.vstack([p, (s_pos[:, None] + t[None, :, None] * (x_pos - s_pos)[:, None])
+                       .reshape(-1, 3)])
     v = p[i] - p[j]
     d = np.linalg.norm(v, axis=1)
     dev = d - r0
@@ -173,6 +208,12 @@ def _energy(flat, x0, free, arrays, tether, bends):
     grad = np.zeros_like(p)
     np.add.at(grad, i, g_pair)
     np.add.at(grad, j, -g_pair)
+    if chain is not None:       # bead gradients back onto their S and X
+        g_b = grad[n_atoms:].reshape(len(donors), len(t), 3)
+        grad = grad[:n_atoms]
+        np.add.at(grad, donors, ((1 - t)[None, :, None] * g_b).sum(axis=1))
+        grad[n_atoms - len(donors):] += (t[None, :, None] * g_b).sum(axis=1)
+        p = p[:n_atoms]
     shift = p - x0
     e = float((k * dev ** 2).sum() + (tether[:, None] * shift ** 2).sum())
     grad += 2 * tether[:, None] * shift
@@ -181,9 +222,9 @@ def _energy(flat, x0, free, arrays, tether, bends):
 
 
 def make_room(framework, sites, donors, lig, hot=None, extra=0.0):
-    """Framework positions with the staples relaxed around one pseudo-atom per thiolate
-    in ``donors`` (see the module docstring), or None when nothing moved or a bond
-    would change by more than ``MAX_SHIFT`` A.  ``hot``: framework atoms where the
+    """(framework positions, {donor: S->X unit vector}) with the staples relaxed around
+    one pseudo-atom X per thiolate in ``donors`` (see the module docstring), or None when
+    nothing moved or a bond would change by more than ``MAX_SHIFT`` A.  ``hot``: framework atoms where the
     placement clashed (the donors of the clashing R groups, framework atoms they hit);
     only staple atoms within ``LOCAL`` A of them move (all staple atoms if None).
     ``extra``: A added to the room every X asks.
@@ -193,7 +234,7 @@ def make_room(framework, sites, donors, lig, hot=None, extra=0.0):
     >>> f = Atoms("Au2SAu", positions=[[0, 0, 0], [2.9, 0, 0], [1.45, 1.7, 0],
     ...                                [1.45, 4.6, 1.5]])     # Au3 over the S
     >>> f.set_array("role", np.array(["kernel", "kernel", "S", "kernel"]))
-    >>> p = make_room(f, {2: np.array([0, 1])}, [2], resolve("SAdm"))
+    >>> p, axes = make_room(f, {2: np.array([0, 1])}, [2], resolve("SAdm"))
     >>> np.round(np.linalg.norm(p[2] - p[:2], axis=1), 2).tolist()     # bonds kept
     [2.23, 2.23]
     >>> round(float(np.linalg.norm(f.positions[3] - f.positions[2])), 2), bool(
@@ -210,38 +251,44 @@ def make_room(framework, sites, donors, lig, hot=None, extra=0.0):
     if hot:
         near = np.linalg.norm(pos[:, None] - pos[list(hot)][None], axis=2).min(axis=1)
         movable &= near < LOCAL
-    length, ext = pseudo_atom(lig)
-    ext += extra
+    length, spheres = beads(lig)
+    spheres = [(l, r + extra) for l, r in spheres]
     metals = sorted({int(m) for d in donors for m in sites[d]})
     centre = pos[metals].mean(axis=0)
-    x0 = np.vstack([pos] + [_start(pos, d, sites, centre, length, ext) for d in donors])
+    x0 = np.vstack([pos] + [_start(pos, d, sites, centre, length, spheres) for d in donors])
+    kernel = np.flatnonzero(roles == "kernel")
+    lattice = nearest_reach(pos[kernel], "lattice-site") if len(kernel) > 1 else None
     terms, bends = restraints(pos, framework.get_chemical_symbols(), sites, donors, movable,
-                              length, ext)
+                              length, spheres, lattice, set(kernel.tolist()))
     bends = np.array(bends, float).reshape(-1, 4)
+    chain = (np.array(donors), np.array([l for l, _ in spheres]) / length)
     arrays = tuple(np.array([t[c] for t in terms], dtype=int if c in (0, 1, 4) else float)
                    for c in range(5))
     free = np.concatenate([movable, np.ones(len(donors), bool)])
     tether = np.concatenate([np.where(movable, K_TETHER, 0.0), np.zeros(len(donors))])
     res = minimize(_energy, x0[free].ravel(), jac=True, method="L-BFGS-B",
-                   args=(x0, free, arrays, tether, bends), options={"maxiter": 3000})
-    new = x0.copy()
-    new[free] = res.x.reshape(-1, 3)
-    new = new[:n]
+                   args=(x0, free, arrays, tether, bends, chain), options={"maxiter": 3000})
+    out = x0.copy()
+    out[free] = res.x.reshape(-1, 3)
+    new = out[:n]
     if np.linalg.norm(new - pos, axis=1).max() < 0.05:
         return None
     for d, metals in sites.items():
         if np.abs(np.linalg.norm(new[metals] - new[d], axis=1)
                   - np.linalg.norm(pos[metals] - pos[d], axis=1)).max() > MAX_SHIFT:
             return None
-    return new
+    axes = out[n:] - new[donors]
+    return new, dict(zip(donors, axes / np.linalg.norm(axes, axis=1)[:, None]))
 
 
-def _start(pos, d, sites, centre, length, ext):
+def _start(pos, d, sites, centre, length, spheres):
     """Starting X of donor ``d``: of the S->C directions of the placement (M-S-C window,
     preferred tilt), the one whose X has the most room from the framework; never in
     the M-S-M plane, from which a symmetric start would not leave."""
     dirs, pen = fit.thiolate_directions(pos[d], pos[sites[d]], centre)
-    x = pos[d] + length * dirs
-    others = np.delete(pos, d, axis=0)
-    gap = np.linalg.norm(x[:, None] - others[None], axis=2).min(axis=1)
-    return x[int(np.argmin(pen + np.maximum(0, ext + ROOM_FW - gap) ** 2))]
+    others = np.delete(pos, [d] + [int(m) for m in sites[d]], axis=0)
+    cost = pen.copy()
+    for l, rad in spheres:
+        gap = np.linalg.norm((pos[d] + l * dirs)[:, None] - others[None], axis=2).min(axis=1)
+        cost += np.maximum(0, rad + ROOM_FW - gap) ** 2
+    return pos[d] + length * dirs[int(np.argmin(cost))]

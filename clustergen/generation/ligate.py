@@ -256,17 +256,20 @@ def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
     atoms = still = None
     for step in range(ROOM_STEPS):
         # each step: the atoms the last try still clashed at join, and X asks more room
-        new = make_room(framework, sites, donors, lig, hot, extra=ROOM_STEP * step)
-        if new is None:
+        room = make_room(framework, sites, donors, lig, hot, extra=ROOM_STEP * step)
+        if room is None:
             break
+        new, axes = room
         moved = framework.copy()
         moved.positions = new
         again = []
         for l2, s in placed_sites:
             s = {"donors": s["donors"], "pos": new[s["donors"]],
                  "metals": [new[sites[d]] for d in s["donors"]]}
-            if l2 is lig and len(sites[s["donors"][0]]) > 2:
-                s["limits"] = ANGLE_LIMITS_MU3
+            if l2 is lig:       # R near where the relaxation left room for it
+                s["near"] = axes[s["donors"][0]]
+                if len(sites[s["donors"][0]]) > 2:
+                    s["limits"] = ANGLE_LIMITS_MU3
             again.append((l2, s))
         atoms = _assemble(moved, ligands, again, owner, centre, role, EFFORTS[-1], True)
         atoms.info["framework_room"] = round(float(np.linalg.norm(
