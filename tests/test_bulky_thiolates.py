@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ase.io import read
+from ase import Atoms
+from ase.io import read, write
 from scipy.spatial import cKDTree
 
 import clustergen
@@ -143,28 +144,52 @@ def test_the_rigid_body_step_rescues_au34_sadm():
     assert analyse(adm).inventory_string == "monomer:5,trimer:3"
 
 
-def test_an_impossible_shell_still_says_too_crowded_in_one_line():
-    # Au21(SR)15 au7-backbone: S10 and S27 are 4.75 A apart with their windows of
-    # allowed S->C directions facing; no pair of Adm poses avoids overlap
+def _caged_thiolate():
+    """An S bridging two Au inside a closed shell of Au atoms 3.5-4.3 A away: no R fits
+    (an Adm needs about 4.7 A from its centre to any framework atom) and no move that
+    keeps the S bonded to both Au opens the shell."""
+    from clustergen.core.rotations import fibonacci_sphere
+
+    pos = [[-1.45, 0, 0], [1.45, 0, 0], [0, 1.7, 0]]
+    for p in 4.3 * fibonacci_sphere(60) + [0, 0.8, 0]:
+        if min(np.linalg.norm(np.array(pos) - p, axis=1)) > 2.8:
+            pos.append(list(p))
+    return Atoms(["Au", "Au", "S"] + ["Au"] * (len(pos) - 3), positions=pos)
+
+
+def test_an_impossible_shell_still_says_too_crowded_in_one_line(tmp_path):
+    # Au21(SR)15 au7-backbone, the case this test used to build, now takes S-Adm after
+    # the staple relaxation; a caged S is beyond any placement or bond-keeping move
+    from clustergen.generation.ligate import ligate
+
+    cage = _caged_thiolate()
     with pytest.raises(ClusterGenError, match="too crowded"):
-        clustergen.build("Au21(SR)15", ligand="SAdm", isomers=1, family="au7-backbone")
-    out = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au21(SR)15",
-                          "--ligand", "SAdm", "--isomers", "1"],
+        ligate(cage, "SAdm", charge=0)
+    write(tmp_path / "cage.xyz", cage)
+    out = subprocess.run([sys.executable, "-m", "clustergen", "ligate", str(tmp_path / "cage.xyz"),
+                          "--ligand", "SAdm", "-o", str(tmp_path / "out.extxyz")],
                          capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "too crowded" in out.stderr
 
 
-def test_formula_build_keeps_the_frameworks_the_ligand_fits(caplog):
-    """Au30(SR)18 with S-Adm: the double-Au7 framework is too crowded for it, the
-    octahedral-Au18 one (the S-Adm crystal's) is not; build offers the latter and says
-    which framework it left out instead of refusing the formula."""
+def test_formula_build_offers_every_framework_the_ligand_fits(caplog):
+    """Au30(SR)18 with S-Adm: the octahedral-Au18 framework (the S-Adm crystal's) takes
+    it as built; the double-Au7 one, whose staples were in the way, after the staple
+    relaxation, which the structure records; build offers both and leaves none out."""
     import logging
 
     with caplog.at_level(logging.WARNING, logger="clustergen"):
         cands = clustergen.build("Au30(SR)18", ligand="SAdm", isomers=2)
-    assert {a.info["family"] for a in cands} == {"octahedral-au18"}
-    assert "left out" in caplog.text and "double-au7-backbone" in caplog.text
+    fams = {a.info["family"]: a for a in cands}
+    assert set(fams) == {"octahedral-au18", "double-au7-backbone"}
+    assert "framework_room" not in fams["octahedral-au18"].info
+    assert 0 < fams["double-au7-backbone"].info["framework_room"] < 2.5
+    assert "left out" not in caplog.text
+    for atoms in cands:
+        worst = _contacts(atoms)
+        assert worst["mixed"] >= 1.9 and worst["HH"] >= 1.5 and worst["heavy"] >= 2.2, worst
+        assert geometry_report(atoms)["ok"], geometry_report(atoms)["problems"]
     out = subprocess.run([sys.executable, "-m", "clustergen", "build", "Au30(SR)18",
                           "--ligand", "SAdm", "--isomers", "1", "-o", "/dev/null"],
                          capture_output=True, text=True, timeout=600, check=False)

@@ -2,29 +2,32 @@
 
 The ligand step keeps the framework fixed, except here: when no placement of a bulky
 rigid R (1-adamantyl, S-Adm) is free of overlaps on the framework as built, the staple
-atoms (staple-role metals and thiolate S; the kernel and every other atom stay) relax
-once under a restraint model in which each R is one pseudo-atom X at its centroid:
+atoms (staple-role metals and thiolate S within ``LOCAL`` A of the clash; the kernel and
+every other atom stay) relax once under a restraint model in which each R is a row of
+spheres (beads) on its S->centroid axis (:func:`beads`; S-Adm: three, 2.2-2.6 A wide):
 
-* every framework M-S bond and S-X keep their lengths (stiff harmonic terms), and the
-  1-3 distances about every atom their values: stiff about a metal (the near-linear
-  S-Au-S of a staple Au), soft about an S (Au-S-Au angles span 80-115 deg across
-  crystal structures);
-* M-S-X angles are held in 100-115 deg (100-127 deg at a mu3-S, whose R leans away from
-  its long bond) by one-sided walls;
-* X keeps ``ext + (HARD + SOFT)/2`` A (mixed limits of :mod:`ligand_fit`) from every
-  framework atom but its S and ``2 ext + HARD(H-H)`` A from every other X, ``ext``
-  being the largest distance of an R atom from the R centroid (S-Adm: 2.65 A, so 4.9 and
-  6.8 A; the full-ligand DFT model of the Au21(S-Adm)15 crystal has 4.71 and 6.73 A);
+* every framework M-S bond keeps its length and the axis its S (stiff harmonic terms),
+  the 1-3 distances about every atom their values (stiff about a metal, soft about an
+  S: Au-S-Au angles span 80-115 deg across crystal structures), and the S-Au-S angle of
+  each staple Au stays above 165 deg (or its template value; linear Au(I));
+* M-S-R axis angles are held in 100-115 deg (100-127 deg at a mu3-S, whose R leans away
+  from its long bond: 126.7 deg in the full-ligand DFT model of Au21(S-Adm)15) by
+  one-sided walls;
+* each bead keeps its radius + (HARD + SOFT)/2 (mixed limits of :mod:`ligand_fit`, 2.25
+  A) from every framework atom but its own S and metals, and radius + radius' + HARD(H-H)
+  from the beads of other R groups;
 * framework atoms not bonded (nor 1-3) keep min(3.0 A, their distance) apart and stay
-  on their side of the motif and kernel bond cutoffs (the topology the analysers read
-  is the template's), and a weak tether holds each moved atom near its template place.
+  on their side of the motif, kernel and lattice-site bond cutoffs (the topology the
+  analysers read is the template's), and a weak tether holds each moved atom near its
+  template place.
 
 This is what a relaxation does first: the soft staple rocking modes turn the staples
 away from a crowded S.  The Au21(S-Adm)15 crystal (S. Chen, L. Xiong, S. Wang, Z. Ma,
 S. Jin, H. Sheng, Y. Pei, M. Zhu, J. Am. Chem. Soc. 2016, 138, 10754,
 doi:10.1021/jacs.6b06004) has the rule-built bioctahedral framework's bonding with its
 mu3-S 4.3 A from the trimeric staple's Au; the rule-built one has 3.1 A, too close for
-an Adm.  The ligand search then runs on the relaxed framework as on any other.
+an Adm.  The ligand search then runs on the relaxed framework as on any other, with
+each R kept within 20 deg of the axis the relaxation left room for.
 """
 
 import itertools
@@ -223,11 +226,12 @@ def _energy(flat, x0, free, arrays, tether, bends, chain=None):
 
 def make_room(framework, sites, donors, lig, hot=None, extra=0.0):
     """(framework positions, {donor: S->X unit vector}) with the staples relaxed around
-    one pseudo-atom X per thiolate in ``donors`` (see the module docstring), or None when
-    nothing moved or a bond would change by more than ``MAX_SHIFT`` A.  ``hot``: framework atoms where the
-    placement clashed (the donors of the clashing R groups, framework atoms they hit);
-    only staple atoms within ``LOCAL`` A of them move (all staple atoms if None).
-    ``extra``: A added to the room every X asks.
+    one pseudo-atom X (the axis of a row of beads) per thiolate in ``donors`` (see the
+    module docstring), or None when nothing moved or a bond would change by more than
+    ``MAX_SHIFT`` A.  ``hot``: framework atoms where the placement clashed (the donors of
+    the clashing R groups, the framework atoms they hit); only staple atoms within
+    ``LOCAL`` A of them move (all staple atoms if None).  ``extra``: A added to every
+    bead's radius.
 
     >>> from ase import Atoms
     >>> from clustergen.generation.ligand_chem import resolve

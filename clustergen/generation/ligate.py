@@ -38,7 +38,9 @@ METAL_DONOR = 1.15    # donor-metal bond: up to 1.15 x sum of covalent radii (an
 COVALENT = 1.20       # bonds inside a ligand
 EFFORTS = (1, 2)      # search effort of ligand_fit.choose, raised while atoms clash
 ROOM_STEPS = 3        # tries of the staple relaxation (framework_room) for a bulky R ...
-ROOM_STEP = 0.25      # ... each asking this much more room (A) around every R
+ROOM_STEP = 0.25      # ... each asking this much more room (A) around every R;
+ROOM_MAX_PAIRS = 40   # not tried on a shell crowded all over (the shells it rescued had at
+                      # most 29 close pairs left, the S-Adm double helices it cannot 75-120)
 
 
 def _metal_mask(atoms):
@@ -220,8 +222,8 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None):
         if not bad:
             atoms.info["sulfur"] = "free"
             return atoms
-    roomy, still = _with_room(framework, ligands, placed_sites, owner, centre, role,
-                              _hot(atoms, len(framework), bad))
+    roomy, still = (None, None) if len(bad) > ROOM_MAX_PAIRS else _with_room(
+        framework, ligands, placed_sites, owner, centre, role, _hot(atoms, len(framework), bad))
     if roomy is not None and not still:
         if has_sides:
             roomy.info["sulfur"] = "free"
