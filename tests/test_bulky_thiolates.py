@@ -154,17 +154,21 @@ def _caged_thiolate():
     for p in 4.3 * fibonacci_sphere(60) + [0, 0.8, 0]:
         if min(np.linalg.norm(np.array(pos) - p, axis=1)) > 2.8:
             pos.append(list(p))
-    return Atoms(["Au", "Au", "S"] + ["Au"] * (len(pos) - 3), positions=pos)
+    cage = Atoms(["Au", "Au", "S"] + ["Au"] * (len(pos) - 3), positions=pos)
+    cage.set_array("role", np.array(["kernel", "kernel", "S"] + ["kernel"] * (len(pos) - 3)))
+    return cage
 
 
 def test_an_impossible_shell_still_says_too_crowded_in_one_line(tmp_path):
     # Au21(SR)15 au7-backbone, the case this test used to build, now takes S-Adm after
-    # the staple relaxation; a caged S is beyond any placement or bond-keeping move
-    from clustergen.generation.ligate import ligate
+    # the staple relaxation; a caged S is beyond any placement or bond-keeping move:
+    # refused after the relaxation (place, as in build) and without it (ligate)
+    from clustergen.generation.ligand_chem import resolve
+    from clustergen.generation.ligate import place
 
     cage = _caged_thiolate()
     with pytest.raises(ClusterGenError, match="too crowded"):
-        ligate(cage, "SAdm", charge=0)
+        place(cage, [resolve("SAdm")])
     write(tmp_path / "cage.xyz", cage)
     out = subprocess.run([sys.executable, "-m", "clustergen", "ligate", str(tmp_path / "cage.xyz"),
                           "--ligand", "SAdm", "-o", str(tmp_path / "out.extxyz")],

@@ -1,8 +1,9 @@
 """Put ligands on any metal-donor framework, or exchange the ligands a structure has.
 
 The framework (metal atoms and donor atoms bound to them: thiolate S, phosphine P, halide,
-alkynyl C alpha) does not move; only R groups are added.  The one exception is a last
-resort for a bulky thiolate that fits no other way: the staple atoms near the clash
+alkynyl C alpha) does not move; only R groups are added.  The one exception, in
+:func:`place` on the rule-built frameworks of ``build`` (never in :func:`ligate`), is a
+last resort for a bulky thiolate that fits no other way: the staple atoms near the clash
 relax with every bond kept (:mod:`clustergen.generation.framework_room`) and the result
 says by how much in ``info["framework_room"]`` (A).  For ligand exchange the existing
 R groups on donors of the new ligand's class are stripped first, so a structure built
@@ -166,14 +167,17 @@ def _halide_swap(framework, lig, sites):
             framework.positions[d] = m + lig.bond * v / np.linalg.norm(v)
 
 
-def place(framework, ligands, roles=None, sulfur=None, sides=None):
+def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True):
     """Add R groups for each ligand (one per donor class) on a framework with no R on
     those donors; returns new Atoms with ``role`` and ``ligand_index`` arrays.
 
     R atoms are appended after the framework atoms, site by site in donor order.  A
     thiolate S takes its R on the side the S-configuration pattern ``sulfur`` gives it
     (:func:`clustergen.generation.sulfur.assign`; None = each staple type's default),
-    or the side in ``sides`` (``{S: (a, b, configuration)}``) if given.
+    or the side in ``sides`` (``{S: (a, b, configuration)}``) if given.  ``room``: a bulky
+    thiolate that fits no other way may relax the staples
+    (:mod:`clustergen.generation.framework_room`; for the rule-built frameworks of
+    ``build``; :func:`ligate` keeps a given framework to the last digit).
     """
     is_metal = _metal_mask(framework)
     sites = donor_sites(framework, is_metal)
@@ -222,7 +226,7 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None):
         if not bad:
             atoms.info["sulfur"] = "free"
             return atoms
-    roomy, still = (None, None) if len(bad) > ROOM_MAX_PAIRS else _with_room(
+    roomy, still = (None, None) if not room or len(bad) > ROOM_MAX_PAIRS else _with_room(
         framework, ligands, placed_sites, owner, centre, role, _hot(atoms, len(framework), bad))
     if roomy is not None and not still:
         if has_sides:
@@ -393,7 +397,7 @@ def ligate(atoms, ligand, charge=None, sulfur=None):
     if "role" not in work.arrays:
         assign_roles(work, charge)
     framework, _, _ = strip(work, set(kinds))
-    out = place(framework, ligs, sulfur=sulfur or "free")
+    out = place(framework, ligs, sulfur=sulfur or "free", room=False)
     formula, result = _formula(out, ligs, charge)
     electrons = int(out.numbers.sum()) - formula.charge
     out.info.update(formula=str(formula), charge=formula.charge, nstar=formula.nstar,
