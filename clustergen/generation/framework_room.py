@@ -4,7 +4,7 @@ The ligand step keeps the framework fixed, except here: when no placement of a b
 rigid R (1-adamantyl, S-Adm) is free of overlaps on the framework as built, the staple
 atoms (staple-role metals and thiolate S within ``LOCAL`` A of the clash; the kernel and
 every other atom stay) relax once under a restraint model in which each R is a row of
-spheres (beads) on its S->centroid axis (:func:`beads`; S-Adm: three, 2.2-2.6 A wide):
+spheres (beads) on its S->centroid axis (:func:`beads`; S-Adm: three, radii 1.5-2.6 A):
 
 * every framework M-S bond keeps its length and the axis its S (stiff harmonic terms),
   the 1-3 distances about every atom their values (stiff about a metal, soft about an

@@ -249,7 +249,7 @@ def _hot(atoms, n_framework, bad):
 
 
 def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
-    """Last resort for a bulky thiolate: the staples relax around one pseudo-atom per R
+    """Last resort for a bulky thiolate: the staples relax around a row of beads per R
     (:mod:`clustergen.generation.framework_room`; every bond kept), then the placement
     runs again, steric side choice (a mu3-S with the wider window ANGLE_LIMITS_MU3).
     Returns (atoms, clashes), (None, None) when the staples did not move."""
@@ -261,7 +261,7 @@ def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
     donors = [s["donors"][0] for l2, s in placed_sites if l2 is lig]
     atoms = still = None
     for step in range(ROOM_STEPS):
-        # each step: the atoms the last try still clashed at join, and X asks more room
+        # each try: the atoms the last one still clashed at join, every bead asks more room
         room = make_room(framework, sites, donors, lig, hot, extra=ROOM_STEP * step)
         if room is None:
             break
