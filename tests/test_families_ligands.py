@@ -1,8 +1,11 @@
 """Every member of the growth families added with the vertex-sharing and tetrahedral-ring
 work builds with a bulkier library thiolate than SH (PET, with its H): the thiolate and
-donor windows hold and the shell inventory is the SH build's. S-Adm is not covered: it
-is refused as "too crowded" on Au20, Au21, Au28, Au34 and Au40 (a ligand-placement limit,
-clustergen.generation.ligate), a one-line error rather than a structure."""
+donor windows hold and the shell inventory is the SH build's. S-Adm is covered in
+tests/test_bulky_thiolates.py: Au30 octahedral-au18 and Au34 take it directly; Au20
+au7-backbone, Au21 (bioctahedral-au10, the S-Adm crystal's framework, and au7-backbone)
+and Au28 tetrahedral-ring take it after the last-resort staple relaxation of
+clustergen.generation.framework_room (bonds kept, staple atoms shifted up to 1.0-1.7 A);
+Au40(SR)24 tetrahedral-ring still refuses it as "too crowded" (a one-line error)."""
 
 import pytest
 

@@ -36,6 +36,7 @@ HARD_WEIGHT = 200.0            # a pair inside hard limit + 0.3 A costs this x s
 ANGLE_MSC = (100.0, 115.0)     # preferred M-S-C window (deg)
 ANGLE_LIMITS = (98.0, 118.0)   # hard M-S-C limits: published TBBT models reach 117.8 deg
 ANGLE_IDEAL = 107.0
+NEAR_CONE = 20.0               # deg about a suggested S->C direction (framework_room)
 TILT = (40.0, 70.0)            # preferred S->C tilt from the radial direction (deg)
 TWISTS = 12
 MAX_POSES = 600                # poses kept per site after the framework pre-screen
@@ -78,10 +79,12 @@ def _twist_and_tilt(directions, frames, twists=TWISTS):
     return poses.reshape(d * t * c, *poses.shape[3:]), (d, t, c)
 
 
-def thiolate_directions(s, metals, centre, side=None):
+def thiolate_directions(s, metals, centre, side=None, limits=ANGLE_LIMITS, near=None):
     """S->C directions with every M-S-C angle in the window, and their own penalty;
     ``side`` ``(a, b, sign)`` keeps those with ``sign((d) . ((a - s) x (b - s))) = sign``
-    (the S configuration, :mod:`clustergen.generation.sulfur`).
+    (the S configuration, :mod:`clustergen.generation.sulfur`); ``limits`` the hard
+    M-S-C window (deg); ``near`` a unit vector the directions keep within NEAR_CONE deg of
+    (where at least four do).
 
     >>> d, pen = thiolate_directions(np.zeros(3), np.array([[2.3, 0, 0]]), np.array([-5., 0, 0]))
     >>> ang = np.degrees(np.arccos(d @ [1, 0, 0])); bool(((ang > 97.9) & (ang < 118.1)).all())
@@ -92,7 +95,9 @@ def thiolate_directions(s, metals, centre, side=None):
     ang = np.degrees(np.arccos(np.clip(sphere @ u.T, -1, 1)))               # (N, M)
     dev = np.abs(ang - ANGLE_IDEAL).max(axis=1)
     on_side = _on_side(sphere, s, side)
-    ok = ((ang >= ANGLE_LIMITS[0]) & (ang <= ANGLE_LIMITS[1])).all(axis=1) & on_side
+    ok = ((ang >= limits[0]) & (ang <= limits[1])).all(axis=1) & on_side
+    if near is not None and (ok & (sphere @ near > np.cos(np.radians(NEAR_CONE)))).sum() >= 4:
+        ok &= sphere @ near > np.cos(np.radians(NEAR_CONE))
     if ok.sum() < 4:            # a mu3-S or a strained site: the closest directions
         near = np.flatnonzero(on_side)
         ok = np.zeros(len(sphere), bool)
@@ -131,7 +136,8 @@ def site_poses(lig, frames, site, centre, twists=TWISTS):
         return _bidentate_poses(lig, site)
     s, metals = site["pos"][0], site["metals"][0]
     if lig.kind == "thiolate":
-        dirs, pen = thiolate_directions(s, metals, centre, site.get("side"))
+        dirs, pen = thiolate_directions(s, metals, centre, site.get("side"),
+                                        site.get("limits", ANGLE_LIMITS), site.get("near"))
     else:
         dirs, pen = cone_directions(s, metals, 12.0 if lig.kind == "phosphine" else 20.0)
     poses, (nd, nt, nc) = _twist_and_tilt(dirs, frames, twists)
@@ -348,7 +354,8 @@ def _allowed(lig, site, poses):
         axis = _unit(poses.mean(axis=1) - s)
     if lig.kind == "thiolate":
         ang = np.degrees(np.arccos(np.clip(axis @ _unit(metals - s).T, -1, 1)))
-        return (((ang >= ANGLE_LIMITS[0]) & (ang <= ANGLE_LIMITS[1])).all(axis=1)
+        lo, hi = site.get("limits", ANGLE_LIMITS)
+        return (((ang >= lo) & (ang <= hi)).all(axis=1)
                 & _on_side(axis, s, site.get("side")))
     off = np.degrees(np.arccos(np.clip(axis @ _unit(s - metals.mean(axis=0)), -1, 1)))
     return off <= 20.0

@@ -4,7 +4,7 @@ search of :mod:`clustergen.generation.ligand_fit`.
 The pose grid is discrete (fixed S->C directions, 12 turns about S-C); a rigid cage such as
 1-adamantyl (S-Adm) on a crowded staple S may need an orientation between grid points.
 Each clashing R is turned as a rigid body about its S (the S-C bond length and the R
-geometry are kept; the framework never moves) by minimising, with
+geometry are kept; the framework does not move) by minimising, with
 :func:`scipy.optimize.minimize` (L-BFGS-B), the soft pair repulsion of
 :func:`ligand_fit._repulsion` against every other atom plus a penalty on M-S-C angles
 outside the preferred window and on leaving the S configuration side.  Ligands are
@@ -96,7 +96,7 @@ def _left_jacobian(x):
             + (theta - np.sin(theta)) / theta ** 3 * k @ k)
 
 
-def _fine_poses(coords_k, s, metals, side, axis_index):
+def _fine_poses(coords_k, s, metals, side, axis_index, limits=fit.ANGLE_LIMITS):
     """Rigid copies of one R on a fine grid: S->C directions with every M-S-C angle in
     the hard window and on the S configuration side, times TWISTS turns about S-C."""
     axis = coords_k[axis_index] - s
@@ -105,7 +105,7 @@ def _fine_poses(coords_k, s, metals, side, axis_index):
     sphere = fibonacci_sphere(DIRECTIONS)
     u = (metals - s) / np.linalg.norm(metals - s, axis=1)[:, None]
     ang = np.degrees(np.arccos(np.clip(sphere @ u.T, -1, 1)))
-    ok = ((ang >= fit.ANGLE_LIMITS[0]) & (ang <= fit.ANGLE_LIMITS[1])).all(axis=1)
+    ok = ((ang >= limits[0]) & (ang <= limits[1])).all(axis=1)
     dirs = sphere[ok & fit._on_side(sphere, s, side)]
     if not len(dirs):
         return coords_k[None], np.zeros(1)
@@ -121,7 +121,8 @@ def _relax_one(coords_k, site, env, is_h, axis_index):
     STARTS poses (and the current one) are then minimised continuously."""
     s, metals = site["pos"][0], site["metals"][0]
     side = site.get("side")
-    poses, pen = _fine_poses(coords_k, s, metals, side, axis_index)
+    poses, pen = _fine_poses(coords_k, s, metals, side, axis_index,
+                             site.get("limits", fit.ANGLE_LIMITS))
     poses, pen = np.vstack([coords_k[None], poses]), np.concatenate([[0.0], pen])
     n, a = poses.shape[:2]
     e = pen + _weighted(poses.reshape(-1, 3), np.tile(is_h, n), np.repeat(np.arange(n), a),

@@ -1,7 +1,11 @@
 """Put ligands on any metal-donor framework, or exchange the ligands a structure has.
 
 The framework (metal atoms and donor atoms bound to them: thiolate S, phosphine P, halide,
-alkynyl C alpha) never moves; only R groups are added.  For ligand exchange the existing
+alkynyl C alpha) does not move; only R groups are added.  The one exception, in
+:func:`place` on the rule-built frameworks of ``build`` (never in :func:`ligate`), is a
+last resort for a bulky thiolate that fits no other way: the staple atoms near the clash
+relax with every bond kept (:mod:`clustergen.generation.framework_room`) and the result
+says by how much in ``info["framework_room"]`` (A).  For ligand exchange the existing
 R groups on donors of the new ligand's class are stripped first, so a structure built
 with SCH3 and re-ligated with TBBT keeps its Au-S framework to the last digit.
 
@@ -24,6 +28,7 @@ from clustergen.core.errors import ClusterGenError
 from clustergen.core.formula import Formula, ligand_info
 from clustergen.core.model import METAL_ROLES, set_roles
 from clustergen.generation import ligand_fit
+from clustergen.generation.framework_room import ANGLE_LIMITS_MU3, make_room
 from clustergen.generation.ligand_chem import resolve
 from clustergen.generation.sulfur import assign
 
@@ -33,6 +38,10 @@ DONOR_ROLE = {"thiolate": "S", "phosphine": "P", "halide": "halide", "alkynyl": 
 METAL_DONOR = 1.15    # donor-metal bond: up to 1.15 x sum of covalent radii (analyser rule)
 COVALENT = 1.20       # bonds inside a ligand
 EFFORTS = (1, 2)      # search effort of ligand_fit.choose, raised while atoms clash
+ROOM_STEPS = 3        # tries of the staple relaxation (framework_room) for a bulky R ...
+ROOM_STEP = 0.25      # ... each asking this much more room (A) around every R;
+ROOM_MAX_PAIRS = 40   # not tried on a shell crowded all over (the shells it rescued had at
+                      # most 29 close pairs left, the S-Adm double helices it cannot 75-120)
 
 
 def _metal_mask(atoms):
@@ -158,14 +167,17 @@ def _halide_swap(framework, lig, sites):
             framework.positions[d] = m + lig.bond * v / np.linalg.norm(v)
 
 
-def place(framework, ligands, roles=None, sulfur=None, sides=None):
+def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True):
     """Add R groups for each ligand (one per donor class) on a framework with no R on
     those donors; returns new Atoms with ``role`` and ``ligand_index`` arrays.
 
     R atoms are appended after the framework atoms, site by site in donor order.  A
     thiolate S takes its R on the side the S-configuration pattern ``sulfur`` gives it
     (:func:`clustergen.generation.sulfur.assign`; None = each staple type's default),
-    or the side in ``sides`` (``{S: (a, b, configuration)}``) if given.
+    or the side in ``sides`` (``{S: (a, b, configuration)}``) if given.  ``room``: a bulky
+    thiolate that fits no other way may relax the staples
+    (:mod:`clustergen.generation.framework_room`; for the rule-built frameworks of
+    ``build``; :func:`ligate` keeps a given framework to the last digit).
     """
     is_metal = _metal_mask(framework)
     sites = donor_sites(framework, is_metal)
@@ -214,7 +226,65 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None):
         if not bad:
             atoms.info["sulfur"] = "free"
             return atoms
+    roomy, still = (None, None) if not room or len(bad) > ROOM_MAX_PAIRS else _with_room(
+        framework, ligands, placed_sites, owner, centre, role, _hot(atoms, len(framework), bad))
+    if roomy is not None and not still:
+        if has_sides:
+            roomy.info["sulfur"] = "free"
+        return roomy
+    if roomy is not None:       # name the clash left with the staples relaxed
+        atoms, bad = roomy, still
     raise _clash_error(atoms, len(framework), bad)
+
+
+def _hot(atoms, n_framework, bad):
+    """Framework atoms at the clashes ``bad``: those hit, and the donors of the R hitting."""
+    index = atoms.arrays["ligand_index"]
+    out = set()
+    for i, j, _, _ in bad:
+        for k in (i, j):
+            out |= ({k} if k < n_framework else
+                    set(np.flatnonzero(index[:n_framework] == index[k]).tolist()))
+    return out
+
+
+def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
+    """Last resort for a bulky thiolate: the staples relax around a row of beads per R
+    (:mod:`clustergen.generation.framework_room`; every bond kept), then the placement
+    runs again, steric side choice (a mu3-S with the wider window ANGLE_LIMITS_MU3).
+    Returns (atoms, clashes), (None, None) when the staples did not move."""
+    thiolates = [lig for lig in ligands if lig.kind == "thiolate" and len(lig.donors) == 1]
+    if not thiolates:
+        return None, None
+    lig = thiolates[0]
+    sites = donor_sites(framework, _metal_mask(framework))
+    donors = [s["donors"][0] for l2, s in placed_sites if l2 is lig]
+    atoms = still = None
+    for step in range(ROOM_STEPS):
+        # each try: the atoms the last one still clashed at join, every bead asks more room
+        room = make_room(framework, sites, donors, lig, hot, extra=ROOM_STEP * step)
+        if room is None:
+            break
+        new, axes = room
+        moved = framework.copy()
+        moved.positions = new
+        again = []
+        for l2, s in placed_sites:
+            s = {"donors": s["donors"], "pos": new[s["donors"]],
+                 "metals": [new[sites[d]] for d in s["donors"]]}
+            if l2 is lig:       # R near where the relaxation left room for it
+                s["near"] = axes[s["donors"][0]]
+                if len(sites[s["donors"][0]]) > 2:
+                    s["limits"] = ANGLE_LIMITS_MU3
+            again.append((l2, s))
+        atoms = _assemble(moved, ligands, again, owner, centre, role, EFFORTS[-1], True)
+        atoms.info["framework_room"] = round(float(np.linalg.norm(
+            new - framework.positions, axis=1).max()), 2)
+        still = _clashes(atoms, len(framework))
+        if not still:
+            break
+        hot = hot | _hot(atoms, len(framework), still)
+    return atoms, still
 
 
 def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, relax=False):
@@ -327,7 +397,7 @@ def ligate(atoms, ligand, charge=None, sulfur=None):
     if "role" not in work.arrays:
         assign_roles(work, charge)
     framework, _, _ = strip(work, set(kinds))
-    out = place(framework, ligs, sulfur=sulfur or "free")
+    out = place(framework, ligs, sulfur=sulfur or "free", room=False)
     formula, result = _formula(out, ligs, charge)
     electrons = int(out.numbers.sum()) - formula.charge
     out.info.update(formula=str(formula), charge=formula.charge, nstar=formula.nstar,
