@@ -308,6 +308,11 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                     crowded.append((f"{m['family']} isomer {letter}", exc))
                     continue
                 atoms.info.setdefault("sulfur", pattern)   # "free": a bulky R fell back
+                if atoms.info.get("framework_room"):       # say when the staples moved
+                    logging.getLogger("clustergen").warning(
+                        "%s: %s isomer %s: staple atoms moved up to %.2f A (every bond "
+                        "kept) to make room for %s", f, m["family"], letter,
+                        atoms.info["framework_room"], ligand[0])
                 name = letter if pattern in (sulfur, "default") or sulfur not in (
                     "all", "hands") else f"{letter}-{pattern}"
                 cands.append(_label(atoms, m, f, name, ligand, multiplicity))
