@@ -198,3 +198,18 @@ def test_formula_build_offers_every_framework_the_ligand_fits(caplog):
                           "--ligand", "SAdm", "--isomers", "1", "-o", "/dev/null"],
                          capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 0, out.stderr
+
+
+def test_dmbt_builds_on_the_bioctahedral_au21():
+    # the mu3-S of this framework points 2,4-DMBT into the trimeric staple, as it does
+    # S-Adm; the staple relaxation has to change an Au-S bond by 0.035 A to clear it
+    a = clustergen.build("Au21(SR)15", ligand="2,4-DMBT", isomers=1,
+                         family="bioctahedral-au10")[0]
+    worst = _contacts(a)
+    assert worst["mixed"] >= 1.9 and worst["HH"] >= 1.5 and worst["heavy"] >= 2.2, worst
+    assert 0 < a.info["framework_room"] < 2.0
+    assert analyse(a).inventory_string == "bridging:1,monomer:1,dimer:1,octamer:1"
+    sym = np.array(a.get_chemical_symbols())
+    au, s = a.positions[sym == "Au"], a.positions[sym == "S"]
+    d = np.linalg.norm(s[:, None] - au[None], axis=2)
+    assert ((d[d < 2.7] > 2.2) & (d[d < 2.7] < 2.5)).all()

@@ -51,7 +51,8 @@ WINDOW = (100.0, 115.0)
 WINDOW_MU3 = (100.0, 127.0)
 ANGLE_LIMITS_MU3 = (98.0, 128.0)   # hard M-S-C window of a mu3-S in the placement after
 CONTACT = 3.0        # A, closest approach of two framework atoms not bonded nor 1-3
-MAX_SHIFT = 0.03     # A, the largest M-S bond change accepted
+MAX_SHIFT = 0.05     # A, the largest M-S bond change accepted (Au-S in crystals spans
+                     # ~2.30-2.45 A; 2,4-DMBT on the bioctahedral Au21 needs 0.035)
 ROOM_FW = (fit.HARD["mixed"] + fit.SOFT["mixed"]) / 2   # A, bead...framework beyond radius
 BEAD_START = 1.8     # A from S: the first bead sits on the C alpha ...
 BEAD_STEP = 1.75     # ... and one more every this far out along the axis
