@@ -8,7 +8,9 @@ The public framework is relaxed with its staples' R sets in both hands
 (:func:`clustergen.generation.sulfur.assign`, ``hand="steric"`` and ``"other"``): the
 reference is the lower of the two, the lowest minimum reached from the public structure
 with clustergen's R rules.  With ``--ligand SCH3 --published`` the public SCH3 DFT model
-itself, CH3 groups as published, is one more public start.  The pipeline's answer is what the main job builds (the
+itself, CH3 groups as published, is one more public start; ``--published-sides`` adds
+the built framework with the published model's S configurations (a diagnosis, not the
+pipeline's answer).  The pipeline's answer is what the main job builds (the
 family's hand); with ``--hands`` it is the lower of both hands (``build(...,
 sulfur="hands")``, the opt-in search).  With ``--sulfur-both`` the built framework is
 also relaxed with the other S pattern (``mirror`` next to the default ``c2``) and the
@@ -165,6 +167,26 @@ def transplanted_start(key, ligand, charge, donor_start, donor_relaxed):
     return _with_sides(framework(reference(key)), ligand, charge, sides_of)
 
 
+def built_with_published_sides(built, published):
+    """The built framework with the published model's own S configurations (matched atom
+    by atom through the framework alignment): does the framework or do the S
+    configurations decide the basin?"""
+    from clustergen.analysis.compare import align_frameworks
+    from clustergen.generation.ligand_chem import resolve
+    from clustergen.generation.ligate import place, strip
+    from clustergen.generation.sulfur import present
+
+    frame, _, _ = strip(built, {"thiolate"})
+    al = align_frameworks(frame, published)
+    index = dict(zip(al.index_b.tolist(), al.index_a.tolist()))
+    sign = -1 if al.mirrored else 1
+    sides = {index[s]: (index[a], index[b], g * sign)
+             for s, (a, b, g) in present(published).items()}
+    out = place(frame, [resolve(built.info["ligand"])], sides=sides)
+    out.info.update(built.info, sulfur="published-S")
+    return out
+
+
 def pipeline_starts(key, ligand, sulfur=None, isomers=1):
     """What the main job relaxes for this member: the ``isomers`` lowest-score isomers of
     its family (the main job: 1; ``sulfur="hands"``: each in both staple hands)."""
@@ -218,6 +240,9 @@ def member(key, args):
                  if args.published or args.published_only else None)
     if published is not None:
         rows.append(relax_row(key, "public published", published, args, ref))
+        if args.published_sides:
+            rows.append(relax_row(key, "built published-S",
+                                  built_with_published_sides(built, published), args, ref))
     if args.own_sides:
         own = public_own_start(key, args.ligand, charge)
         if own is not None:
@@ -243,6 +268,7 @@ def summary(rows):
         best = {}
         for kind in ("built", "public"):
             ok = [r for r in rows if r["member"] == key and r["start"].startswith(kind)
+                  and r["start"] != "built published-S"
                   and r["status"] in ("converged", "topology-changed")]
             best[kind] = min(ok, key=lambda r: r["energy"]) if ok else None
         b, p = best["built"], best["public"]
@@ -290,6 +316,9 @@ def main():
     ap.add_argument("--published-only", action="store_true",
                     help="as --published, without the public starts with R placed by "
                          "clustergen's rules (half the relaxations)")
+    ap.add_argument("--published-sides", action="store_true",
+                    help="with --published(-only): the built framework with the published "
+                         "model's S configurations too (not counted as the pipeline's)")
     ap.add_argument("--own-sides", action="store_true",
                     help="two more public starts: the full-ligand public model's framework "
                          "with its own published S configurations, and the public framework "
