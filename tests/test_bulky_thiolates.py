@@ -90,7 +90,7 @@ def _bonds(atoms):
 
 def test_au21_sadm_builds_on_the_crystal_framework():
     """Au21(SR)15 bioctahedral-au10 is the Au21(S-Adm)15 crystal's framework (S. Chen et
-    al., J. Am. Chem. Soc. 2016, 138, 10754, doi:10.1021/jacs.6b06004, not confirmed).  As built, its
+    al., J. Am. Chem. Soc. 2016, 138, 10754, doi:10.1021/jacs.6b06004, unconfirmed).  As built, its
     trimeric staple lies 3.1 A from the mu3-S, in the way of that S's Adm; the staple
     relaxation turns it away with every bond kept, and S-Adm then fits."""
     adm = clustergen.build("Au21(SR)15", ligand="SAdm", isomers=1,

@@ -24,7 +24,8 @@ spheres (beads) on its S->centroid axis (:func:`beads`; S-Adm: three, radii 1.5-
 This is what a relaxation does first: the soft staple rocking modes turn the staples
 away from a crowded S.  The Au21(S-Adm)15 crystal (S. Chen, L. Xiong, S. Wang, Z. Ma,
 S. Jin, H. Sheng, Y. Pei, M. Zhu, J. Am. Chem. Soc. 2016, 138, 10754,
-doi:10.1021/jacs.6b06004; not confirmed with the search tools used here) has the rule-built bioctahedral framework's bonding with its
+doi:10.1021/jacs.6b06004; not confirmed with the search tools used here) has the
+rule-built bioctahedral framework's bonding with its
 mu3-S 4.3 A from the trimeric staple's Au; the rule-built one has 3.1 A, too close for
 an Adm.  The ligand search then runs on the relaxed framework as on any other, with
 each R kept within 20 deg of the axis the relaxation left room for.
