@@ -67,21 +67,13 @@ def public_start(key, ligand, sulfur, charge, hand="steric"):
     """The public Au+S framework with ``ligand`` placed by clustergen's R rules, with the
     S-configuration pattern ``sulfur`` (None: each staple type's default, as ``build``)
     in the staple hand ``hand``."""
-    from clustergen.analysis.analyse import assign_roles
-    from clustergen.generation.ligand_chem import resolve
-    from clustergen.generation.ligate import ligate, place, strip
+    from clustergen.generation.ligate import ligate
     from clustergen.generation.sulfur import assign
 
     bare = framework(reference(key))
-    out = ligate(bare, ligand, charge=charge, sulfur=sulfur or "free")  # formula, charge
-    if sulfur is None or hand != "steric":  # ligate's None is the steric choice
-        work = bare.copy()
-        assign_roles(work, charge)
-        frame, _, _ = strip(work, {"thiolate"})
-        info = out.info
-        out = place(frame, [resolve(ligand)], sides=assign(frame, sulfur, hand))
-        out.info.update(info)
-    return out
+    if sulfur is not None and hand == "steric":   # ligate's choice is the steric one
+        return ligate(bare, ligand, charge=charge, sulfur=sulfur)
+    return _with_sides(bare, ligand, charge, lambda frame: assign(frame, sulfur, hand))
 
 
 # the public full-ligand DFT models (structures/reference/full_ligand/, not committed):
@@ -151,38 +143,35 @@ def public_own_start(key, ligand, charge):
     return _with_sides(framework(full), ligand, charge, lambda frame: sides)
 
 
-def transplanted_start(key, ligand, charge, donor_start, donor_relaxed):
-    """The public Au+S framework with the S configurations of another relaxed structure
-    (matched atom by atom through the framework alignment of its start)."""
+def _mapped_sides(frame, donor_start, donor_relaxed):
+    """``{S: (a, b, configuration)}`` on ``frame`` read from the R groups of
+    ``donor_relaxed``, atoms matched through the framework alignment of ``donor_start``
+    (same indices as ``donor_relaxed``; a mirror-image match flips each configuration)."""
     from clustergen.analysis.compare import align_frameworks
     from clustergen.generation.sulfur import present
 
-    def sides_of(frame):
-        al = align_frameworks(frame, donor_start)
-        index = dict(zip(al.index_b.tolist(), al.index_a.tolist()))
-        sign = -1 if al.mirrored else 1
-        return {index[s]: (index[a], index[b], g * sign)
-                for s, (a, b, g) in present(donor_relaxed).items()}
+    al = align_frameworks(frame, donor_start)
+    index = dict(zip(al.index_b.tolist(), al.index_a.tolist()))
+    sign = -1 if al.mirrored else 1
+    return {index[s]: (index[a], index[b], g * sign)
+            for s, (a, b, g) in present(donor_relaxed).items()}
 
-    return _with_sides(framework(reference(key)), ligand, charge, sides_of)
+
+def transplanted_start(key, ligand, charge, donor_start, donor_relaxed):
+    """The public Au+S framework with the S configurations of another relaxed structure."""
+    return _with_sides(framework(reference(key)), ligand, charge,
+                       lambda frame: _mapped_sides(frame, donor_start, donor_relaxed))
 
 
 def built_with_published_sides(built, published):
-    """The built framework with the published model's own S configurations (matched atom
-    by atom through the framework alignment): does the framework or do the S
-    configurations decide the basin?"""
-    from clustergen.analysis.compare import align_frameworks
+    """The built framework with the published model's own S configurations: does the
+    framework or do the S configurations decide the basin?"""
     from clustergen.generation.ligand_chem import resolve
     from clustergen.generation.ligate import place, strip
-    from clustergen.generation.sulfur import present
 
     frame, _, _ = strip(built, {"thiolate"})
-    al = align_frameworks(frame, published)
-    index = dict(zip(al.index_b.tolist(), al.index_a.tolist()))
-    sign = -1 if al.mirrored else 1
-    sides = {index[s]: (index[a], index[b], g * sign)
-             for s, (a, b, g) in present(published).items()}
-    out = place(frame, [resolve(built.info["ligand"])], sides=sides)
+    out = place(frame, [resolve(built.info["ligand"])],
+                sides=_mapped_sides(frame, published, published))
     out.info.update(built.info, sulfur="published-S")
     return out
 
@@ -205,21 +194,17 @@ def relax_row(key, label, atoms, args, ref):
     rmsd0 = framework_rmsd(atoms, ref)
     out = relax([atoms], db=args.db, workers=0, optimiser=args.optimiser, fmax=args.fmax,
                 steps=args.steps, progress=False)[0]
-    row_structures[id(out)] = (atoms, out)
     rec = out.info
     row = {"member": key, "start": label, "status": rec["status"],
            "calls": rec.get("force_calls", -1), "cpu": rec.get("cpu", np.nan),
            "energy": rec.get("energy", np.nan), "gap": rec.get("gap") or np.nan,
            "rmsd0": rmsd0, "rmsd": framework_rmsd(out, ref),
-           "topology": rec.get("topology", ""), "key": id(out)}
+           "topology": rec.get("topology", ""), "structures": (atoms, out)}
     print(f"  {key:5s} {label:16s} {row['status']:16s} calls {row['calls']:4d} "
           f"cpu {row['cpu']:6.0f} s  E {row['energy']:.4f} eV gap {row['gap']:.3f}  "
           f"Au+S RMSD to public {rmsd0:.3f} -> {row['rmsd']:.3f} A  {row['topology']}",
           flush=True)
     return row
-
-
-row_structures = {}   # id -> (start, relaxed) of each row, for the transplanted start
 
 
 def member(key, args):
@@ -249,7 +234,7 @@ def member(key, args):
             rows.append(relax_row(key, "public own-S", own, args, ref))
         built_rows = [r for r in rows if r["start"].startswith("built")]
         best = min(built_rows, key=lambda r: r["energy"])
-        start, relaxed = row_structures[best["key"]]
+        start, relaxed = best["structures"]
         pub = transplanted_start(key, args.ligand, charge, start, relaxed)
         rows.append(relax_row(key, "public built-S", pub, args, ref))
     return rows

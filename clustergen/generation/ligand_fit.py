@@ -96,12 +96,14 @@ def thiolate_directions(s, metals, centre, side=None, limits=ANGLE_LIMITS, near=
     dev = np.abs(ang - ANGLE_IDEAL).max(axis=1)
     on_side = _on_side(sphere, s, side)
     ok = ((ang >= limits[0]) & (ang <= limits[1])).all(axis=1) & on_side
-    if near is not None and (ok & (sphere @ near > np.cos(np.radians(NEAR_CONE)))).sum() >= 4:
-        ok &= sphere @ near > np.cos(np.radians(NEAR_CONE))
+    if near is not None:
+        in_cone = sphere @ near > np.cos(np.radians(NEAR_CONE))
+        if (ok & in_cone).sum() >= 4:
+            ok &= in_cone
     if ok.sum() < 4:            # a mu3-S or a strained site: the closest directions
-        near = np.flatnonzero(on_side)
+        sided = np.flatnonzero(on_side)
         ok = np.zeros(len(sphere), bool)
-        ok[near[np.argsort(dev[near])[:12]]] = True
+        ok[sided[np.argsort(dev[sided])[:12]]] = True
     d = sphere[ok]
     radial = _unit(s - centre)
     tilt = np.degrees(np.arccos(np.clip(d @ radial, -1, 1)))
