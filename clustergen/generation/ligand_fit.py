@@ -91,11 +91,10 @@ def thiolate_directions(s, metals, centre, side=None, limits=ANGLE_LIMITS, near=
     True
     """
     sphere = fibonacci_sphere(800)
-    u = _unit(metals - s)
-    ang = np.degrees(np.arccos(np.clip(sphere @ u.T, -1, 1)))               # (N, M)
+    ang = msc_angles(sphere, s, metals)                                     # (N, M)
     dev = np.abs(ang - ANGLE_IDEAL).max(axis=1)
     on_side = _on_side(sphere, s, side)
-    ok = ((ang >= limits[0]) & (ang <= limits[1])).all(axis=1) & on_side
+    ok = in_window(ang, limits) & on_side
     if near is not None:
         in_cone = sphere @ near > np.cos(np.radians(NEAR_CONE))
         if (ok & in_cone).sum() >= 4:
@@ -111,6 +110,21 @@ def thiolate_directions(s, metals, centre, side=None, limits=ANGLE_LIMITS, near=
     outside = np.maximum(0, np.maximum(ANGLE_MSC[0] - ang[ok], ang[ok] - ANGLE_MSC[1])).max(1)
     penalty = 0.1 * (dev[ok] / 10) ** 2 + 0.3 * (off / 10) ** 2 + 0.5 * (outside / 3) ** 2
     return d, penalty
+
+
+def msc_angles(directions, s, metals):
+    """M-S-C angles (deg), (N, M), of S->C unit vectors ``directions`` (N, 3) at an S
+    bonded to ``metals`` (M, 3).
+
+    >>> msc_angles(np.array([[0, 1.0, 0]]), np.zeros(3), np.array([[2.3, 0, 0]])).round(1)
+    array([[90.]])
+    """
+    return np.degrees(np.arccos(np.clip(directions @ _unit(metals - s).T, -1, 1)))
+
+
+def in_window(ang, limits):
+    """Rows of M-S-C angles ``ang`` (N, M) with every angle within ``limits`` (deg)."""
+    return ((ang >= limits[0]) & (ang <= limits[1])).all(axis=1)
 
 
 def _on_side(directions, s, side):
@@ -355,9 +369,7 @@ def _allowed(lig, site, poses):
     else:
         axis = _unit(poses.mean(axis=1) - s)
     if lig.kind == "thiolate":
-        ang = np.degrees(np.arccos(np.clip(axis @ _unit(metals - s).T, -1, 1)))
-        lo, hi = site.get("limits", ANGLE_LIMITS)
-        return (((ang >= lo) & (ang <= hi)).all(axis=1)
+        return (in_window(msc_angles(axis, s, metals), site.get("limits", ANGLE_LIMITS))
                 & _on_side(axis, s, site.get("side")))
     off = np.degrees(np.arccos(np.clip(axis @ _unit(s - metals.mean(axis=0)), -1, 1)))
     return off <= 20.0

@@ -22,6 +22,7 @@ from clustergen.core.rotations import fibonacci_sphere
 from clustergen.generation import ligand_fit as fit
 
 ANGLE_WEIGHT = 2.0       # per deg^2 outside the preferred M-S-C window
+WALL_WEIGHT = 10.0       # per deg^2 outside the hard M-S-C window
 SIDE_WEIGHT = 50.0       # per unit of S->C component on the wrong side of the M-S-M plane
 DIRECTIONS = 3000        # sphere points of the fine S->C grid (about 4 deg apart)
 TWISTS = 24              # turns about S-C on the fine grid (15 deg)
@@ -29,14 +30,15 @@ STARTS = 2               # best grid poses minimised continuously
 CLAIM = 0.1              # weight of other R groups while a clashing R claims room
 
 
-def _angle_penalty(axes, s, metals, side):
+def _angle_penalty(axes, s, metals, side, limits=fit.ANGLE_LIMITS):
     """Penalty of S->C unit vectors ``axes`` (N, 3): M-S-C outside the preferred window,
-    wrong S configuration side; (N,)."""
-    u = (metals - s) / np.linalg.norm(metals - s, axis=1)[:, None]
-    ang = np.degrees(np.arccos(np.clip(axes @ u.T, -1, 1)))
+    a stiff wall outside the hard window ``limits`` (the rigid turn must not leave what
+    the pose search allowed), wrong S configuration side; (N,)."""
+    ang = fit.msc_angles(axes, s, metals)
     lo, hi = fit.ANGLE_MSC
     out = np.maximum(0, np.maximum(lo - ang, ang - hi))
-    pen = ANGLE_WEIGHT * (out ** 2).sum(axis=1)
+    wall = np.maximum(0, np.maximum(limits[0] - ang, ang - limits[1]))
+    pen = ANGLE_WEIGHT * (out ** 2).sum(axis=1) + WALL_WEIGHT * (wall ** 2).sum(axis=1)
     if side is not None:
         a, b, sign = side
         n = np.cross(a - s, b - s)
@@ -56,7 +58,7 @@ def _weighted(pts, h, owner, n, env_tree, env_h, env_w):
                        minlength=n)
 
 
-def _energy(rotvec, local, s, axis0, env, is_h, metals, side):
+def _energy(rotvec, local, s, axis0, env, is_h, metals, side, limits=fit.ANGLE_LIMITS):
     """Energy of R turned by ``rotvec`` about S, and its analytic gradient: the torque
     sum_i p_i x dE/dp_i mapped through the left Jacobian of SO(3)."""
     rot = Rotation.from_rotvec(rotvec)
@@ -76,7 +78,8 @@ def _energy(rotvec, local, s, axis0, env, is_h, metals, side):
         g = (de_dr / r)[:, None] * (p[i] + s - tree.data[j])
         torque += np.cross(p[i], g).sum(axis=0)
     axis = rot.apply(axis0)
-    pen = _angle_penalty(np.vstack([axis, axis + np.eye(3) * 1e-6]), s, metals, side)
+    pen = _angle_penalty(np.vstack([axis, axis + np.eye(3) * 1e-6]), s, metals, side,
+                         limits)
     e_ang, g_axis = pen[0], (pen[1:] - pen[0]) / 1e-6
     torque += np.cross(axis, g_axis)
     return e + e_ang, _left_jacobian(rotvec).T @ torque
@@ -103,14 +106,12 @@ def _fine_poses(coords_k, s, metals, side, axis_index, limits=fit.ANGLE_LIMITS):
     to_z, _ = Rotation.align_vectors([[0, 0, 1.0]], [axis])
     frame = to_z.apply(coords_k - s)[None]
     sphere = fibonacci_sphere(DIRECTIONS)
-    u = (metals - s) / np.linalg.norm(metals - s, axis=1)[:, None]
-    ang = np.degrees(np.arccos(np.clip(sphere @ u.T, -1, 1)))
-    ok = ((ang >= limits[0]) & (ang <= limits[1])).all(axis=1)
+    ok = fit.in_window(fit.msc_angles(sphere, s, metals), limits)
     dirs = sphere[ok & fit._on_side(sphere, s, side)]
     if not len(dirs):
         return coords_k[None], np.zeros(1)
     poses, (_, nt, _) = fit._twist_and_tilt(dirs, frame, TWISTS)
-    pen = _angle_penalty(dirs, s, metals, side)
+    pen = _angle_penalty(dirs, s, metals, side, limits)
     return poses + s, np.repeat(pen, nt)
 
 
@@ -120,9 +121,11 @@ def _relax_one(coords_k, site, env, is_h, axis_index):
     The fine grid is scored against the environment in one vectorised pass; the best
     STARTS poses (and the current one) are then minimised continuously."""
     s, metals = site["pos"][0], site["metals"][0]
-    side = site.get("side")
-    poses, pen = _fine_poses(coords_k, s, metals, side, axis_index,
-                             site.get("limits", fit.ANGLE_LIMITS))
+    side, limits = site.get("side"), site.get("limits", fit.ANGLE_LIMITS)
+    # a strained site's poses may lie outside the hard window: never worse than the pose
+    now = fit.msc_angles(fit._unit(coords_k[axis_index] - s)[None], s, metals)
+    limits = (min(limits[0], now.min()), max(limits[1], now.max()))
+    poses, pen = _fine_poses(coords_k, s, metals, side, axis_index, limits)
     poses, pen = np.vstack([coords_k[None], poses]), np.concatenate([[0.0], pen])
     n, a = poses.shape[:2]
     e = pen + _weighted(poses.reshape(-1, 3), np.tile(is_h, n), np.repeat(np.arange(n), a),
@@ -133,7 +136,7 @@ def _relax_one(coords_k, site, env, is_h, axis_index):
         axis0 = axis0 / np.linalg.norm(axis0)
         local = poses[p] - s
         res = minimize(_energy, np.zeros(3), method="L-BFGS-B", jac=True,
-                       args=(local, s, axis0, env, is_h, metals, side),
+                       args=(local, s, axis0, env, is_h, metals, side, limits),
                        options={"maxiter": 60})
         if best_e is None or res.fun < best_e - 1e-9:
             best_e = res.fun

@@ -38,8 +38,8 @@ DONOR_ROLE = {"thiolate": "S", "phosphine": "P", "halide": "halide", "alkynyl": 
 METAL_DONOR = 1.15    # donor-metal bond: up to 1.15 x sum of covalent radii (analyser rule)
 COVALENT = 1.20       # bonds inside a ligand
 EFFORTS = (1, 2)      # search effort of ligand_fit.choose, raised while atoms clash
-ROOM_STEPS = 3        # tries of the staple relaxation (framework_room) for a bulky R ...
-ROOM_STEP = 0.25      # ... each asking this much more room (A) around every R;
+ROOM_STEPS = 4        # tries of the staple relaxation (framework_room) for a bulky R ...
+ROOM_STEP = 0.15      # ... each asking this much more room (A) around every R;
 ROOM_MAX_PAIRS = 40   # not tried on a shell crowded all over (the shells it rescued had at
                       # most 29 close pairs left, the S-Adm double helices it cannot 75-120)
 
