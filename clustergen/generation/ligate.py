@@ -40,8 +40,8 @@ COVALENT = 1.20       # bonds inside a ligand
 EFFORTS = (1, 2)      # search effort of ligand_fit.choose, raised while atoms clash
 ROOM_STEPS = 4        # tries of the staple relaxation (framework_room) for a bulky R ...
 ROOM_STEP = 0.15      # ... each asking this much more room (A) around every R;
-ROOM_MAX_PAIRS = 40   # not tried on a shell crowded all over (the shells it rescued had at
-                      # most 29 close pairs left, the S-Adm double helices it cannot 75-120)
+ROOM_MAX_PAIRS = 60   # not tried on a shell crowded all over (the shells it rescued had
+                      # 3-56 close pairs before it, the S-Adm Au44/Au52 double helices 95-150)
 
 
 def _metal_mask(atoms):
