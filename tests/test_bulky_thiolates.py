@@ -17,7 +17,7 @@ from clustergen.analysis.analyse import analyse
 from clustergen.analysis.checks import geometry_report
 from clustergen.analysis.compare import framework_rmsd
 from clustergen.core.errors import ClusterGenError
-from clustergen.generation.ligand_relax import _energy
+from clustergen.generation.ligand_relax import _angle_penalty, _energy
 
 METALS = ("kernel", "staple")
 REFERENCE = Path(__file__).parents[1] / "structures/reference/gpl/au21_sadm15_dft.xyz"
@@ -144,8 +144,10 @@ def test_gradient_is_the_derivative_of_the_energy():
     local = rng.normal(size=(8, 3)) * 1.5
     env_pos = rng.normal(size=(30, 3)) * 2.5
     env = (cKDTree(env_pos), rng.random(30) < 0.5, np.ones(30))
-    args = (local, np.array([0.1, 0.2, 0.3]), local[0] / np.linalg.norm(local[0]), env,
-            rng.random(8) < 0.5, np.array([[2.0, 0, 0], [0, 2.0, 0]]), None)
+    s = np.array([0.1, 0.2, 0.3])
+    metals = np.array([[2.0, 0, 0], [0, 2.0, 0]])
+    args = (local, s, local[0] / np.linalg.norm(local[0]), env, rng.random(8) < 0.5,
+            lambda axes: _angle_penalty(axes, s, metals, None))
     for x in (np.zeros(3), np.array([0.3, -0.2, 0.5])):
         e, g = _energy(x, *args)
         num = [(_energy(x + h, *args)[0] - _energy(x - h, *args)[0]) / 2e-6

@@ -70,11 +70,15 @@ def register_cli(sub):
         "build", help="build candidates for a formula",
         description="Build candidate structures for a formula from every family that fits. "
                     "Example: clustergen build \"[Au25(SR)18]-\" --ligand SCH3 --isomers 8 "
-                    "-o au25.extxyz")
+                    "-o au25.extxyz; clustergen build \"[Au25(PPh3)10(SR)5Cl2]2+\" "
+                    "--ligand PET --ligand PPh3 -o au25pph3.extxyz")
     p.add_argument("formula", help='e.g. "[Au25(SR)18]-" or Au38(SR)24')
-    p.add_argument("--ligand", default=None,
+    p.add_argument("--ligand", default=None, action="append",
                    help="thiolate to build: library name (`clustergen ligands`) or thiol "
-                        "SMILES, e.g. PET or 'SC1=CC=C(C=C1)C(C)(C)C' (default SCH3)")
+                        "SMILES, e.g. PET or 'SC1=CC=C(C=C1)C(C)(C)C' (default SCH3); "
+                        "repeat it for a mixed shell's phosphine and halide, e.g. "
+                        "--ligand PET --ligand PPh3 --ligand Br (unnamed phosphines: PH3 "
+                        "models)")
     p.add_argument("--isomers", type=int_range(1, validate.MAX_ISOMERS), default=8,
                    help=f"at most this many per family (1..{validate.MAX_ISOMERS})")
     p.add_argument("--multiplicity", type=MULTIPLICITY, default=None,

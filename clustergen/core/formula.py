@@ -87,15 +87,15 @@ class Formula:
 
     def with_ligand(self, ligand):
         """The same formula with every ligand of ``ligand``'s class written as ``ligand``
-        (thiolates, phosphines or alkynyls; a halide is its own element).
+        (thiolates, phosphines, alkynyls or halides).
 
         >>> str(parse("[Au25(SR)18]-").with_ligand("PET"))
         '[Au25(PET)18]-'
+        >>> str(parse("[Au25(PPh3)10(SR)5Cl2]2+").with_ligand("Br"))
+        '[Au25(PPh3)10(SR)5Br2]2+'
         """
         name, data = ligand_info(ligand)
         kind = data["class"]
-        if kind == "halide":
-            raise ClusterGenError(f"ligand '{ligand}' is a halide: write it as an element")
         ligands = {}
         for key, n in self.ligands.items():
             key = name if ligand_info(key)[1]["class"] == kind else key

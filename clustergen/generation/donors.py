@@ -25,6 +25,8 @@ from clustergen.generation.placements import kernel_bonds, surface_normals
 
 ROLE = {"P": "P", "halide": "halide"}
 WINDOWS = {"P": (2.25, 2.40), "halide": (2.30, 2.50)}
+# terminal Au-Br / Au-I in Au(I) halide complexes run about 0.1 / 0.25 A longer than Au-Cl
+HALIDE_WINDOWS = {"Cl": WINDOWS["halide"], "Br": (2.35, 2.55), "I": (2.50, 2.70)}
 BOND_PH = 1.42          # P-H in PH3
 ANGLE_AUPH = 118.0      # Au-P-H: H where the phenyl C of PPh3 sit (Au-P-C 111-118)
 
@@ -168,6 +170,52 @@ def pair_phosphines(atoms, n, tol=0.1):
     return out
 
 
+def lean_to_bite(atoms, n, bite, tol=0.1):
+    """Copy of ``atoms`` where the ``n`` P pairs of :func:`pair_phosphines` lean toward
+    each other about their metals until P...P is ``bite`` (A; pairs already closer stay),
+    every Au-P bond length kept: a bidentate diphosphine whose longest P...P (dppe: 4.5 A,
+    anti) is shorter than that of two radial P on neighbouring Au (5.3 A on an Au13
+    icosahedron) tilts its Au-P bonds, as a chelating or bridging ligand does.
+
+    >>> from clustergen.core.model import make_cluster
+    >>> a = make_cluster(["Au", "Au", "P", "P"], [[0, 0, 0], [2.9, 0, 0], [-0.5, 0, 2.25],
+    ...                  [3.4, 0, 2.25]], ["kernel", "kernel", "P", "P"])
+    >>> b = lean_to_bite(a, 1, 3.5)
+    >>> round(float(b.get_distance(2, 3)), 2), round(float(b.get_distance(0, 2)), 2)
+    (3.5, 2.3)
+    """
+    out = atoms.copy()
+    role = np.asarray(atoms.arrays["role"])
+    phos = np.flatnonzero(role == "P")
+    metal = np.flatnonzero(np.isin(role, ("kernel", "staple")))
+    pos = out.positions
+    best = _alike_pairing(atoms, phos, _closest_pairs(pos[phos], tol), n) or ()
+    for a, b in best:
+        p, q = phos[a], phos[b]
+        if np.linalg.norm(pos[p] - pos[q]) <= bite:
+            continue
+        ends = []
+        for x, y in ((p, q), (q, p)):
+            m = pos[metal[np.argmin(np.linalg.norm(pos[metal] - pos[x], axis=1))]]
+            u = pos[x] - m
+            length = np.linalg.norm(u)
+            u /= length
+            w = (pos[y] - pos[x]) - ((pos[y] - pos[x]) @ u) * u
+            ends.append((m, length, u, w / np.linalg.norm(w)))
+
+        def placed(theta):
+            return [m + length * (np.cos(theta) * u + np.sin(theta) * w)
+                    for m, length, u, w in ends]
+        lo, hi = 0.0, np.radians(60.0)
+        for _ in range(50):          # bisection: P...P falls as both lean further
+            mid = (lo + hi) / 2
+            new_p, new_q = placed(mid)
+            lo, hi = (mid, hi) if np.linalg.norm(new_p - new_q) > bite else (lo, mid)
+        pos[p], pos[q] = placed((lo + hi) / 2)
+    out.positions = pos
+    return out
+
+
 def _closest_pairs(p, tol):
     """Index pairs (into ``p``) at the shortest distance, within ``tol``."""
     if len(p) < 2:
@@ -206,8 +254,9 @@ def _matchings(pairs, n, start=0, used=frozenset(), chosen=()):
 
 
 def donor_report(atoms, bond=2.7):
-    """Shortest and longest metal-donor bond of each donor kind, and whether it is in its
-    window: ``{"P": (min, max, ok), "halide": ...}`` (kinds present only).
+    """Shortest and longest metal-donor bond of each donor kind, and whether each is in its
+    window (a halide's by element): ``{"P": (min, max, ok), "halide": ...}`` (kinds
+    present only).
 
     >>> a = make_cluster(["Au", "Cl"], [[0, 0, 0], [0, 0, 2.4]], ["kernel", "halide"])
     >>> donor_report(a)
@@ -222,7 +271,8 @@ def donor_report(atoms, bond=2.7):
             continue
         d = np.linalg.norm(atoms.positions[idx][:, None] - atoms.positions[metal][None], axis=-1)
         near = d.min(axis=1)
-        lo, hi = WINDOWS[kind]
+        lo, hi = np.array([HALIDE_WINDOWS.get(atoms[i].symbol, WINDOWS[kind])
+                           if kind == "halide" else WINDOWS[kind] for i in idx]).T
         out[kind] = (round(float(near.min()), 3), round(float(near.max()), 3),
-                     bool(lo <= near.min() and near.max() <= hi))
+                     bool(((lo <= near) & (near <= hi)).all()))
     return out

@@ -14,6 +14,7 @@ from clustergen.generation import families as fam_mod
 from clustergen.generation import donors
 from clustergen.generation import embedding
 from clustergen.generation import kernels
+from clustergen.generation import mixed_shell
 from clustergen.generation import shell
 from clustergen.analysis.analyse import analyse
 from clustergen.analysis.checks import geometry_report
@@ -188,10 +189,16 @@ def _reads_back(atoms, motifs):
     return result.inventory == motifs and list(result.roles) == list(atoms.arrays["role"])
 
 
-def _label(atoms, m, formula, isomer, ligand, multiplicity):
+def _label(atoms, m, formula, isomer, ligand, multiplicity, others=()):
     ligand, formula_name = ligand
-    atoms.info.update(formula=str(formula.with_ligand(formula_name)), charge=formula.charge,
-                      ligand=ligand)
+    formula = formula.with_ligand(formula_name)
+    for lig in others:      # named phosphine / halide; a diphosphine for two P ligands
+        formula = formula.with_ligand(lig.formula_name)
+        if lig.kind == "phosphine":
+            formula.ligands[lig.formula_name] = int(np.sum(atoms.arrays["role"] == "P")
+                                                    ) // len(lig.donors)
+    atoms.info.update(formula=str(formula), charge=formula.charge,
+                      ligand="+".join([ligand] + [lig.name for lig in others]))
     atoms.info.pop("multiplicity", None)
     _, multiplicity = charge_multiplicity(atoms, multiplicity=multiplicity)
     atoms.info.update(
@@ -250,6 +257,9 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     ``ligand`` picks R: a library name (``clustergen ligands``) or a thiol SMILES (default:
     the formula's own thiolate, else SCH3).  The Au-S framework is the same for every
     ligand; SH and SCH3 use a fixed rule, others RDKit conformers (:mod:`.ligate`).
+    On a mixed phosphine/halide shell ``ligand`` may be a list, one per donor class
+    (``["PET", "PPh3", "Br"]``): a named phosphine is built whole, a named halide
+    replaces the template's; unnamed phosphines are PH3 models (:mod:`.mixed_shell`).
     The charge comes from the formula; the multiplicity defaults to the lowest the
     electron count allows.
 
@@ -273,7 +283,12 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     wanted = ligand
     # a thiolate formula resolves its R now (an unknown name fails before any building);
     # an alkynyl one (Au22(C≡CR)18) per member, below
-    ligand = None if _alkynyl_names(f) else _resolve_ligand(f, ligand)
+    others = []
+    if not _alkynyl_names(f):
+        thiolate, others = mixed_shell.split(ligand)
+        ligand = _resolve_ligand(f, thiolate)
+    else:
+        ligand = None
     isomers = validate.bounded_int(1, validate.MAX_ISOMERS, "isomers")(isomers)
     validate.check_charge(f.charge, what=f"charge of {f}")
     validate.check_nstar(f.nstar, f)
@@ -301,7 +316,9 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
             letter = LETTERS[i % 26] * (1 + i // 26)
             for pattern, sides in _sulfur_patterns(frame, sulfur):
                 try:
-                    atoms = donors.pair_phosphines(donors.cap_phosphines(
+                    atoms = mixed_shell.dress(
+                        frame, ligand[0], others, donors.bidentate_count(f.ligands), sides
+                    ) if others else donors.pair_phosphines(donors.cap_phosphines(
                         add_ligands(frame, ligand[0], sides=sides)),
                         donors.bidentate_count(f.ligands))
                 except CrowdedShell as exc:  # a bulky R may fit another framework
@@ -315,7 +332,7 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
                         atoms.info["framework_room"], ligand[0])
                 name = letter if pattern in (sulfur, "default") or sulfur not in (
                     "all", "hands") else f"{letter}-{pattern}"
-                cands.append(_label(atoms, m, f, name, ligand, multiplicity))
+                cands.append(_label(atoms, m, f, name, ligand, multiplicity, others))
         per_family.append(cands)
     _report_crowded(f, crowded, per_family)
     # best of each family first, then the next best of each ...; within a tier the cheap

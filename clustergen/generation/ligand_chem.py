@@ -20,6 +20,7 @@ import numpy as np
 from clustergen.core.data import load
 from clustergen.core.errors import ClusterGenError
 
+NCONF_BI = 300     # ETKDG conformers of a bidentate (dppe): 255 kept fit five on Au13; 57 or 94 clash
 SEED = 20081  # ETKDG random seed: the same conformers on every run
 BOND_SC = 1.84   # thiolate S-C (A): DFT models of Au thiolate clusters give 1.82-1.86
 BOND_SH = 1.35
@@ -197,8 +198,8 @@ def resolve(spec):
     # atom order: donors first, then the rest; the donor's H dropped
     order = donors + [a.GetIdx() for a in mol.GetAtoms()
                       if a.GetIdx() not in donors and a.GetIdx() not in remove]
-    n_conf = 1 if mol.GetNumAtoms() <= 2 else min(30 if len(donors) > 1 else 12,
-                                                   4 + 3 * _rotors(mol))
+    n_conf = 1 if mol.GetNumAtoms() <= 2 else (
+        NCONF_BI if len(donors) > 1 else min(12, 4 + 3 * _rotors(mol)))
     coords, energy = _conformers(mol, n_conf)
     coords = coords[:, order]
     axis_new = order.index(axis) if axis in order else -1

@@ -36,6 +36,7 @@ HARD_WEIGHT = 200.0            # a pair inside hard limit + 0.3 A costs this x s
 ANGLE_MSC = (100.0, 115.0)     # preferred M-S-C window (deg)
 ANGLE_LIMITS = (98.0, 118.0)   # hard M-S-C limits: published TBBT models reach 117.8 deg
 ANGLE_IDEAL = 107.0
+CONE = {"phosphine": 12.0, "alkynyl": 20.0}   # deg, donor->R axis about metal->donor
 NEAR_CONE = 20.0               # deg about a suggested S->C direction (framework_room)
 TILT = (40.0, 70.0)            # preferred S->C tilt from the radial direction (deg)
 TWISTS = 12
@@ -155,7 +156,7 @@ def site_poses(lig, frames, site, centre, twists=TWISTS):
         dirs, pen = thiolate_directions(s, metals, centre, site.get("side"),
                                         site.get("limits", ANGLE_LIMITS), site.get("near"))
     else:
-        dirs, pen = cone_directions(s, metals, 12.0 if lig.kind == "phosphine" else 20.0)
+        dirs, pen = cone_directions(s, metals, CONE[lig.kind])
     poses, (nd, nt, nc) = _twist_and_tilt(dirs, frames, twists)
     own = (pen[:, None, None] + 0.02 * lig.energies[None, None, :]
            + np.zeros((1, nt, 1))).reshape(-1)

@@ -1,13 +1,16 @@
-"""Continuous rigid-body relaxation of thiolate R groups that still clash after the pose
-search of :mod:`clustergen.generation.ligand_fit`.
+"""Continuous rigid-body relaxation of R groups (thiolate, phosphine, alkynyl) that still
+clash after the pose search of :mod:`clustergen.generation.ligand_fit`.
 
 The pose grid is discrete (fixed S->C directions, 12 turns about S-C); a rigid cage such as
 1-adamantyl (S-Adm) on a crowded staple S may need an orientation between grid points.
-Each clashing R is turned as a rigid body about its S (the S-C bond length and the R
+Each clashing R is turned as a rigid body about its donor (the donor-R bond length and the R
 geometry are kept; the framework does not move) by minimising, with
 :func:`scipy.optimize.minimize` (L-BFGS-B), the soft pair repulsion of
-:func:`ligand_fit._repulsion` against every other atom plus a penalty on M-S-C angles
-outside the preferred window and on leaving the S configuration side.  Ligands are
+:func:`ligand_fit._repulsion` against every other atom plus the site's angle rule: for a
+thiolate a penalty on M-S-C angles outside the preferred window, a wall outside the hard
+one and a penalty on leaving the S configuration side; for a phosphine or alkynyl a
+penalty on the donor->R axis leaving the metal->donor direction, a wall outside the
+pose search's cone (12 / 20 deg; Au-P and Au-C#C are nearly linear).  Ligands are
 relaxed one at a time in turns (Gauss-Seidel), several starts per ligand (turns of the
 current pose about its S-C axis), so a ligand that only fits after its neighbour has
 moved gets another try.
@@ -58,9 +61,10 @@ def _weighted(pts, h, owner, n, env_tree, env_h, env_w):
                        minlength=n)
 
 
-def _energy(rotvec, local, s, axis0, env, is_h, metals, side, limits=fit.ANGLE_LIMITS):
-    """Energy of R turned by ``rotvec`` about S, and its analytic gradient: the torque
-    sum_i p_i x dE/dp_i mapped through the left Jacobian of SO(3)."""
+def _energy(rotvec, local, s, axis0, env, is_h, penalty):
+    """Energy of R turned by ``rotvec`` about its donor at ``s``, and its analytic
+    gradient: the torque sum_i p_i x dE/dp_i mapped through the left Jacobian of SO(3).
+    ``penalty`` maps donor->R unit axes (N, 3) to the site's angle penalty (N,)."""
     rot = Rotation.from_rotvec(rotvec)
     p = rot.apply(local)
     tree, env_h, env_w = env
@@ -78,8 +82,7 @@ def _energy(rotvec, local, s, axis0, env, is_h, metals, side, limits=fit.ANGLE_L
         g = (de_dr / r)[:, None] * (p[i] + s - tree.data[j])
         torque += np.cross(p[i], g).sum(axis=0)
     axis = rot.apply(axis0)
-    pen = _angle_penalty(np.vstack([axis, axis + np.eye(3) * 1e-6]), s, metals, side,
-                         limits)
+    pen = penalty(np.vstack([axis, axis + np.eye(3) * 1e-6]))
     e_ang, g_axis = pen[0], (pen[1:] - pen[0]) / 1e-6
     torque += np.cross(axis, g_axis)
     return e + e_ang, _left_jacobian(rotvec).T @ torque
@@ -99,44 +102,72 @@ def _left_jacobian(x):
             + (theta - np.sin(theta)) / theta ** 3 * k @ k)
 
 
-def _fine_poses(coords_k, s, metals, side, axis_index, limits=fit.ANGLE_LIMITS):
-    """Rigid copies of one R on a fine grid: S->C directions with every M-S-C angle in
-    the hard window and on the S configuration side, times TWISTS turns about S-C."""
-    axis = coords_k[axis_index] - s
-    to_z, _ = Rotation.align_vectors([[0, 0, 1.0]], [axis])
+def _axis(coords_k, s, axis_index):
+    """Donor->R unit axis: along the R atoms bonded to the donor (sum of unit bonds)."""
+    return fit._unit(fit._unit(coords_k[axis_index] - s).sum(axis=0))
+
+
+def site_rule(kind, site, axis_now):
+    """(penalty, allowed) of a site: functions of donor->R unit axes (N, 3) giving the
+    angle penalty (N,) and whether the pose search's hard rule holds (N,).  A rule the
+    current axis ``axis_now`` already breaks (a strained site) is widened to it: the turn
+    never makes it worse.
+
+    >>> site = {"pos": np.zeros((1, 3)), "metals": [np.array([[0, 0, -2.3]])]}
+    >>> pen, ok = site_rule("phosphine", site, np.array([0, 0, 1.0]))
+    >>> ok(np.array([[0, 0, 1.0], [0, 1.0, 0]])).tolist()
+    [True, False]
+    """
+    s, metals = site["pos"][0], site["metals"][0]
+    if kind == "thiolate":
+        side, limits = site.get("side"), site.get("limits", fit.ANGLE_LIMITS)
+        now = fit.msc_angles(axis_now[None], s, metals)
+        limits = (min(limits[0], now.min()), max(limits[1], now.max()))
+        return (lambda axes: _angle_penalty(axes, s, metals, side, limits),
+                lambda axes: fit.in_window(fit.msc_angles(axes, s, metals), limits)
+                & fit._on_side(axes, s, side))
+    out = fit._unit(s - metals.mean(axis=0))
+    width = max(fit.CONE[kind], np.degrees(np.arccos(np.clip(axis_now @ out, -1, 1))))
+
+    def off(axes):
+        return np.degrees(np.arccos(np.clip(axes @ out, -1, 1)))
+    return (lambda axes: ANGLE_WEIGHT * off(axes) ** 2 / 100
+            + WALL_WEIGHT * np.maximum(0, off(axes) - width) ** 2,
+            lambda axes: off(axes) <= width)
+
+
+def _fine_poses(coords_k, s, axis_index, rule):
+    """Rigid copies of one R on a fine grid: donor->R directions the site's rule allows
+    (for a thiolate: every M-S-C angle in the hard window, on the S configuration side),
+    times TWISTS turns about the axis; with their angle penalties."""
+    penalty, allowed = rule
+    to_z, _ = Rotation.align_vectors([[0, 0, 1.0]], [_axis(coords_k, s, axis_index)])
     frame = to_z.apply(coords_k - s)[None]
     sphere = fibonacci_sphere(DIRECTIONS)
-    ok = fit.in_window(fit.msc_angles(sphere, s, metals), limits)
-    dirs = sphere[ok & fit._on_side(sphere, s, side)]
+    dirs = sphere[allowed(sphere)]
     if not len(dirs):
         return coords_k[None], np.zeros(1)
     poses, (_, nt, _) = fit._twist_and_tilt(dirs, frame, TWISTS)
-    pen = _angle_penalty(dirs, s, metals, side, limits)
-    return poses + s, np.repeat(pen, nt)
+    return poses + s, np.repeat(penalty(dirs), nt)
 
 
-def _relax_one(coords_k, site, env, is_h, axis_index):
+def _relax_one(coords_k, site, env, is_h, axis_index, kind="thiolate"):
     """Best rigid turn of one R about its donor; returns (coordinates, energy).
 
     The fine grid is scored against the environment in one vectorised pass; the best
     STARTS poses (and the current one) are then minimised continuously."""
-    s, metals = site["pos"][0], site["metals"][0]
-    side, limits = site.get("side"), site.get("limits", fit.ANGLE_LIMITS)
-    # a strained site's poses may lie outside the hard window: never worse than the pose
-    now = fit.msc_angles(fit._unit(coords_k[axis_index] - s)[None], s, metals)
-    limits = (min(limits[0], now.min()), max(limits[1], now.max()))
-    poses, pen = _fine_poses(coords_k, s, metals, side, axis_index, limits)
+    s = site["pos"][0]
+    rule = site_rule(kind, site, _axis(coords_k, s, axis_index))
+    poses, pen = _fine_poses(coords_k, s, axis_index, rule)
     poses, pen = np.vstack([coords_k[None], poses]), np.concatenate([[0.0], pen])
     n, a = poses.shape[:2]
     e = pen + _weighted(poses.reshape(-1, 3), np.tile(is_h, n), np.repeat(np.arange(n), a),
                         n, *env)
     best, best_e = coords_k, None
     for p in sorted(set(np.argsort(e, kind="stable")[:STARTS].tolist()) | {0}):
-        axis0 = poses[p][axis_index] - s
-        axis0 = axis0 / np.linalg.norm(axis0)
         local = poses[p] - s
         res = minimize(_energy, np.zeros(3), method="L-BFGS-B", jac=True,
-                       args=(local, s, axis0, env, is_h, metals, side, limits),
+                       args=(local, s, _axis(poses[p], s, axis_index), env, is_h, rule[0]),
                        options={"maxiter": 60})
         if best_e is None or res.fun < best_e - 1e-9:
             best_e = res.fun
@@ -145,8 +176,8 @@ def _relax_one(coords_k, site, env, is_h, axis_index):
 
 
 def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
-    """Rigid-body relaxation of the thiolate R groups that break a hard contact limit;
-    returns the new list of (A, 3) R coordinates (others untouched).
+    """Rigid-body relaxation of the R groups (one donor each) that break a hard contact
+    limit; returns the new list of (A, 3) R coordinates (others untouched).
 
     >>> s = np.array([0, 0, 2.3])                       # S bound to two Au, 90 deg apart
     >>> site = {"donors": [1], "pos": s[None], "metals": [np.array([[0, 0, 0.0], [2.3, 0, 2.3]])]}
@@ -162,9 +193,13 @@ def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
     >>> bool(((ang > 98) & (ang < 118)).all())
     True
     """
-    if lig.kind != "thiolate" or lig.axis_atom <= 0:
+    if len(lig.donors) != 1 or lig.kind not in ("thiolate",) + tuple(fit.CONE):
         return coords
-    axis_index = lig.axis_atom - len(lig.donors)
+    # the R atoms bonded to the donor: a thiolate's C alpha, a phosphine's three C
+    axis_index = (np.array([lig.axis_atom - 1]) if lig.axis_atom > 0 else
+                  fit._bonded(lig.conformers[0], lig.donors[0]) - 1)
+    if not len(axis_index):
+        return coords
     coords = list(coords)
     before = len(sites) + 1
     for _ in range(rounds):
@@ -177,15 +212,90 @@ def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
             # k claims room against the framework (other R groups count CLAIM times) ...
             coords[k] = _relax_one(coords[k], sites[k], _env(
                 k, coords, sites, framework_pos, framework_h, is_h, CLAIM), is_h,
-                axis_index)[0]
+                axis_index, lig.kind)[0]
             # ... and the R groups it now clashes with make way, at full weight
             for j in _touching(k, coords):
                 if not _clashing(j, coords, sites, framework_pos, framework_h, is_h):
                     continue
                 coords[j] = _relax_one(coords[j], sites[j], _env(
                     j, coords, sites, framework_pos, framework_h, is_h, 1.0), is_h,
-                    axis_index)[0]
+                    axis_index, lig.kind)[0]
+    bad = [k for k in range(len(sites))
+           if _clashing(k, coords, sites, framework_pos, framework_h, is_h)]
+    if bad:     # interlocked neighbours (two PPh3 propellers) move only together
+        group = sorted(set(bad).union(*(_touching(k, coords) for k in bad)))
+        coords = _relax_together(coords, group, sites, framework_pos, framework_h, is_h,
+                                 axis_index, lig.kind)
     return coords
+
+
+def _relax_together(coords, group, sites, framework_pos, framework_h, is_h, axis_index,
+                    kind):
+    """Turn the R groups ``group`` about their donors all at once (one L-BFGS-B run over
+    every rotation, the others and the framework fixed); kept only if fewer of them
+    then break a hard contact limit."""
+    s = np.array([sites[k]["pos"][0] for k in group])
+    local = np.array([coords[k] - s[m] for m, k in enumerate(group)])
+    rules = [site_rule(kind, sites[k], _axis(coords[k], s[m], axis_index))[0]
+             for m, k in enumerate(group)]
+    axis0 = np.array([_axis(coords[k], s[m], axis_index) for m, k in enumerate(group)])
+    others = [c for k, c in enumerate(coords) if k not in set(group)]
+    fixed = np.vstack(others + [framework_pos])
+    fixed_h = np.concatenate([np.tile(is_h, len(others)), framework_h])
+    own = np.full((len(group), len(fixed)), False)   # each R's own donor is bonded to it
+    for m, k in enumerate(group):
+        own[m, len(fixed) - len(framework_pos) + np.array(sites[k]["donors"])] = True
+    tree = cKDTree(fixed)
+    n, a = local.shape[:2]
+    owner, h = np.repeat(np.arange(n), a), np.tile(is_h, n)
+
+    def energy(x):
+        rot = Rotation.from_rotvec(x.reshape(n, 3))
+        p = np.einsum("mij,maj->mai", rot.as_matrix(), local) + s[:, None]
+        flat = p.reshape(-1, 3)
+        grad_pos = np.zeros_like(flat)
+        e = 0.0
+        near = cKDTree(flat).sparse_distance_matrix(tree, max(fit.SOFT.values()),
+                                                    output_type="ndarray")
+        i, j = near["i"], near["j"]
+        keep = ~own[owner[i], j]
+        inner = cKDTree(flat).query_pairs(max(fit.SOFT.values()), output_type="ndarray")
+        inner = inner[owner[inner[:, 0]] != owner[inner[:, 1]]] if len(inner) else inner
+        for ii, other, oh, sign in ((i[keep], fixed[j[keep]], fixed_h[j[keep]], None),
+                                    (inner[:, 0], flat[inner[:, 1]], h[inner[:, 1]], inner[:, 1])):
+            if not len(ii):
+                continue
+            v = flat[ii] - other
+            r = np.maximum(np.linalg.norm(v, axis=1), 1e-6)
+            kind_ = fit._kinds(h[ii], oh)
+            soft = np.array([fit.SOFT["heavy"], fit.SOFT["mixed"], fit.SOFT["H"]])[kind_]
+            hard = np.array([fit.HARD["heavy"], fit.HARD["mixed"], fit.HARD["H"]])[kind_] + 0.3
+            e += float(fit._repulsion(h[ii], oh, r).sum())
+            g = (-2 * (np.maximum(0, soft - r) + fit.HARD_WEIGHT * np.maximum(0, hard - r))
+                 / r)[:, None] * v
+            np.add.at(grad_pos, ii, g)
+            if sign is not None:
+                np.add.at(grad_pos, sign, -g)
+        torque = np.cross(p - s[:, None], grad_pos.reshape(n, a, 3)).sum(axis=1)
+        axes = rot.apply(axis0)
+        grad = np.zeros((n, 3))
+        for m in range(n):
+            pen = rules[m](np.vstack([axes[m], axes[m] + np.eye(3) * 1e-6]))
+            e += pen[0]
+            torque[m] += np.cross(axes[m], (pen[1:] - pen[0]) / 1e-6)
+            grad[m] = _left_jacobian(x[3 * m:3 * m + 3]).T @ torque[m]
+        return e, grad.ravel()
+
+    res = minimize(energy, np.zeros(3 * n), method="L-BFGS-B", jac=True,
+                   options={"maxiter": 300})
+    rot = Rotation.from_rotvec(res.x.reshape(n, 3))
+    new = list(coords)
+    for m, k in enumerate(group):
+        new[k] = rot[m].apply(local[m]) + s[m]
+
+    def count(cs):
+        return sum(_clashing(k, cs, sites, framework_pos, framework_h, is_h) for k in group)
+    return new if count(new) < count(coords) else coords
 
 
 def _env(k, coords, sites, framework_pos, framework_h, is_h, weight):

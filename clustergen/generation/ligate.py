@@ -158,8 +158,8 @@ def _halide_swap(framework, lig, sites):
     """Exchange a halide: the element changes and a terminal M-X bond takes its length."""
     sym = framework.get_chemical_symbols()
     for d, metals in sites.items():
-        if _kind(sym[d]) != "halide":
-            continue
+        if _kind(sym[d]) != "halide" or sym[d] == lig.symbols[0]:
+            continue        # the same halide keeps its bond
         framework[d].symbol = lig.symbols[0]
         if len(metals) == 1 and lig.bond:
             m = framework.positions[metals[0]]
@@ -287,22 +287,28 @@ def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
     return atoms, still
 
 
+# least freedom first: a phosphine's R keeps within 12 deg of its Au-P axis, an alkynyl's
+# 20 deg, a thiolate's sweeps the M-S-C window; each class is placed among those before it
+FREEDOM = {"phosphine": 0, "alkynyl": 1, "thiolate": 2}
+
+
 def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, relax=False):
     sym = framework.get_chemical_symbols()
-    is_h = framework.numbers == 1
+    env_pos, env_h = framework.positions, framework.numbers == 1
     new_sym, new_pos, new_owner = [], [], []
-    for lig in ligands:
+    for lig in sorted(ligands, key=lambda lig: FREEDOM.get(lig.kind, 3)):
         mine = [s for l2, s in placed_sites if l2 is lig]
         if lig.kind == "halide" or not mine:
             continue
         frames = ligand_fit.local_frames(lig)
-        chosen = ligand_fit.choose(mine, lig, frames, framework.positions, is_h, centre,
-                                   effort, relax)
+        chosen = ligand_fit.choose(mine, lig, frames, env_pos, env_h, centre, effort, relax)
         rsym = list(lig.symbols[len(lig.donors):])
         for s, xyz in zip(mine, chosen):
             new_sym += rsym
             new_pos += list(xyz)
             new_owner += [owner[s["donors"][0]]] * len(rsym)
+        env_pos = np.vstack([env_pos] + list(chosen))
+        env_h = np.concatenate([env_h] + [np.array(rsym) == "H"] * len(chosen))
     atoms = Atoms(sym + new_sym, positions=np.vstack([framework.positions] + (
         [np.array(new_pos)] if new_pos else [])))
     atoms.info.update(framework.info)
