@@ -229,75 +229,6 @@ def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
     return coords
 
 
-def _relax_together(coords, group, sites, framework_pos, framework_h, is_h, axis_index,
-                    kind):
-    """Turn the R groups ``group`` about their donors all at once (one L-BFGS-B run over
-    every rotation, the others and the framework fixed); kept only if fewer of them
-    then break a hard contact limit."""
-    s = np.array([sites[k]["pos"][0] for k in group])
-    local = np.array([coords[k] - s[m] for m, k in enumerate(group)])
-    rules = [site_rule(kind, sites[k], _axis(coords[k], s[m], axis_index))[0]
-             for m, k in enumerate(group)]
-    axis0 = np.array([_axis(coords[k], s[m], axis_index) for m, k in enumerate(group)])
-    others = [c for k, c in enumerate(coords) if k not in set(group)]
-    fixed = np.vstack(others + [framework_pos])
-    fixed_h = np.concatenate([np.tile(is_h, len(others)), framework_h])
-    own = np.full((len(group), len(fixed)), False)   # each R's own donor is bonded to it
-    for m, k in enumerate(group):
-        own[m, len(fixed) - len(framework_pos) + np.array(sites[k]["donors"])] = True
-    tree = cKDTree(fixed)
-    n, a = local.shape[:2]
-    owner, h = np.repeat(np.arange(n), a), np.tile(is_h, n)
-
-    def energy(x):
-        rot = Rotation.from_rotvec(x.reshape(n, 3))
-        p = np.einsum("mij,maj->mai", rot.as_matrix(), local) + s[:, None]
-        flat = p.reshape(-1, 3)
-        grad_pos = np.zeros_like(flat)
-        e = 0.0
-        near = cKDTree(flat).sparse_distance_matrix(tree, max(fit.SOFT.values()),
-                                                    output_type="ndarray")
-        i, j = near["i"], near["j"]
-        keep = ~own[owner[i], j]
-        inner = cKDTree(flat).query_pairs(max(fit.SOFT.values()), output_type="ndarray")
-        inner = inner[owner[inner[:, 0]] != owner[inner[:, 1]]] if len(inner) else inner
-        for ii, other, oh, sign in ((i[keep], fixed[j[keep]], fixed_h[j[keep]], None),
-                                    (inner[:, 0], flat[inner[:, 1]], h[inner[:, 1]], inner[:, 1])):
-            if not len(ii):
-                continue
-            v = flat[ii] - other
-            r = np.maximum(np.linalg.norm(v, axis=1), 1e-6)
-            kind_ = fit._kinds(h[ii], oh)
-            soft = np.array([fit.SOFT["heavy"], fit.SOFT["mixed"], fit.SOFT["H"]])[kind_]
-            hard = np.array([fit.HARD["heavy"], fit.HARD["mixed"], fit.HARD["H"]])[kind_] + 0.3
-            e += float(fit._repulsion(h[ii], oh, r).sum())
-            g = (-2 * (np.maximum(0, soft - r) + fit.HARD_WEIGHT * np.maximum(0, hard - r))
-                 / r)[:, None] * v
-            np.add.at(grad_pos, ii, g)
-            if sign is not None:
-                np.add.at(grad_pos, sign, -g)
-        torque = np.cross(p - s[:, None], grad_pos.reshape(n, a, 3)).sum(axis=1)
-        axes = rot.apply(axis0)
-        grad = np.zeros((n, 3))
-        for m in range(n):
-            pen = rules[m](np.vstack([axes[m], axes[m] + np.eye(3) * 1e-6]))
-            e += pen[0]
-            torque[m] += np.cross(axes[m], (pen[1:] - pen[0]) / 1e-6)
-            grad[m] = _left_jacobian(x[3 * m:3 * m + 3]).T @ torque[m]
-        return e, grad.ravel()
-
-    res = minimize(energy, np.zeros(3 * n), method="L-BFGS-B", jac=True,
-                   options={"maxiter": 300})
-    rot = Rotation.from_rotvec(res.x.reshape(n, 3))
-    new = list(coords)
-    for m, k in enumerate(group):
-        new[k] = rot[m].apply(local[m]) + s[m]
-
-    def count(cs):
-        return sum(_clashing(k, cs, sites, framework_pos, framework_h, is_h) for k in group)
-    return new if count(new) < count(coords) else coords
-
-
 def _env(k, coords, sites, framework_pos, framework_h, is_h, weight):
     """(tree, is-H, weights) of everything R group ``k`` must avoid: the other R groups
     (weight ``weight``) and the framework but for k's own donor (weight 1)."""
@@ -323,3 +254,74 @@ def _touching(k, coords):
     reach = max(fit.SOFT.values())
     return [j for j, c in enumerate(coords)
             if j != k and np.isfinite(tree.query(c, distance_upper_bound=reach)[0]).any()]
+
+
+def _relax_together(coords, group, sites, framework_pos, framework_h, is_h, axis_index,
+                    kind):
+    """Turn the R groups ``group`` about their donors all at once (one L-BFGS-B run over
+    every rotation, the others and the framework fixed); kept only if fewer of them
+    then break a hard contact limit."""
+    s = np.array([sites[k]["pos"][0] for k in group])
+    axis0 = np.array([_axis(coords[k], s[m], axis_index) for m, k in enumerate(group)])
+    others = [c for k, c in enumerate(coords) if k not in set(group)]
+    fixed = np.vstack(others + [framework_pos])
+    own = np.zeros((len(group), len(fixed)), bool)    # each R's own donor is bonded to it
+    for m, k in enumerate(group):
+        own[m, len(fixed) - len(framework_pos) + np.array(sites[k]["donors"])] = True
+    system = {"local": np.array([coords[k] - s[m] for m, k in enumerate(group)]), "s": s,
+              "axis0": axis0, "is_h": is_h, "fixed": fixed, "tree": cKDTree(fixed),
+              "fixed_h": np.concatenate([np.tile(is_h, len(others)), framework_h]),
+              "own": own, "rules": [site_rule(kind, sites[k], axis0[m])[0]
+                                    for m, k in enumerate(group)]}
+    res = minimize(_joint_energy, np.zeros(3 * len(group)), args=(system,), jac=True,
+                   method="L-BFGS-B", options={"maxiter": 300})
+    rot = Rotation.from_rotvec(res.x.reshape(-1, 3))
+    new = list(coords)
+    for m, k in enumerate(group):
+        new[k] = rot[m].apply(system["local"][m]) + s[m]
+
+    def count(cs):
+        return sum(_clashing(k, cs, sites, framework_pos, framework_h, is_h) for k in group)
+    return new if count(new) < count(coords) else coords
+
+
+def _joint_energy(x, system):
+    """Energy and gradient of the R groups of ``system`` turned by rotation vectors ``x``
+    (3 per R): soft repulsion against the fixed atoms (but each R's own donor) and
+    between the R groups, plus each site's angle rule."""
+    local, s, is_h = system["local"], system["s"], system["is_h"]
+    n, a = local.shape[:2]
+    owner, h = np.repeat(np.arange(n), a), np.tile(is_h, n)
+    rot = Rotation.from_rotvec(x.reshape(n, 3))
+    p = np.einsum("mij,maj->mai", rot.as_matrix(), local) + s[:, None]
+    flat = p.reshape(-1, 3)
+    reach = max(fit.SOFT.values())
+    near = cKDTree(flat).sparse_distance_matrix(system["tree"], reach, output_type="ndarray")
+    keep = ~system["own"][owner[near["i"]], near["j"]]
+    i, j = near["i"][keep], near["j"][keep]
+    inner = cKDTree(flat).query_pairs(reach, output_type="ndarray").reshape(-1, 2)
+    inner = inner[owner[inner[:, 0]] != owner[inner[:, 1]]]
+    # fixed partners first, then the pairs between two moving R groups
+    ii = np.concatenate([i, inner[:, 0]])
+    other = np.vstack([system["fixed"][j], flat[inner[:, 1]]])
+    other_h = np.concatenate([system["fixed_h"][j], h[inner[:, 1]]])
+    v = flat[ii] - other
+    r = np.maximum(np.linalg.norm(v, axis=1), 1e-6)
+    kinds = fit._kinds(h[ii], other_h)
+    soft = np.array([fit.SOFT["heavy"], fit.SOFT["mixed"], fit.SOFT["H"]])[kinds]
+    hard = np.array([fit.HARD["heavy"], fit.HARD["mixed"], fit.HARD["H"]])[kinds] + 0.3
+    e = float(fit._repulsion(h[ii], other_h, r).sum())
+    g = (-2 * (np.maximum(0, soft - r) + fit.HARD_WEIGHT * np.maximum(0, hard - r))
+         / r)[:, None] * v
+    grad_pos = np.zeros_like(flat)
+    np.add.at(grad_pos, ii, g)
+    np.add.at(grad_pos, inner[:, 1], -g[len(i):])
+    torque = np.cross(p - s[:, None], grad_pos.reshape(n, a, 3)).sum(axis=1)
+    axes = rot.apply(system["axis0"])
+    grad = np.zeros((n, 3))
+    for m in range(n):
+        pen = system["rules"][m](np.vstack([axes[m], axes[m] + np.eye(3) * 1e-6]))
+        e += pen[0]
+        torque[m] += np.cross(axes[m], (pen[1:] - pen[0]) / 1e-6)
+        grad[m] = _left_jacobian(x[3 * m:3 * m + 3]).T @ torque[m]
+    return e, grad.ravel()
