@@ -10,9 +10,11 @@ labels, along that atom's outward surface normal:
 Au-P 2.25-2.40 A and Au-Cl 2.30-2.50 A (:data:`WINDOWS`) are the ranges of the
 phosphine/halide gold clusters of J. Lyu, J. Qian, Z. Yang, J. Xie, Nanoscale Horiz.
 2025, 10, 2304, section 2.1 (e.g. [Au25(PPh3)10(SR)5Cl2]2+: Y. Shichibu et al., J. Phys.
-Chem. C 2007, 111, 7845). Until full phosphine ligands are built, :func:`cap_phosphines`
-completes each P as a PH3 model (H in place of the phenyl groups; dppe as two PH3 that
-:func:`pair_phosphines` marks as one ligand through the ``ligand_index`` array).
+Chem. C 2007, 111, 7845). Where no phosphine is named, :func:`cap_phosphines` completes
+each P as a PH3 model (H in place of the phenyl groups; dppe as two PH3 that
+:func:`pair_phosphines` marks as one ligand through the ``ligand_index`` array); named
+ones are placed whole (:mod:`clustergen.generation.mixed_shell`), a diphosphine's P
+pairs first leaned to its bite (:func:`lean_to_bite`).
 """
 
 import re

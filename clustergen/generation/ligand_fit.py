@@ -36,7 +36,7 @@ HARD_WEIGHT = 200.0            # a pair inside hard limit + 0.3 A costs this x s
 ANGLE_MSC = (100.0, 115.0)     # preferred M-S-C window (deg)
 ANGLE_LIMITS = (98.0, 118.0)   # hard M-S-C limits: published TBBT models reach 117.8 deg
 ANGLE_IDEAL = 107.0
-CONE = {"phosphine": 12.0, "alkynyl": 20.0}   # deg, donor->R axis about metal->donor
+CONE = {"phosphine": 8.0, "alkynyl": 20.0}   # deg, donor->R axis about metal->donor
 NEAR_CONE = 20.0               # deg about a suggested S->C direction (framework_room)
 TILT = (40.0, 70.0)            # preferred S->C tilt from the radial direction (deg)
 TWISTS = 12
@@ -373,7 +373,7 @@ def _allowed(lig, site, poses):
         return (in_window(msc_angles(axis, s, metals), site.get("limits", ANGLE_LIMITS))
                 & _on_side(axis, s, site.get("side")))
     off = np.degrees(np.arccos(np.clip(axis @ _unit(s - metals.mean(axis=0)), -1, 1)))
-    return off <= 20.0
+    return off <= CONE[lig.kind]
 
 
 def refine(coords, sites, lig, framework_pos, framework_h, is_h, rounds=6):

@@ -10,7 +10,7 @@ geometry are kept; the framework does not move) by minimising, with
 thiolate a penalty on M-S-C angles outside the preferred window, a wall outside the hard
 one and a penalty on leaving the S configuration side; for a phosphine or alkynyl a
 penalty on the donor->R axis leaving the metal->donor direction, a wall outside the
-pose search's cone (12 / 20 deg; Au-P and Au-C#C are nearly linear).  Ligands are
+pose search's cone (8 / 20 deg; Au-P and Au-C#C are nearly linear).  Ligands are
 relaxed one at a time in turns (Gauss-Seidel), several starts per ligand (turns of the
 current pose about its S-C axis), so a ligand that only fits after its neighbour has
 moved gets another try.

@@ -287,7 +287,7 @@ def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
     return atoms, still
 
 
-# least freedom first: a phosphine's R keeps within 12 deg of its Au-P axis, an alkynyl's
+# least freedom first: a phosphine's R keeps within 8 deg of its Au-P axis, an alkynyl's
 # 20 deg, a thiolate's sweeps the M-S-C window; each class is placed among those before it
 FREEDOM = {"phosphine": 0, "alkynyl": 1, "thiolate": 2}
 
