@@ -134,7 +134,8 @@ def test_joint_turn_gradient_is_the_derivative_of_its_energy():
     fixed = rng.normal(size=(20, 3)) * 2.5
     site = {"pos": np.zeros((1, 3)), "metals": [np.array([[0, 0, -2.3]])]}
     axis0 = local[:, 0] / np.linalg.norm(local[:, 0], axis=1)[:, None]
-    system = {"local": local, "s": s, "axis0": axis0, "is_h": rng.random(6) < 0.5,
+    system = {"local": local.reshape(-1, 3), "owner": np.repeat([0, 1], 6), "s": s,
+              "axis0": axis0, "is_h": rng.random(12) < 0.5,
               "fixed": fixed, "tree": cKDTree(fixed), "fixed_h": rng.random(20) < 0.5,
               "own": np.zeros((2, 20), bool),
               "rules": [site_rule("phosphine", site, axis0[m])[0] for m in range(2)]}

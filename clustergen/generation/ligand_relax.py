@@ -175,6 +175,17 @@ def _relax_one(coords_k, site, env, is_h, axis_index, kind="thiolate"):
     return best, best_e
 
 
+def axis_atoms(lig):
+    """Indices (among the R atoms) of those bonded to the donor of a one-donor ligand: a
+    thiolate's C alpha, a phosphine's three C; None where no rigid turn applies
+    (diphosphines, an R of one atom)."""
+    if len(lig.donors) != 1 or lig.kind not in ("thiolate",) + tuple(fit.CONE):
+        return None
+    out = (np.array([lig.axis_atom - 1]) if lig.axis_atom > 0 else
+           fit._bonded(lig.conformers[0], lig.donors[0]) - 1)
+    return out if len(out) and len(lig.symbols) > 2 else None
+
+
 def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
     """Rigid-body relaxation of the R groups (one donor each) that break a hard contact
     limit; returns the new list of (A, 3) R coordinates (others untouched).
@@ -193,12 +204,8 @@ def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
     >>> bool(((ang > 98) & (ang < 118)).all())
     True
     """
-    if len(lig.donors) != 1 or lig.kind not in ("thiolate",) + tuple(fit.CONE):
-        return coords
-    # the R atoms bonded to the donor: a thiolate's C alpha, a phosphine's three C
-    axis_index = (np.array([lig.axis_atom - 1]) if lig.axis_atom > 0 else
-                  fit._bonded(lig.conformers[0], lig.donors[0]) - 1)
-    if not len(axis_index):
+    axis_index = axis_atoms(lig)
+    if axis_index is None:
         return coords
     coords = list(coords)
     before = len(sites) + 1
@@ -258,43 +265,81 @@ def _touching(k, coords):
 
 def _relax_together(coords, group, sites, framework_pos, framework_h, is_h, axis_index,
                     kind):
-    """Turn the R groups ``group`` about their donors all at once (one L-BFGS-B run over
-    every rotation, the others and the framework fixed); kept only if fewer of them
-    then break a hard contact limit."""
-    s = np.array([sites[k]["pos"][0] for k in group])
-    axis0 = np.array([_axis(coords[k], s[m], axis_index) for m, k in enumerate(group)])
-    others = [c for k, c in enumerate(coords) if k not in set(group)]
+    """Turn the R groups ``group`` (of one ligand) about their donors all at once; see
+    :func:`relax_across`."""
+    groups = [{"kind": kind, "site": site, "coords": c, "is_h": is_h, "axis": axis_index}
+              for site, c in zip(sites, coords)]
+    return relax_across(groups, framework_pos, framework_h, only=group)
+
+
+def relax_across(groups, framework_pos, framework_h, only=None):
+    """One L-BFGS-B run over the rotations of every R group that breaks a hard contact
+    limit and of those touching it (or of the groups ``only``), the rest and the
+    framework fixed: interlocked neighbours (two PPh3 propellers, a PPh3 and a PET) that
+    only fit when they move together, of one ligand class or several.  ``groups``: one
+    dict per R group, ``kind``, ``site`` (donor ``pos``, ``metals``, ``side``),
+    ``coords`` (A, 3), ``is_h`` (A,) and ``axis`` (indices of the R atoms bonded to the
+    donor).  Returns the new list of coordinates, kept only if fewer pairs then break a
+    hard limit."""
+    coords = [g["coords"] for g in groups]
+    bad = _cross_clashes(groups, coords, framework_pos, framework_h)
+    if only is None:
+        hit = {k for pair in bad for k in pair[4:] if k >= 0}
+        only = sorted(hit.union(*(_touching(k, coords) for k in hit)))
+    if not bad or not only:
+        return coords
+    moving = [groups[k] for k in only]
+    s = np.array([g["site"]["pos"][0] for g in moving])
+    axis0 = np.array([_axis(g["coords"], s[m], g["axis"]) for m, g in enumerate(moving)])
+    others = [c for k, c in enumerate(coords) if k not in set(only)]
     fixed = np.vstack(others + [framework_pos])
-    own = np.zeros((len(group), len(fixed)), bool)    # each R's own donor is bonded to it
-    for m, k in enumerate(group):
-        own[m, len(fixed) - len(framework_pos) + np.array(sites[k]["donors"])] = True
-    system = {"local": np.array([coords[k] - s[m] for m, k in enumerate(group)]), "s": s,
-              "axis0": axis0, "is_h": is_h, "fixed": fixed, "tree": cKDTree(fixed),
-              "fixed_h": np.concatenate([np.tile(is_h, len(others)), framework_h]),
-              "own": own, "rules": [site_rule(kind, sites[k], axis0[m])[0]
-                                    for m, k in enumerate(group)]}
-    res = minimize(_joint_energy, np.zeros(3 * len(group)), args=(system,), jac=True,
+    owner = np.concatenate([np.full(len(g["coords"]), m) for m, g in enumerate(moving)])
+    own = np.zeros((len(moving), len(fixed)), bool)   # each R's own donor is bonded to it
+    for m, g in enumerate(moving):
+        own[m, len(fixed) - len(framework_pos) + np.array(g["site"]["donors"])] = True
+    system = {"local": np.vstack([g["coords"] - s[m] for m, g in enumerate(moving)]),
+              "owner": owner, "s": s, "axis0": axis0, "fixed": fixed, "tree": cKDTree(fixed),
+              "is_h": np.concatenate([g["is_h"] for g in moving]), "own": own,
+              "fixed_h": np.concatenate([groups[k]["is_h"] for k in range(len(groups))
+                                         if k not in set(only)] + [framework_h]),
+              "rules": [site_rule(g["kind"], g["site"], axis0[m])[0]
+                        for m, g in enumerate(moving)]}
+    res = minimize(_joint_energy, np.zeros(3 * len(moving)), args=(system,), jac=True,
                    method="L-BFGS-B", options={"maxiter": 300})
     rot = Rotation.from_rotvec(res.x.reshape(-1, 3))
     new = list(coords)
-    for m, k in enumerate(group):
-        new[k] = rot[m].apply(system["local"][m]) + s[m]
+    for m, k in enumerate(only):
+        new[k] = rot[m].apply(system["local"][owner == m]) + s[m]
+    after = _cross_clashes(groups, new, framework_pos, framework_h)
+    return new if len(after) < len(bad) else coords
 
-    def count(cs):
-        return sum(_clashing(k, cs, sites, framework_pos, framework_h, is_h) for k in group)
-    return new if count(new) < count(coords) else coords
+
+def _cross_clashes(groups, coords, framework_pos, framework_h):
+    """Hard-limit pairs of R groups ``coords`` among themselves and with the framework,
+    each (i, j, distance, limit, group of i, group of j), -1 for a framework atom."""
+    n = len(framework_pos)
+    pos = np.vstack([framework_pos] + list(coords))
+    is_h = np.concatenate([framework_h] + [g["is_h"] for g in groups])
+    owner = np.concatenate([np.full(n, -1)] + [np.full(len(c), k)
+                                               for k, c in enumerate(coords)])
+    donor_of = np.full(len(pos), -1)
+    for k, g in enumerate(groups):
+        donor_of[list(g["site"]["donors"])] = k
+    return [(i, j, d, lim, owner[i] if owner[i] >= 0 else donor_of[i],
+             owner[j] if owner[j] >= 0 else donor_of[j])
+            for i, j, d, lim in fit.clashes(pos, is_h, owner, donor_of)]
 
 
 def _joint_energy(x, system):
     """Energy and gradient of the R groups of ``system`` turned by rotation vectors ``x``
-    (3 per R): soft repulsion against the fixed atoms (but each R's own donor) and
-    between the R groups, plus each site's angle rule."""
-    local, s, is_h = system["local"], system["s"], system["is_h"]
-    n, a = local.shape[:2]
-    owner, h = np.repeat(np.arange(n), a), np.tile(is_h, n)
+    (3 per R group; ``local`` atoms (N, 3) about their donors ``s``, group ``owner``):
+    soft repulsion against the fixed atoms (but each R's own donor) and between the R
+    groups, plus each site's angle rule."""
+    local, s, owner, h = system["local"], system["s"], system["owner"], system["is_h"]
+    n = len(s)
     rot = Rotation.from_rotvec(x.reshape(n, 3))
-    p = np.einsum("mij,maj->mai", rot.as_matrix(), local) + s[:, None]
-    flat = p.reshape(-1, 3)
+    p = np.einsum("nij,nj->ni", rot.as_matrix()[owner], local)     # about each donor
+    flat = p + s[owner]
     reach = max(fit.SOFT.values())
     near = cKDTree(flat).sparse_distance_matrix(system["tree"], reach, output_type="ndarray")
     keep = ~system["own"][owner[near["i"]], near["j"]]
@@ -316,7 +361,8 @@ def _joint_energy(x, system):
     grad_pos = np.zeros_like(flat)
     np.add.at(grad_pos, ii, g)
     np.add.at(grad_pos, inner[:, 1], -g[len(i):])
-    torque = np.cross(p - s[:, None], grad_pos.reshape(n, a, 3)).sum(axis=1)
+    torque = np.zeros((n, 3))
+    np.add.at(torque, owner, np.cross(p, grad_pos))
     axes = rot.apply(system["axis0"])
     grad = np.zeros((n, 3))
     for m in range(n):

@@ -290,31 +290,60 @@ def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
 # least freedom first: a phosphine's R keeps within 8 deg of its Au-P axis, an alkynyl's
 # 20 deg, a thiolate's sweeps the M-S-C window; each class is placed among those before it
 FREEDOM = {"phosphine": 0, "alkynyl": 1, "thiolate": 2}
+CLASS_ROUNDS = 4      # joint rigid turns of all classes, while each leaves fewer clashes
 
 
 def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, relax=False):
-    sym = framework.get_chemical_symbols()
     env_pos, env_h = framework.positions, framework.numbers == 1
-    new_sym, new_pos, new_owner = [], [], []
+    placed = []         # (ligand, site, R coordinates) per R group
     for lig in sorted(ligands, key=lambda lig: FREEDOM.get(lig.kind, 3)):
         mine = [s for l2, s in placed_sites if l2 is lig]
         if lig.kind == "halide" or not mine:
             continue
         frames = ligand_fit.local_frames(lig)
         chosen = ligand_fit.choose(mine, lig, frames, env_pos, env_h, centre, effort, relax)
-        rsym = list(lig.symbols[len(lig.donors):])
-        for s, xyz in zip(mine, chosen):
-            new_sym += rsym
-            new_pos += list(xyz)
-            new_owner += [owner[s["donors"][0]]] * len(rsym)
+        placed += [(lig, s, xyz) for s, xyz in zip(mine, chosen)]
+        is_h = np.array(lig.symbols[len(lig.donors):]) == "H"
         env_pos = np.vstack([env_pos] + list(chosen))
-        env_h = np.concatenate([env_h] + [np.array(rsym) == "H"] * len(chosen))
-    atoms = Atoms(sym + new_sym, positions=np.vstack([framework.positions] + (
-        [np.array(new_pos)] if new_pos else [])))
+        env_h = np.concatenate([env_h] + [is_h] * len(chosen))
+    if relax and len({id(lig) for lig, _, _ in placed}) > 1:
+        placed = _relax_classes(framework, placed)
+    new_sym = [a for lig, _, _ in placed for a in lig.symbols[len(lig.donors):]]
+    atoms = Atoms(framework.get_chemical_symbols() + new_sym, positions=np.vstack(
+        [framework.positions] + [xyz for _, _, xyz in placed]))
     atoms.info.update(framework.info)
     set_roles(atoms, list(role) + ["ligand"] * len(new_sym))
-    atoms.set_array("ligand_index", np.concatenate([owner, new_owner]).astype(int))
+    atoms.set_array("ligand_index", np.concatenate([owner] + [
+        np.full(len(xyz), owner[s["donors"][0]]) for _, s, xyz in placed]).astype(int))
     return atoms
+
+
+def _relax_classes(framework, placed):
+    """Rigid turns of the one-donor R groups of every class together
+    (:func:`ligand_relax.relax_across`): a PPh3 placed before the thiolates cannot make
+    way for them otherwise.  Diphosphines stay where they are."""
+    from clustergen.generation.ligand_relax import axis_atoms, relax_across
+    turn = [k for k, (lig, _, _) in enumerate(placed) if axis_atoms(lig) is not None]
+    rest = [xyz for k, (_, _, xyz) in enumerate(placed) if k not in set(turn)]
+    fixed_h = np.concatenate([framework.numbers == 1] + [
+        np.array(lig.symbols[len(lig.donors):]) == "H"
+        for k, (lig, _, _) in enumerate(placed) if k not in set(turn)])
+    groups = [{"kind": placed[k][0].kind, "site": placed[k][1], "coords": placed[k][2],
+               "is_h": np.array(placed[k][0].symbols[len(placed[k][0].donors):]) == "H",
+               "axis": axis_atoms(placed[k][0])} for k in turn]
+    fixed = np.vstack([framework.positions] + rest)
+    new = [g["coords"] for g in groups]
+    for _ in range(CLASS_ROUNDS):    # again while a run leaves fewer clashes
+        turned = relax_across(groups, fixed, fixed_h)
+        if all(a is b for a, b in zip(turned, new)):
+            break
+        new = turned
+        for g, xyz in zip(groups, new):
+            g["coords"] = xyz
+    out = list(placed)
+    for k, xyz in zip(turn, new):
+        out[k] = (placed[k][0], placed[k][1], xyz)
+    return out
 
 
 def _roles(framework, roles, is_metal, sites):
