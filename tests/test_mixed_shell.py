@@ -123,7 +123,7 @@ def test_bad_ligand_lists_exit_2_in_one_line(ligands, message):
 
 
 def test_a_phosphine_on_a_thiolate_only_cluster_is_refused():
-    with pytest.raises(clustergen.ClusterGenError, match="no phosphine sites"):
+    with pytest.raises(clustergen.ClusterGenError, match="no phosphine ligands"):
         clustergen.build("[Au25(SR)18]-", ligand=["SCH3", "PPh3"], isomers=1)
 
 

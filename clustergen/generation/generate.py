@@ -283,10 +283,15 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     wanted = ligand
     # a thiolate formula resolves its R now (an unknown name fails before any building);
     # an alkynyl one (Au22(C≡CR)18) per member, below
+    if ligand is not None and not isinstance(ligand, str):
+        ligand = wanted = list(ligand)[0] if len(list(ligand)) == 1 else list(ligand)
     others = []
     if not _alkynyl_names(f):
         thiolate, others = mixed_shell.split(ligand)
+        mixed_shell.check_formula(f, others)
         ligand = _resolve_ligand(f, thiolate)
+    elif not isinstance(ligand, (str, type(None))):
+        raise ClusterGenError(f"{f} takes one ligand, its alkynyl ({', '.join(ligand)} given)")
     else:
         ligand = None
     isomers = validate.bounded_int(1, validate.MAX_ISOMERS, "isomers")(isomers)

@@ -55,6 +55,23 @@ def split(ligand):
     return thiolate, others
 
 
+def check_formula(formula, others):
+    """A named phosphine or halide needs the formula to have ligands of its class.
+
+    >>> from clustergen.core.formula import parse
+    >>> check_formula(parse("[Au25(SR)18]-"), [resolve("PPh3")])
+    Traceback (most recent call last):
+    ...
+    clustergen.core.errors.ClusterGenError: ligand 'PPh3' is a phosphine, not a thiolate, and [Au25(SR)18]- has no phosphine ligands for it to replace
+    """
+    from clustergen.core.formula import ligand_info
+    classes = {ligand_info(name)[1]["class"] for name in formula.ligands}
+    for lig in others:
+        if lig.kind not in classes:
+            raise ClusterGenError(f"ligand '{lig.name}' is a {lig.kind}, not a thiolate, and "
+                                  f"{formula} has no {lig.kind} ligands for it to replace")
+
+
 def dress(frame, thiolate, others, n_bidentate, sides=None):
     """Ligands on a mixed-shell framework ``frame`` (donor atoms bare): the thiolate
     ``thiolate`` (a name; S configurations ``sides``) and the named phosphine and halide
