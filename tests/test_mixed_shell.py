@@ -113,6 +113,8 @@ def test_named_halide_and_phosphine_swap_with_their_windows():
 @pytest.mark.parametrize("ligands, message", [
     (["PET", "TBBT"], "two thiolate ligands"),
     (["PhC2"], "alkynyl"),
+    # five P per pentagon on the biicosahedron: no way to pair them for a diphosphine
+    (["SCH3", "dppe"], "cannot pair"),
 ])
 def test_bad_ligand_lists_exit_2_in_one_line(ligands, message):
     args = [a for lig in ligands for a in ("--ligand", lig)]

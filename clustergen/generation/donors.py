@@ -191,7 +191,10 @@ def lean_to_bite(atoms, n, bite, tol=0.1):
     phos = np.flatnonzero(role == "P")
     metal = np.flatnonzero(np.isin(role, ("kernel", "staple")))
     pos = out.positions
-    best = _alike_pairing(atoms, phos, _closest_pairs(pos[phos], tol), n) or ()
+    best = _alike_pairing(atoms, phos, _closest_pairs(pos[phos], tol), n)
+    if best is None:
+        raise ClusterGenError(f"cannot pair {2 * n} of the {len(phos)} phosphorus atoms into "
+                              f"{n} bidentate ligand(s) at the shortest P...P distance")
     for a, b in best:
         p, q = phos[a], phos[b]
         if np.linalg.norm(pos[p] - pos[q]) <= bite:
