@@ -308,6 +308,8 @@ def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, rel
         env_h = np.concatenate([env_h] + [is_h] * len(chosen))
     if relax and len({id(lig) for lig, _, _ in placed}) > 1:
         placed = _relax_classes(framework, placed)
+    given = {id(lig): i for i, lig in enumerate(ligands)}   # R atoms in the ligands' order
+    placed.sort(key=lambda p: given[id(p[0])])
     new_sym = [a for lig, _, _ in placed for a in lig.symbols[len(lig.donors):]]
     atoms = Atoms(framework.get_chemical_symbols() + new_sym, positions=np.vstack(
         [framework.positions] + [xyz for _, _, xyz in placed]))
