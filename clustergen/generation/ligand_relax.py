@@ -31,6 +31,7 @@ DIRECTIONS = 3000        # sphere points of the fine S->C grid (about 4 deg apar
 TWISTS = 24              # turns about S-C on the fine grid (15 deg)
 STARTS = 2               # best grid poses minimised continuously
 CLAIM = 0.1              # weight of other R groups while a clashing R claims room
+JOINT_STEPS = 300        # L-BFGS-B iterations of one joint turn of several R groups
 
 
 def _angle_penalty(axes, s, metals, side, limits=fit.ANGLE_LIMITS):
@@ -305,7 +306,7 @@ def relax_across(groups, framework_pos, framework_h, only=None):
               "rules": [site_rule(g["kind"], g["site"], axis0[m])[0]
                         for m, g in enumerate(moving)]}
     res = minimize(_joint_energy, np.zeros(3 * len(moving)), args=(system,), jac=True,
-                   method="L-BFGS-B", options={"maxiter": 300})
+                   method="L-BFGS-B", options={"maxiter": JOINT_STEPS})
     rot = Rotation.from_rotvec(res.x.reshape(-1, 3))
     new = list(coords)
     for m, k in enumerate(only):
