@@ -167,7 +167,7 @@ def _halide_swap(framework, lig, sites):
             framework.positions[d] = m + lig.bond * v / np.linalg.norm(v)
 
 
-def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True):
+def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True, order=None):
     """Add R groups for each ligand (one per donor class) on a framework with no R on
     those donors; returns new Atoms with ``role`` and ``ligand_index`` arrays.
 
@@ -177,7 +177,8 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True):
     or the side in ``sides`` (``{S: (a, b, configuration)}``) if given.  ``room``: a bulky
     thiolate that fits no other way may relax the staples
     (:mod:`clustergen.generation.framework_room`; for the rule-built frameworks of
-    ``build``; :func:`ligate` keeps a given framework to the last digit).
+    ``build``; :func:`ligate` keeps a given framework to the last digit).  ``order``:
+    donor classes in the order they are placed (default :data:`FREEDOM`, least free first).
     """
     is_metal = _metal_mask(framework)
     sites = donor_sites(framework, is_metal)
@@ -212,7 +213,8 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True):
     for effort in EFFORTS:
         # the last attempt adds the rigid-body relaxation of what still clashes
         last = effort == EFFORTS[-1] and not has_sides
-        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, effort, last)
+        atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, effort, last,
+                          order)
         bad = _clashes(atoms, len(framework))
         if not bad:
             return atoms
@@ -221,13 +223,14 @@ def place(framework, ligands, roles=None, sulfur=None, sides=None, room=True):
         for _, s in placed_sites:
             s.pop("side", None)
         atoms = _assemble(framework, ligands, placed_sites, owner, centre, role, EFFORTS[-1],
-                          True)
+                          True, order)
         bad = _clashes(atoms, len(framework))
         if not bad:
             atoms.info["sulfur"] = "free"
             return atoms
     roomy, still = (None, None) if not room or len(bad) > ROOM_MAX_PAIRS else _with_room(
-        framework, ligands, placed_sites, owner, centre, role, _hot(atoms, len(framework), bad))
+        framework, ligands, placed_sites, owner, centre, role, _hot(atoms, len(framework), bad),
+        order)
     if roomy is not None and not still:
         if has_sides:
             roomy.info["sulfur"] = "free"
@@ -248,7 +251,7 @@ def _hot(atoms, n_framework, bad):
     return out
 
 
-def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
+def _with_room(framework, ligands, placed_sites, owner, centre, role, hot, order=None):
     """Last resort for a bulky thiolate: the staples relax around a row of beads per R
     (:mod:`clustergen.generation.framework_room`; every bond kept), then the placement
     runs again, steric side choice (a mu3-S with the wider window ANGLE_LIMITS_MU3).
@@ -277,7 +280,7 @@ def _with_room(framework, ligands, placed_sites, owner, centre, role, hot):
                 if len(sites[s["donors"][0]]) > 2:
                     s["limits"] = ANGLE_LIMITS_MU3
             again.append((l2, s))
-        atoms = _assemble(moved, ligands, again, owner, centre, role, EFFORTS[-1], True)
+        atoms = _assemble(moved, ligands, again, owner, centre, role, EFFORTS[-1], True, order)
         atoms.info["framework_room"] = round(float(np.linalg.norm(
             new - framework.positions, axis=1).max()), 2)
         still = _clashes(atoms, len(framework))
@@ -293,10 +296,12 @@ FREEDOM = {"phosphine": 0, "alkynyl": 1, "thiolate": 2}
 CLASS_ROUNDS = 4      # joint rigid turns of all classes, while each leaves fewer clashes
 
 
-def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, relax=False):
+def _assemble(framework, ligands, placed_sites, owner, centre, role, effort, relax=False,
+              order=None):
     env_pos, env_h = framework.positions, framework.numbers == 1
     placed = []         # (ligand, site, R coordinates) per R group
-    for lig in sorted(ligands, key=lambda lig: FREEDOM.get(lig.kind, 3)):
+    rank = {kind: i for i, kind in enumerate(order or FREEDOM)}
+    for lig in sorted(ligands, key=lambda lig: rank.get(lig.kind, len(rank))):
         mine = [s for l2, s in placed_sites if l2 is lig]
         if lig.kind == "halide" or not mine:
             continue

@@ -4,7 +4,8 @@ icosahedra: [Au13(dppe)5Cl2]3+, [Au25(PPh3)10(SR)5Cl2]2+, ...).
 Without a phosphine named, ``build`` completes each P as a PH3 model (the cheap default,
 as SCH3 is for SR; :func:`clustergen.generation.donors.cap_phosphines`).  Named ones are
 built whole by :func:`clustergen.generation.ligate.place`, the phosphines first and the
-thiolate R groups among them, and a named halide replaces the template's.
+thiolate R groups among them (the other way round where that leaves clashes), and a
+named halide replaces the template's.
 A diphosphine (dppe) first pairs the P sites as :func:`donors.pair_phosphines` does and
 leans each pair toward its bite (:func:`donors.lean_to_bite`), as little as the ligand
 allows: bites from its conformers' longest down, the first that places without clashes.
@@ -26,6 +27,9 @@ from clustergen.generation.ligate import CrowdedShell, place
 
 SITE_ROLE = {"phosphine": "P", "halide": "halide"}
 BITE_STEP = 0.1     # A between the diphosphine bites tried
+# the other order of placement: [Au25(PPh3)10(SR)5Cl2]2+ takes SC6H13, StBu and S-Adm at
+# its waist only when they are placed before the PPh3 (PET, TBBT either way)
+THIOLATE_FIRST = ("thiolate", "alkynyl", "phosphine")
 
 
 def split(ligand):
@@ -89,7 +93,10 @@ def dress(frame, thiolate, others, n_bidentate, sides=None):
         return place(donors.pair_phosphines(atoms, n_bidentate), others, room=False)
     ligands = others + ([resolve(thiolate)] if "S" in roles else [])
     if len(phosphine.donors) == 1:
-        return place(frame, ligands, sides=sides)
+        try:
+            return place(frame, ligands, sides=sides)
+        except CrowdedShell:    # a bulky or long thiolate may need the first pick of room
+            return place(frame, ligands, sides=sides, order=THIOLATE_FIRST)
     n_pairs = int(np.sum(np.asarray(frame.arrays["role"]) == "P")) // 2
     error = None
     for bite in _bites(phosphine):
