@@ -3,9 +3,9 @@ work builds with a bulkier library thiolate than SH (PET, with its H): the thiol
 donor windows hold and the shell inventory is the SH build's. S-Adm is covered in
 tests/test_bulky_thiolates.py: Au30 octahedral-au18 and Au34 take it directly; Au20
 au7-backbone, Au21 (bioctahedral-au10, the S-Adm crystal's framework, and au7-backbone)
-and Au28 tetrahedral-ring take it after the last-resort staple relaxation of
-clustergen.generation.framework_room (bonds kept, staple atoms shifted up to 1.0-1.7 A);
-Au40(SR)24 tetrahedral-ring still refuses it as "too crowded" (a one-line error)."""
+and Au28 and Au40 tetrahedral-ring take it after the last-resort staple relaxation of
+clustergen.generation.framework_room (bonds kept, staple atoms shifted up to 1.0-1.7 A).
+Whole phosphines and other halides on the vertex-sharing members: tests/test_mixed_shell.py."""
 
 import pytest
 
