@@ -146,3 +146,14 @@ def test_joint_turn_gradient_is_the_derivative_of_its_energy():
         num = [(_joint_energy(x + h, system)[0] - _joint_energy(x - h, system)[0]) / 2e-6
                for h in np.eye(6) * 1e-6]
         assert e > 0 and np.allclose(g, num, rtol=1e-4, atol=1e-3)
+
+
+def test_a_long_alkanethiolate_takes_the_waist_with_pph3():
+    # [Au25(PPh3)10(SCnH2n+1)5Cl2]2+ is known for n = 2-18 (Shichibu et al., J. Phys. Chem. C
+    # 2007, 111, 7845); the hexyl chains fit among the PPh3 only when placed first
+    a = clustergen.build(AU25, ligand=["SC6H13", "PPh3"], isomers=1)[0]
+    assert a.info["formula"] == "[Au25(PPh3)10(SC6H13)5Cl2]2+"
+    mixed, hh, heavy = _closest(a)
+    assert mixed >= 1.9 and hh >= 1.5 and heavy >= 2.2, (mixed, hh, heavy)
+    assert geometry_report(a)["ok"] and all(ok for _, _, ok in donor_report(a).values())
+    assert analyse(a).inventory_string == "bridging:5"
