@@ -10,7 +10,7 @@ geometry are kept; the framework does not move) by minimising, with
 thiolate a penalty on M-S-C angles outside the preferred window, a wall outside the hard
 one and a penalty on leaving the S configuration side; for a phosphine or alkynyl a
 penalty on the donor->R axis leaving the metal->donor direction, a wall outside the
-pose search's cone (8 / 20 deg; Au-P and Au-C#C are nearly linear).  Ligands are
+cone of TURN_CONE (12 / 20 deg; Au-P and Au-C#C are nearly linear).  Ligands are
 relaxed one at a time in turns (Gauss-Seidel), several starts per ligand (turns of the
 current pose about its S-C axis), so a ligand that only fits after its neighbour has
 moved gets another try.
@@ -32,6 +32,9 @@ TWISTS = 24              # turns about S-C on the fine grid (15 deg)
 STARTS = 2               # best grid poses minimised continuously
 CLAIM = 0.1              # weight of other R groups while a clashing R claims room
 JOINT_STEPS = 300        # L-BFGS-B iterations of one joint turn of several R groups
+# deg: the pose search keeps a phosphine within 8 deg of its Au-P axis; a turn may go to 12
+# (SC6H13 at the waist of [Au25(PPh3)10(SR)5Cl2]2+ needs it: Au-P-C up to 127 deg there)
+TURN_CONE = {"phosphine": 12.0, "alkynyl": fit.CONE["alkynyl"]}
 
 
 def _angle_penalty(axes, s, metals, side, limits=fit.ANGLE_LIMITS):
@@ -110,9 +113,10 @@ def _axis(coords_k, s, axis_index):
 
 def site_rule(kind, site, axis_now):
     """(penalty, allowed) of a site: functions of donor->R unit axes (N, 3) giving the
-    angle penalty (N,) and whether the pose search's hard rule holds (N,).  A rule the
-    current axis ``axis_now`` already breaks (a strained site) is widened to it: the turn
-    never makes it worse.
+    angle penalty (N,) and whether the pose search's hard rule holds (N,).  At a strained
+    thiolate site, where fewer than four S->C directions keep the hard window (a mu3-S),
+    the window is widened to the current axis ``axis_now``: the turn never makes it
+    worse.  A phosphine's or alkynyl's axis keeps within TURN_CONE of metal->donor.
 
     >>> site = {"pos": np.zeros((1, 3)), "metals": [np.array([[0, 0, -2.3]])]}
     >>> pen, ok = site_rule("phosphine", site, np.array([0, 0, 1.0]))
@@ -122,13 +126,14 @@ def site_rule(kind, site, axis_now):
     s, metals = site["pos"][0], site["metals"][0]
     if kind == "thiolate":
         side, limits = site.get("side"), site.get("limits", fit.ANGLE_LIMITS)
-        now = fit.msc_angles(axis_now[None], s, metals)
-        limits = (min(limits[0], now.min()), max(limits[1], now.max()))
+        if fit.in_window(fit.msc_angles(fibonacci_sphere(800), s, metals), limits).sum() < 4:
+            now = fit.msc_angles(axis_now[None], s, metals)
+            limits = (min(limits[0], now.min()), max(limits[1], now.max()))
         return (lambda axes: _angle_penalty(axes, s, metals, side, limits),
                 lambda axes: fit.in_window(fit.msc_angles(axes, s, metals), limits)
                 & fit._on_side(axes, s, side))
     out = fit._unit(s - metals.mean(axis=0))
-    width = max(fit.CONE[kind], np.degrees(np.arccos(np.clip(axis_now @ out, -1, 1))))
+    width = TURN_CONE[kind]
 
     def off(axes):
         return np.degrees(np.arccos(np.clip(axes @ out, -1, 1)))
@@ -179,12 +184,12 @@ def _relax_one(coords_k, site, env, is_h, axis_index, kind="thiolate"):
 def axis_atoms(lig):
     """Indices (among the R atoms) of those bonded to the donor of a one-donor ligand: a
     thiolate's C alpha, a phosphine's three C; None where no rigid turn applies
-    (diphosphines, an R of one atom)."""
+    (diphosphines)."""
     if len(lig.donors) != 1 or lig.kind not in ("thiolate",) + tuple(fit.CONE):
         return None
     out = (np.array([lig.axis_atom - 1]) if lig.axis_atom > 0 else
            fit._bonded(lig.conformers[0], lig.donors[0]) - 1)
-    return out if len(out) and len(lig.symbols) > 2 else None
+    return out if len(out) else None
 
 
 def relax(coords, sites, lig, framework_pos, framework_h, is_h, rounds=4):
