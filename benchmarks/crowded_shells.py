@@ -20,11 +20,10 @@ import argparse
 import time
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 import clustergen
 from clustergen.analysis.analyse import analyse
-from clustergen.analysis.checks import geometry_report
+from clustergen.analysis.checks import geometry_report, ligand_contacts
 from clustergen.generation.donors import donor_report
 
 ROWS = ["Au21(SR)15:bioctahedral-au10:SAdm", "Au21(SR)15:au7-backbone:SAdm",
@@ -43,19 +42,6 @@ MIXED = ([f"[Au13(dppe)5Cl2]3+:{VSI}:{p}" for p in ("dppe", "dppe+I", "PMe3+Br",
             for r in ("SH", "SCH3", "PET", "TBBT", "SAdm", "StBu", "S-c-C6H11", "SPh",
                       "p-MBA", "o-MBT", "2,4-DMBT", "SC6H13") for p in ("PPh3",)]
          + [f"[Au25(PPh3)10(SR)5Cl2]2+:{VSI}:PET+PMe3+Br"])
-
-
-def contacts(atoms):
-    """Closest H...heavy, H...H, heavy...heavy between atoms of different ligands, or a
-    ligand's R atom and the framework."""
-    idx, role = atoms.arrays["ligand_index"], atoms.arrays["role"]
-    h = atoms.numbers == 1
-    pairs = cKDTree(atoms.positions).query_pairs(3.0, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
-    d = np.linalg.norm(atoms.positions[i] - atoms.positions[j], axis=1)
-    inter = (idx[i] != idx[j]) & ((role[i] == "ligand") | (role[j] == "ligand"))
-    return [float(d[inter & m].min(initial=np.inf)) for m in (h[i] ^ h[j], h[i] & h[j],
-                                                             ~h[i] & ~h[j])]
 
 
 def donor_angles(atoms, donor, bonded="C"):
@@ -92,7 +78,7 @@ def row(formula, family, ligands):
         if two:
             angles.append(f"{label} {two[0]:.1f}-{two[1]:.1f}"
                           + (f" (mu3 {three[0]:.1f}-{three[1]:.1f})" if three else ""))
-    near = " / ".join(f"{x:.2f}" if x < 3 else "> 3" for x in contacts(atoms))
+    near = " / ".join(f"{x:.2f}" if x < 3 else "> 3" for x in ligand_contacts(atoms).values())
     room = atoms.info.get("framework_room", "-")
     return (f"| {formula} | {family} | {ligands} | builds | {room} | {near} | "
             f"{'; '.join(angles) or '-'} | {'yes' if ok and same else 'NO'} | {dt:.0f} |")

@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 import clustergen
 from clustergen.analysis.analyse import analyse
 from clustergen.analysis.checks import geometry_report
+from clustergen.analysis.checks import ligand_contacts as _contacts
 from clustergen.analysis.compare import framework_rmsd
 from clustergen.core.errors import ClusterGenError
 from clustergen.generation.ligand_relax import _angle_penalty, _energy
@@ -30,19 +31,6 @@ def au30():
     adm = clustergen.build("Au30(SR)18", ligand="SAdm", isomers=1,
                            family="octahedral-au18")[0]
     return sh, adm
-
-
-def _contacts(atoms):
-    """Closest H...heavy, H...H and heavy...heavy distances between atoms of different
-    ligands or a ligand's R atoms and the framework (independent of ligand_fit)."""
-    idx, role = atoms.arrays["ligand_index"], atoms.arrays["role"]
-    h = atoms.numbers == 1
-    pairs = cKDTree(atoms.positions).query_pairs(3.0, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
-    d = np.linalg.norm(atoms.positions[i] - atoms.positions[j], axis=1)
-    inter = (idx[i] != idx[j]) & ((role[i] == "ligand") | (role[j] == "ligand"))
-    return {name: float(d[inter & m].min(initial=np.inf)) for name, m in
-            (("mixed", h[i] ^ h[j]), ("HH", h[i] & h[j]), ("heavy", ~h[i] & ~h[j]))}
 
 
 def test_au30_sadm_builds_without_contacts_or_bent_sulfur(au30):

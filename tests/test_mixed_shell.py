@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 
 import clustergen
 from clustergen.analysis.analyse import analyse
-from clustergen.analysis.checks import geometry_report
+from clustergen.analysis.checks import geometry_report, ligand_contacts
 from clustergen.generation.donors import donor_report
 from clustergen.generation.ligand_chem import resolve
 from clustergen.generation.ligand_relax import _joint_energy, site_rule
@@ -20,16 +20,8 @@ AU25 = "[Au25(PPh3)10(SR)5Cl2]2+"
 
 
 def _closest(atoms):
-    """Closest H...heavy, H...H and heavy...heavy between different ligands or a ligand's
-    R atom and the framework (computed here, not by the placement code)."""
-    idx, role = atoms.arrays["ligand_index"], atoms.arrays["role"]
-    h = atoms.numbers == 1
-    pairs = cKDTree(atoms.positions).query_pairs(3.0, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
-    d = np.linalg.norm(atoms.positions[i] - atoms.positions[j], axis=1)
-    inter = (idx[i] != idx[j]) & ((role[i] == "ligand") | (role[j] == "ligand"))
-    return [float(d[inter & m].min(initial=np.inf)) for m in (h[i] ^ h[j], h[i] & h[j],
-                                                             ~h[i] & ~h[j])]
+    """(H...heavy, H...H, heavy...heavy) closest contacts between ligands."""
+    return list(ligand_contacts(atoms).values())
 
 
 def _framework(atoms):

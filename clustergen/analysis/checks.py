@@ -6,6 +6,7 @@ atom pair closer than 2.2 A, no H-H closer than 1.5 A.
 """
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from clustergen.core.bonds import bond_matrix, pair_cutoff
 from clustergen.core.model import roles as get_roles
@@ -77,3 +78,26 @@ def geometry_report(atoms, bond=None):
     rep["problems"] = problems
     rep["ok"] = not problems
     return rep
+
+
+def ligand_contacts(atoms, reach=3.0):
+    """Closest H...heavy (``mixed``), H...H (``HH``) and heavy...heavy (``heavy``) distances
+    (A; inf beyond ``reach``) between atoms of different ligands, or between a ligand's R
+    atom and the framework: the overlaps a ligand placement must avoid.  Needs the
+    ``ligand_index`` and ``role`` arrays the builders write.
+
+    >>> from ase import Atoms
+    >>> a = Atoms("SCH", positions=[[0, 0, 0], [1.8, 0, 0], [0, 1.6, 0]])
+    >>> a.set_array("ligand_index", np.array([0, 0, 1]))
+    >>> a.set_array("role", np.array(["S", "ligand", "ligand"]))
+    >>> {k: round(v, 2) for k, v in ligand_contacts(a).items()}
+    {'mixed': 1.6, 'HH': inf, 'heavy': inf}
+    """
+    idx, role = atoms.arrays["ligand_index"], np.asarray(atoms.arrays["role"])
+    h = atoms.numbers == 1
+    pairs = cKDTree(atoms.positions).query_pairs(reach, output_type="ndarray").reshape(-1, 2)
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = np.linalg.norm(atoms.positions[i] - atoms.positions[j], axis=1)
+    inter = (idx[i] != idx[j]) & ((role[i] == "ligand") | (role[j] == "ligand"))
+    return {name: float(d[inter & m].min(initial=np.inf)) for name, m in
+            (("mixed", h[i] ^ h[j]), ("HH", h[i] & h[j]), ("heavy", ~h[i] & ~h[j]))}

@@ -283,8 +283,9 @@ def build(formula, ligand=None, isomers=8, multiplicity=None, family=None, sulfu
     wanted = ligand
     # a thiolate formula resolves its R now (an unknown name fails before any building);
     # an alkynyl one (Au22(C≡CR)18) per member, below
-    if ligand is not None and not isinstance(ligand, str):
-        ligand = wanted = list(ligand)[0] if len(list(ligand)) == 1 else list(ligand)
+    if ligand is not None and not isinstance(ligand, str):   # a list: one per donor class
+        ligand = list(ligand)
+        ligand = wanted = ligand[0] if len(ligand) == 1 else ligand
     others = []
     if not _alkynyl_names(f):
         thiolate, others = mixed_shell.split(ligand)
